@@ -77,6 +77,13 @@ export interface ConcatNode extends NodeBase {
 export interface AddNode extends NodeBase {
   readonly kind: 'add';
   readonly activation: Activation;
+  /**
+   * Darknet shortcut between unequal shapes (src/blas.c shortcut_cpu; resnet50.cfg's stage entries).
+   * Exactly two inputs; the output has the FIRST input's shape. The second input, read at rows and
+   * columns ·shortcutStride (its h and w are exactly shortcutStride × the first's), is added into
+   * channels 0..min(C1, C2)−1 only; the other channels pass through. Absent when shapes are equal.
+   */
+  readonly shortcutStride?: number;
 }
 
 export interface MulNode extends NodeBase {

@@ -1,0 +1,62 @@
+/**
+ * `deeperthings verify`: run a partitioned plan on N virtual devices and compare it with the
+ * single-device reference (DESIGN.md "Correctness rule": max |diff| ≤ 1e-4 · max |ref|).
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from './args.ts';
+import { gridOpt, intOpt } from './args.ts';
+import { UsageError } from '../shared/errors.ts';
+import { modelOptions, loadModelFromOpts } from './model-opts.ts';
+import { devicesFromOption } from '../planner/devices.ts';
+import { type TailPreset } from '../planner/plan/spec.ts';
+import { initBackend } from '../worker/engine/backend.ts';
+import { verifyPlan } from '../worker/verify.ts';
+import { specFromPreset, defaultFtpLayers } from '../planner/presets.ts';
+import { buildPlan } from '../planner/plan/build.ts';
+import type { PlanDoc } from '../shared/plan/types.ts';
+
+const TAILS = ['lop', 'lip', 'fused', 'seq'];
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'Run a partitioned plan on N in-process devices and check it equals the single-device run.',
+  usage: 'verify --model <cfg> --devices N [--grid RxC] [--ftp-layers K] [--tail lop|lip|fused|seq] [--plan plan.json] [--json]',
+  options: {
+    ...modelOptions,
+    devices: { type: 'string', help: 'number of equal devices, or a devices.yaml', default: '2' },
+    grid: { type: 'string', help: 'FTP grid ROWSxCOLS over the last fused layer (default 3x3, clipped to the map)' },
+    'ftp-layers': { type: 'string', help: 'layers 0..K-1 run as fused tiles (default: the paper\'s breakpoint for its models, else 0)' },
+    tail: { type: 'string', help: 'tail partitioning: lop (unfused baseline) | lip | fused (FUSE1->FUSE2 where legal) | seq', default: 'fused' },
+    plan: { type: 'string', help: 'a plan document (JSON, as `plan --json` prints) instead of the options above' },
+    dtype: { type: 'string', help: 'wire format of partial maps: float32 | float16 | int8', default: 'float32' },
+    json: { type: 'boolean', help: 'print one JSON object' },
+  },
+  async run(opts) {
+    const { model, weights } = await loadModelFromOpts(opts);
+    await initBackend();
+    let plan: PlanDoc;
+    if (opts.plan) {
+      const doc = JSON.parse(await readFile(String(opts.plan), 'utf8')) as PlanDoc & { plan?: PlanDoc };
+      plan = doc.plan ?? doc;
+    } else {
+      const tail = String(opts.tail);
+      if (!TAILS.includes(tail)) throw new UsageError(`--tail: expected one of ${TAILS.join(', ')}, got '${tail}'`);
+      const dtype = String(opts.dtype);
+      if (!['float32', 'float16', 'int8'].includes(dtype)) throw new UsageError(`--dtype: expected float32, float16 or int8, got '${dtype}'`);
+      const ftpLayers = intOpt(opts, 'ftp-layers', 0, model.nodes.length) ?? defaultFtpLayers(model);
+      const spec = specFromPreset(model, {
+        devices: devicesFromOption(opts.devices as string), ftpLayers, grid: gridOpt(opts, 'grid'), tail: tail as TailPreset, dtype: dtype as 'float32',
+      });
+      plan = buildPlan(model, spec);
+    }
+    const r = await verifyPlan({ model, weights, plan });
+    if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
+    else {
+      process.stdout.write(`${r.model}: ${r.devices} devices, grid ${r.grid ?? '-'}, FTP layers ${r.ftpLayers}: ${r.ok ? 'OK' : 'MISMATCH'} ` +
+        `(max abs diff ${r.maxAbsDiff.toExponential(2)}, rel ${r.maxRelDiff.toExponential(2)})\n` +
+        `  exchanged ${(r.bytesExchanged / 1e6).toFixed(2)} MB in ${r.messages} messages\n`);
+      for (const d of r.memoryPerDevice) process.stdout.write(`  ${d.device}: weights ${(d.weightBytes / 1e6).toFixed(2)} MB, peak activations ${(d.peakActivationBytes / 1e6).toFixed(2)} MB\n`);
+    }
+    return r.ok ? 0 : 1;
+  },
+};

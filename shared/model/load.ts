@@ -1,0 +1,73 @@
+/**
+ * One entry point from a model spec (a file path) to the IR plus weights. The importer is chosen
+ * by file extension; a new format adds one case to `importerFor`.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { ModelFormatError } from '../errors.ts';
+import { logger } from '../log.ts';
+import type { Model, Weights } from './ir.ts';
+import { loadDarknet } from './darknet.ts';
+import { readDarknetWeights } from './darknet-weights.ts';
+import { syntheticWeights } from './synthetic.ts';
+
+const log = logger('model');
+
+export interface LoadOptions {
+  /** Weights file (Darknet .weights for a .cfg); without it, seeded synthetic weights. */
+  readonly weights?: string | undefined;
+  /** Override the input height/width (Darknet [net]); maps and dense sizes follow. */
+  readonly inputSize?: { readonly h: number; readonly w: number } | undefined;
+  /** Seed for synthetic weights (default: derived from the model's name and structure). */
+  readonly seed?: number | undefined;
+}
+
+export interface LoadedModel {
+  readonly model: Model;
+  readonly weights: Weights;
+  readonly weightsSource: 'file' | 'synthetic';
+}
+
+interface Importer {
+  model(spec: string, opts: LoadOptions): Promise<Model>;
+  weights(model: Model, path: string): Promise<Weights>;
+}
+
+const darknet: Importer = {
+  model: (spec, opts) => loadDarknet(spec, opts.inputSize ? { inputSize: opts.inputSize } : {}),
+  weights: async (model, path) => readDarknetWeights(model, await readBytes(path), path),
+};
+
+/** The importer for a spec's file extension; the hook where the tfjs-graph (.json) importer plugs in. */
+function importerFor(spec: string): Importer {
+  const ext = extname(spec).toLowerCase();
+  switch (ext) {
+    case '.cfg':
+      return darknet;
+    default:
+      throw new ModelFormatError('model', spec, undefined,
+        `unsupported model file extension '${ext || '(none)'}' (supported: .cfg)`);
+  }
+}
+
+export async function loadModel(spec: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const importer = importerFor(spec);
+  const model = await importer.model(spec, opts);
+  if (opts.weights !== undefined) {
+    const weights = await importer.weights(model, opts.weights);
+    log.debug(`${model.name}: ${model.nodes.length} layers, weights from ${opts.weights}`);
+    return { model, weights, weightsSource: 'file' };
+  }
+  const weights = syntheticWeights(model, opts.seed);
+  log.debug(`${model.name}: ${model.nodes.length} layers, synthetic weights (no weights file given)`);
+  return { model, weights, weightsSource: 'synthetic' };
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw new ModelFormatError('model', path, undefined, `cannot read weights: ${(e as Error).message}`);
+  }
+}

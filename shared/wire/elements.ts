@@ -1,0 +1,118 @@
+/**
+ * Element encodings of tensor messages: float32, IEEE 754 binary16 and symmetric int8, all
+ * little-endian on the wire whatever the host. The planner's cost model counts DTYPE_BYTES per element.
+ */
+export type Dtype = 'float32' | 'float16' | 'int8';
+
+export const DTYPES: readonly Dtype[] = ['float32', 'float16', 'int8'];
+export const DTYPE_BYTES: Record<Dtype, number> = { float32: 4, float16: 2, int8: 1 };
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 → binary16 bits, rounding to nearest even; overflow → ±Infinity, NaN stays NaN. */
+export function toHalf(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15; // rebias
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal half: m × 2^-24 with m = (1.mant × 2^(exp-127)) / 2^-24 = M >> (14 - e).
+    if (e < -10) return sign; // below half of the smallest subnormal: ±0
+    return sign | roundShift(mant | 0x800000, 14 - e);
+  }
+  // A carry out of the mantissa correctly bumps the exponent (and 0x7bff + 1 becomes Infinity).
+  return sign | ((e << 10) + roundShift(mant, 13));
+}
+
+/** v >> shift, rounded to nearest, ties to even. */
+function roundShift(v: number, shift: number): number {
+  const q = v >>> shift;
+  const rem = v & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return rem > half || (rem === half && (q & 1) === 1) ? q + 1 : q;
+}
+
+/** binary16 bits → number (exact). */
+export function fromHalf(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const e = (bits >>> 10) & 0x1f;
+  const m = bits & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+let halfTable: Float32Array | undefined;
+/** All 65,536 half values, built on first use (256 KiB): decoding is then one lookup per element. */
+function halves(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) halfTable[i] = fromHalf(i);
+  }
+  return halfTable;
+}
+
+/** int8 scale: max |x| over finite elements / 127 (0 for an all-zero tensor). */
+export function int8Scale(data: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.abs(data[i]);
+    if (a > max && a !== Infinity) max = a;
+  }
+  return max / 127;
+}
+
+/** Encode elements; float32 on a little-endian host is a view of `data`, not a copy. */
+export function writeElements(data: Float32Array, dtype: Dtype): { bytes: Uint8Array; scale?: number } {
+  const n = data.length;
+  if (dtype === 'float32') {
+    if (LITTLE_ENDIAN) return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    const out = new Uint8Array(n * 4);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < n; i++) view.setFloat32(i * 4, data[i], true);
+    return { bytes: out };
+  }
+  if (dtype === 'float16') {
+    const out = new Uint8Array(n * 2);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < n; i++) view.setUint16(i * 2, toHalf(data[i]), true);
+    return { bytes: out };
+  }
+  const scale = int8Scale(data);
+  const out = new Int8Array(n);
+  if (scale > 0) {
+    for (let i = 0; i < n; i++) {
+      const q = Math.round(data[i] / scale); // NaN → 0 below; ±Infinity clamps to ±127
+      out[i] = Number.isNaN(q) ? 0 : Math.max(-127, Math.min(127, q));
+    }
+  }
+  return { bytes: new Uint8Array(out.buffer), scale };
+}
+
+/**
+ * Decode `n` elements from `bytes` (exactly n × DTYPE_BYTES long, at any byte offset) into a new,
+ * aligned Float32Array: the result never aliases the received buffer.
+ */
+export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: number): Float32Array {
+  const out = new Float32Array(n);
+  if (dtype === 'float32') {
+    if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
+    else {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+    }
+  } else if (dtype === 'float16') {
+    const table = halves();
+    for (let i = 0; i < n; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+  } else {
+    for (let i = 0; i < n; i++) out[i] = ((bytes[i] << 24) >> 24) * scale; // sign-extend the byte
+  }
+  return out;
+}

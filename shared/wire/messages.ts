@@ -1,0 +1,86 @@
+/**
+ * JSON and text payloads of the topic tree (DESIGN.md "Topics") with their validators. Validators
+ * return why a payload is unusable, naming the field, or undefined; shared/topics.ts maps each topic
+ * kind to its payload type and validator.
+ */
+import { describe, field, type Validator } from './json.ts';
+
+/** Retained state and last will of the bridge and of each worker. */
+export type Availability = 'online' | 'offline';
+
+/** A worker's retained capabilities, `<c>/workers/<id>/info`: what the planner plans with. */
+export interface WorkerInfo {
+  id: string;
+  version: string;
+  /** Memory budget for weights and activations. */
+  memoryBytes: number;
+  /** Measured compute speed on the worker's backend. */
+  speedGflops: number;
+  /** Measured link bandwidth to the broker, bytes per second. */
+  linkBps: number;
+  /** Engine backend, e.g. 'tfjs-wasm', 'onnxruntime'. */
+  backend: string;
+  pid?: number;
+}
+
+/** `<c>/errors`: a worker that can't honour its part says so here (DESIGN.md "The plan document"). */
+export interface ErrorMessage {
+  code: string;
+  message: string;
+  frame?: number;
+  task?: string;
+  worker?: string;
+  /** Epoch milliseconds. */
+  time: number;
+}
+
+/** `bridge/request/<name>`: z2m's envelope (ECOSYSTEM §3); `transaction` is echoed in the response. */
+export interface BridgeRequest {
+  transaction?: string | number;
+  [key: string]: unknown;
+}
+
+/** `bridge/response/<name>` (STYLE §1.9). */
+export interface BridgeResponse<T = unknown> {
+  status: 'ok' | 'error';
+  data: T;
+  error?: string;
+  transaction?: string | number;
+}
+
+type Obj = Record<string, unknown>;
+
+export const validateAvailability: Validator = (x) =>
+  x === 'online' || x === 'offline' ? undefined : `payload must be 'online' or 'offline' (got ${describe(x)})`;
+
+export const validateWorkerInfo: Validator = (x) => {
+  const o = x as Obj;
+  return field.object(x) ?? field.string(o, 'id') ?? field.string(o, 'version') ?? positive(o, 'memoryBytes') ??
+    positive(o, 'speedGflops') ?? positive(o, 'linkBps') ?? field.string(o, 'backend') ?? field.number(o, 'pid', true);
+};
+
+export const validateErrorMessage: Validator = (x) => {
+  const o = x as Obj;
+  return field.object(x) ?? field.string(o, 'code') ?? field.string(o, 'message') ?? field.number(o, 'frame', true) ??
+    field.string(o, 'task', true) ?? field.string(o, 'worker', true) ?? field.number(o, 'time');
+};
+
+export const validateBridgeRequest: Validator = (x) => field.object(x) ?? transaction(x as Obj);
+
+export const validateBridgeResponse: Validator = (x) => {
+  const o = x as Obj;
+  return field.object(x) ?? field.oneOf(o, 'status', ['ok', 'error']) ?? ('data' in o ? undefined : `field 'data' is missing`) ??
+    field.string(o, 'error', true) ?? transaction(o);
+};
+
+/** Any JSON object: the shape is owned by another module (plan, predictions, stats, discovery). */
+export const validateObject: Validator = (x) => field.object(x);
+
+function positive(o: Obj, key: string): string | undefined {
+  return field.number(o, key) ?? ((o[key] as number) >= 0 ? undefined : `field '${key}' must be ≥ 0 (got ${o[key]})`);
+}
+
+function transaction(o: Obj): string | undefined {
+  const t = o.transaction;
+  return t === undefined || typeof t === 'string' || typeof t === 'number' ? undefined : `field 'transaction' must be a string or number (got ${describe(t)})`;
+}

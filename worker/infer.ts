@@ -1,0 +1,27 @@
+/**
+ * Single-device inference of one image: decode → preprocess → reference executor → head decode.
+ * The reference every partitioned run is compared with (DESIGN.md "Correctness rule").
+ */
+import type { Model, Weights } from '../shared/model/ir.ts';
+import type { Tensor3 } from '../shared/tensor.ts';
+import { decodeImage, toModelInput } from './engine/image.ts';
+import { runReference } from './engine/executor.ts';
+import { decodePredictions } from './head/index.ts';
+
+export interface InferResult {
+  readonly input: Tensor3;
+  readonly outputs: Map<number, Tensor3>;
+  readonly prediction: ReturnType<typeof decodePredictions>;
+  readonly ms: number;
+  readonly image: { width: number; height: number };
+}
+
+export async function inferImage(ctx: { model: Model; weights: Weights; image: Uint8Array }): Promise<InferResult> {
+  const img = decodeImage(ctx.image);
+  const { tensor, transform } = toModelInput(img, ctx.model.input, ctx.model.preprocess);
+  const t0 = performance.now();
+  const outputs = await runReference(ctx.model, ctx.weights, tensor);
+  const ms = performance.now() - t0;
+  const prediction = decodePredictions(ctx.model, outputs, transform);
+  return { input: tensor, outputs, prediction, ms, image: { width: img.width, height: img.height } };
+}

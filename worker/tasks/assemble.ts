@@ -1,0 +1,50 @@
+/**
+ * Assembling what a task needs from the pieces it received: a copy of each piece's overlap into a
+ * buffer shaped like the need (stitching is a copy, PAPER §2.4), or the element-wise sum of
+ * partial sums for a reduce (PAPER §3.1).
+ */
+import type { ChannelRange, Region, Tensor3 } from '../../shared/tensor.ts';
+import { tensor3 } from '../../shared/tensor.ts';
+import { assert } from '../../shared/errors.ts';
+import type { NeedDoc, TensorSel } from '../../shared/plan/types.ts';
+import { intersectSel, selShape } from '../../shared/plan/sel.ts';
+
+export interface Received { readonly sel: TensorSel; readonly data: Tensor3 }
+
+/** Copy the overlap of `src` (covering `srcSel`) into `dst` (covering `dstSel`). */
+export function copyOverlap(src: Tensor3, srcSel: { region: Region; channels: ChannelRange }, dst: Tensor3, dstSel: { region: Region; channels: ChannelRange }): number {
+  const y0 = Math.max(srcSel.region.y0, dstSel.region.y0), y1 = Math.min(srcSel.region.y1, dstSel.region.y1);
+  const x0 = Math.max(srcSel.region.x0, dstSel.region.x0), x1 = Math.min(srcSel.region.x1, dstSel.region.x1);
+  const c0 = Math.max(srcSel.channels.c0, dstSel.channels.c0), c1 = Math.min(srcSel.channels.c1, dstSel.channels.c1);
+  if (y0 >= y1 || x0 >= x1 || c0 >= c1) return 0;
+  const s = src.shape, d = dst.shape;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const si = ((y - srcSel.region.y0) * s.w + (x - srcSel.region.x0)) * s.c + (c0 - srcSel.channels.c0);
+      const di = ((y - dstSel.region.y0) * d.w + (x - dstSel.region.x0)) * d.c + (c0 - dstSel.channels.c0);
+      dst.data.set(src.data.subarray(si, si + (c1 - c0)), di);
+    }
+  }
+  return (y1 - y0) * (x1 - x0) * (c1 - c0);
+}
+
+/** Stitch the pieces into the needed selection; every element must be covered. */
+export function stitch(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
+  const out = tensor3(selShape(need.sel));
+  let covered = 0;
+  for (const p of pieces) covered += copyOverlap(p.data, p.sel, out, need.sel);
+  assert(covered >= out.data.length, () => `worker: need of layer ${need.sel.node}: pieces [${need.pieces.join(', ')}] cover ${covered} of ${out.data.length} elements`);
+  return out;
+}
+
+/** Sum partial sums that each cover exactly the needed selection. */
+export function sumPartials(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
+  const out = tensor3(selShape(need.sel));
+  for (const p of pieces) {
+    const same = intersectSel(p.sel, need.sel);
+    assert(same && p.data.data.length === out.data.length, () => `worker: partial sum ${need.pieces.join(',')} of layer ${need.sel.node} does not match the reduce range`);
+    const a = out.data, b = p.data.data;
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  }
+  return out;
+}

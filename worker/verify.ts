@@ -1,0 +1,72 @@
+/**
+ * verify's core: build the reference (whole model on one device), run a plan on virtual devices,
+ * compare. Shared by the CLI and the tests.
+ */
+import type { Model, Weights } from '../shared/model/ir.ts';
+import type { Tensor3 } from '../shared/tensor.ts';
+import { assert } from '../shared/errors.ts';
+import type { PlanDoc } from '../shared/plan/types.ts';
+import { runReference } from './engine/executor.ts';
+import { runPlanInProcess } from './virtual-cluster.ts';
+import { decodeImage, toModelInput } from './engine/image.ts';
+import { SAMPLE_IMAGE } from '../shared/assets.ts';
+import { readFileSync } from 'node:fs';
+
+export interface VerifyReport {
+  model: string;
+  devices: number;
+  grid: string | null;
+  ftpLayers: number;
+  layers: { index: number; kind: string; partition: string }[];
+  maxAbsDiff: number;
+  maxRelDiff: number;
+  ok: boolean;
+  bytesExchanged: number;
+  uplinkBytes: number;
+  messages: number;
+  memoryPerDevice: { device: string; weightBytes: number; peakActivationBytes: number }[];
+}
+
+export function sampleInput(model: Model): Tensor3 {
+  return toModelInput(decodeImage(readFileSync(SAMPLE_IMAGE)), model.input, model.preprocess).tensor;
+}
+
+/** Relative tolerance of DESIGN.md's correctness rule (float32). */
+export const VERIFY_TOLERANCE = 1e-4;
+
+export function compareOutputs(ref: Map<number, Tensor3>, got: Map<number, Tensor3>): { maxAbsDiff: number; maxRelDiff: number } {
+  let maxAbs = 0, maxRef = 0;
+  for (const [id, r] of ref) {
+    const g = got.get(id);
+    assert(g && g.data.length === r.data.length, () => `verify: output of layer ${id} is missing or has the wrong size`);
+    for (let i = 0; i < r.data.length; i++) {
+      maxRef = Math.max(maxRef, Math.abs(r.data[i]!));
+      const d = Math.abs(r.data[i]! - g.data[i]!);
+      maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
+    }
+  }
+  return { maxAbsDiff: maxAbs, maxRelDiff: maxRef > 0 ? maxAbs / maxRef : maxAbs };
+}
+
+export async function verifyPlan(ctx: { model: Model; weights: Weights; plan: PlanDoc; input?: Tensor3; tolerance?: number }): Promise<VerifyReport> {
+  const { model, plan } = ctx;
+  assert(plan.model.name === model.name, () => `verify: the plan is for model ${plan.model.name}, not ${model.name}`);
+  const input = ctx.input ?? sampleInput(model);
+  const ref = await runReference(model, ctx.weights, input);
+  const run = await runPlanInProcess({ model, weights: ctx.weights, plan, input });
+  const { maxAbsDiff, maxRelDiff } = compareOutputs(ref, run.outputs);
+  const ftp = plan.stages.find((s) => s.kind === 'ftp');
+  return {
+    model: model.name,
+    devices: plan.devices.length,
+    grid: ftp?.grid ? `${ftp.grid.rows}x${ftp.grid.cols}` : null,
+    ftpLayers: ftp ? ftp.layers[1] + 1 : 0,
+    layers: plan.layers.map((l) => ({ ...l })),
+    maxAbsDiff, maxRelDiff,
+    ok: maxRelDiff <= (ctx.tolerance ?? VERIFY_TOLERANCE),
+    bytesExchanged: run.bytesExchanged,
+    uplinkBytes: run.uplinkBytes,
+    messages: run.messages,
+    memoryPerDevice: run.devices.map((d) => ({ device: d.device, weightBytes: d.weightBytes, peakActivationBytes: d.peakActivationBytes })),
+  };
+}
