@@ -141,7 +141,14 @@ function kindRegions(node: Node, out: Region, ins: readonly Shape3[]): NodeRegio
     case 'avgpool': return node.global ? { inputs: ins.map(fullRegion), pad: NO_PAD } : windowRegions(node, out, ins[0], [1, 1]);
     case 'dense': return { inputs: ins.map(fullRegion), pad: NO_PAD };
     // Per-pixel ops and element-wise joins read the same pixels of every input.
-    case 'softmax': case 'activation': case 'identity': case 'region': case 'yolo': case 'add': case 'concat':
+    case 'add':
+      // Darknet shortcut between unequal maps samples the second input every `stride` cells.
+      if (node.shortcutStride !== undefined && node.shortcutStride > 1) {
+        const s = node.shortcutStride;
+        return { inputs: [out, { y0: out.y0 * s, y1: (out.y1 - 1) * s + 1, x0: out.x0 * s, x1: (out.x1 - 1) * s + 1 }], pad: NO_PAD };
+      }
+      return { inputs: ins.map(() => out), pad: NO_PAD };
+    case 'softmax': case 'activation': case 'identity': case 'region': case 'yolo': case 'concat':
       return { inputs: ins.map(() => out), pad: NO_PAD };
     // Squeeze-excite: a 1×1×C input is broadcast over the whole map.
     case 'mul': return { inputs: ins.map((s) => (s.h === 1 && s.w === 1 ? fullRegion(s) : out)), pad: NO_PAD };

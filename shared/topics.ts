@@ -161,7 +161,7 @@ export class Topics {
     if (!kind) return Promise.reject(new Error(`topics: '${topic}' is not a topic of this tree (root ${this.root}, cluster ${this.cluster})`));
     const spec = TOPIC_SPECS[kind];
     const bytes = spec.format === 'json' ? encodeJson(payload) : (payload as string | Uint8Array);
-    return t.publish(topic, bytes, { retain: spec.retained, ...opts });
+    return t.publish(topic, bytes, { ...opts, retain: opts.retain ?? spec.retained });
   }
 
   /** Subscribe with decoding and validation by kind; a bad payload arrives as `{ok: false}`, never a throw. */

@@ -11,6 +11,7 @@ import type { PieceDoc, PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { decodeTensorMessage, encodeTensorMessage } from '../shared/wire/tensor-codec.ts';
 import { WeightStore } from './weight-store.ts';
 import { runTask, type TaskEnv } from './tasks/run-task.ts';
+import { disposeCache } from './engine/kernels/index.ts';
 
 export interface DeviceReport {
   readonly device: string;
@@ -52,15 +53,20 @@ function heldBytes(d: Device): number {
   return b;
 }
 
+/** Test hook: alter a received piece in place (e.g. zero a halo) to prove the check can fail. */
+export type Tamper = (task: TaskDoc, pieceId: string, data: Tensor3) => void;
+
 /** Receive: decode each needed piece on the consuming device (aligned copies, validated). */
-function receive(d: Device, task: TaskDoc): Map<string, Tensor3> {
+function receive(d: Device, task: TaskDoc, tamper?: Tamper): Map<string, Tensor3> {
   const got = new Map<string, Tensor3>();
   for (const id of new Set(task.needs.flatMap((n) => n.pieces))) {
     const m = d.inbox.get(id);
     assert(m, () => `cluster: device ${d.id} never received piece ${id} for task ${task.id}`);
     const r = decodeTensorMessage(m.bytes, id);
     if (!r.ok) throw r.error;
-    got.set(id, { shape: { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] }, data: r.data });
+    const t = { shape: { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] }, data: r.data };
+    tamper?.(task, id, t);
+    got.set(id, t);
     if (--m.uses === 0) d.inbox.delete(id);
   }
   return got;
@@ -86,7 +92,7 @@ function publish(plan: PlanDoc, frame: number, p: PieceDoc, data: Tensor3, from:
 }
 
 /** Run one frame of `plan` on virtual devices; `input` is the preprocessed frame. */
-export async function runPlanInProcess(ctx: { model: Model; weights: Weights; plan: PlanDoc; input: Tensor3; frame?: number }): Promise<ClusterRun> {
+export async function runPlanInProcess(ctx: { model: Model; weights: Weights; plan: PlanDoc; input: Tensor3; frame?: number; tamper?: Tamper }): Promise<ClusterRun> {
   const { model, plan } = ctx;
   const devices = new Map(plan.devices.map((dev): [string, Device] => [dev.id, {
     id: dev.id, store: new WeightStore({ model, plan, worker: dev.id, weights: ctx.weights }), cache: new Map(), inbox: new Map(), peak: 0, sent: 0, received: 0,
@@ -101,21 +107,16 @@ export async function runPlanInProcess(ctx: { model: Model; weights: Weights; pl
       assert(d, () => `cluster: task ${task.id} is bound to unknown device ${task.worker}`);
       const env: TaskEnv = { model, pieces, cache: d.cache, weightsFor: (t, use) => d.store.get(t, use) };
       const held = heldBytes(d);
-      const got = receive(d, task);
+      const got = receive(d, task, ctx.tamper);
       const r = await runTask(env, task, got, task.kind === 'ingest' ? ctx.input : undefined);
       d.peak = Math.max(d.peak, held + r.peakBytes);
       for (const [id, data] of r.outputs) publish(plan, ctx.frame ?? 0, pieces.get(id)!, data, d, devices, users.get(id) ?? [], stats);
       if (task.kind === 'head') outputs = r.gathered;
     }
   }
-  for (const c of devices.values()) for (const v of c.cache.values()) disposeCached(v);
+  for (const c of devices.values()) disposeCache(c.cache);
   return {
     outputs, bytesExchanged: stats.egress, uplinkBytes: stats.uplink, messages: stats.messages,
     devices: [...devices.values()].map((d) => ({ device: d.id, weightBytes: d.store.bytes, peakActivationBytes: d.peak, sentBytes: d.sent, receivedBytes: d.received })),
   };
-}
-
-function disposeCached(v: unknown): void {
-  const items = Array.isArray(v) ? v : [v];
-  for (const x of items) if (x && typeof (x as { dispose?: unknown }).dispose === 'function') (x as { dispose(): void }).dispose();
 }

@@ -30,10 +30,11 @@ export function parseCfg(text: string, file: string): CfgSection[] {
     const raw = lines[i]!.replace(/\s+/g, '');
     if (raw === '' || raw.startsWith('#') || raw.startsWith(';')) continue;
     if (raw.startsWith('[')) {
-      if (!raw.endsWith(']') || raw.length < 3) {
+      const header = raw.split('#')[0]!;
+      if (!header.endsWith(']') || header.length < 3) {
         throw new ModelFormatError('darknet', file, lineNo, `malformed section header '${lines[i]!.trim()}'`);
       }
-      sections.push({ type: raw.slice(1, -1).toLowerCase(), line: lineNo, options: new Map() });
+      sections.push({ type: header.slice(1, -1).toLowerCase(), line: lineNo, options: new Map() });
       continue;
     }
     const eq = raw.indexOf('=');

@@ -13,6 +13,8 @@ export interface LayerContext {
   readonly id: number;
   readonly input: Shape3;
   readonly nodes: readonly Node[];
+  /** input / cfg size when the input size is overridden: a crop keeps its ratio to the input. */
+  readonly inputScale?: { readonly h: number; readonly w: number };
 }
 
 const ACTIVATIONS: Record<string, Activation> = {
@@ -168,8 +170,9 @@ function upsample(r: SectionReader, ctx: LayerContext): NodeSpec {
 /** At inference Darknet centres the crop and maps x → 2x − 1 unless noadjust (src/crop_layer.c). */
 function crop(r: SectionReader, ctx: LayerContext): NodeSpec {
   const x = shapeOf(ctx, prev(ctx));
-  const h = r.int('crop_height', undefined, 1);
-  const w = r.int('crop_width', undefined, 1);
+  const sc = ctx.inputScale ?? { h: 1, w: 1 };
+  const h = Math.max(1, Math.round(r.int('crop_height', undefined, 1) * sc.h));
+  const w = Math.max(1, Math.round(r.int('crop_width', undefined, 1) * sc.w));
   const noadjust = r.int('noadjust', 0) !== 0;
   return {
     kind: 'crop', id: ctx.id, name: `${ctx.id} crop ${h}x${w}`, inputs: [prev(ctx)], out: { h, w, c: x.c },

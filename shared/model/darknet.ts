@@ -23,8 +23,10 @@ export function parseDarknet(text: string, file: string, opts: DarknetOptions = 
   if (!first || (first.type !== 'net' && first.type !== 'network')) {
     throw new ModelFormatError('darknet', file, first?.line, 'the first section must be [net]');
   }
-  const input = netInput(new SectionReader(first, file), opts);
-  const nodes = buildNodes(sections.slice(1), file, input);
+  const net = new SectionReader(first, file);
+  const input = netInput(net, opts);
+  const cfg = { h: net.int('height', input.h, 1), w: net.int('width', input.w, 1) };
+  const nodes = buildNodes(sections.slice(1), file, input, { h: input.h / cfg.h, w: input.w / cfg.w });
   if (nodes.length === 0) throw new ModelFormatError('darknet', file, undefined, 'no layers after [net]');
   const { head, outputs, classes } = headOf(nodes);
   const labels = classes === undefined ? undefined : labelsFor(classes);
@@ -64,12 +66,12 @@ function netInput(r: SectionReader, opts: DarknetOptions): Shape3 {
   return { h: r.int('height', undefined, 1), w: r.int('width', undefined, 1), c };
 }
 
-function buildNodes(sections: readonly CfgSection[], file: string, input: Shape3): Node[] {
+function buildNodes(sections: readonly CfgSection[], file: string, input: Shape3, inputScale: { h: number; w: number }): Node[] {
   const nodes: Node[] = [];
   for (const [id, section] of sections.entries()) {
     const r = new SectionReader(section, file);
     if (section.type === 'net' || section.type === 'network') throw r.error('[net] may only be the first section');
-    const spec = buildLayer(r, { id, input, nodes });
+    const spec = buildLayer(r, { id, input, nodes, inputScale });
     let out: Shape3;
     try {
       out = outShape(spec, spec.inputs.map((i) => (i === INPUT ? input : nodes[i]!.out)));

@@ -3,12 +3,13 @@
  * with the cfgs, assets/darknet/SOURCE.md). Deterministic: the same model and seed give the same
  * bits on every machine, so planner, workers and tests agree without moving weights around.
  *
- * Scaling: He-style, generalised so activations stay O(1) at any depth. We propagate an estimate
- * of each node's output second moment q = E[x²] through the graph and draw each kernel uniformly
- * with variance 1/(fan_in·q_in), so every conv or dense pre-activation has E[y²] ≈ 1. After a
- * ReLU-like layer q ≈ 1/2, which gives exactly He's N(0, 2/fan_in); after residual adds, concats or
- * pools it adapts, so ResNet-50 and YOLOv2 neither explode nor vanish. Batch norm gets scale and
- * variance 1 ± 0.1 and a small mean; biases are small.
+ * Scaling: He-style, generalised so activations stay O(1) at any depth. We propagate a Gaussian
+ * estimate of each node's output mean and second moment q = E[x²] through the graph and draw each
+ * kernel uniformly with variance 1/(fan_in·q_in), so every conv or dense pre-activation has
+ * E[y²] ≈ 1. After a ReLU on N(0, 1), q = 1/2, which gives exactly He's N(0, 2/fan_in); after
+ * residual adds, concats or pools it adapts, so ResNet-50 and YOLOv2 neither explode nor vanish
+ * (a residual stream still grows with depth, as in any ResNet at initialisation). Batch norm gets
+ * scale and variance 1 ± 0.1 and a small mean; biases are small.
  */
 import { nodeInputs, type Activation, type Model, type Node, type NodeWeights, type Weights } from './ir.ts';
 
@@ -21,24 +22,26 @@ export function modelSeed(model: Model): number {
 
 export function syntheticWeights(model: Model, seed: number = modelSeed(model)): Weights {
   const weights: Weights = new Map();
-  const q: number[] = [];
-  const qOf = (i: number): number => (i < 0 ? INPUT_Q : q[i]!);
+  const moments: Moments[] = [];
   for (const node of model.nodes) {
-    const qin = node.inputs.map(qOf);
+    const ins = node.inputs.map((i) => (i < 0 ? INPUT_MOMENTS : moments[i]!));
     if (node.kind === 'conv2d' || node.kind === 'dense') {
       const x = nodeInputs(model, node)[0]!;
       const fanIn = node.kind === 'conv2d' ? node.size[0] * node.size[1] * (x.c / node.groups) : x.h * x.w * x.c;
       const units = node.kind === 'conv2d' ? node.filters : node.units;
       const rand = mulberry32((seed ^ Math.imul(node.id + 1, 0x9e3779b1)) >>> 0);
-      weights.set(node.id, layerWeights(rand, fanIn * units, units, Math.sqrt(1 / (fanIn * qin[0]!)), node.batchNorm));
+      weights.set(node.id, layerWeights(rand, fanIn * units, units, Math.sqrt(1 / (fanIn * ins[0]!.q)), node.batchNorm));
     }
-    q.push(secondMoment(node, qin));
+    moments.push(propagate(model, node, ins));
   }
   return weights;
 }
 
-/** Pixels scaled to 0..1 have E[x²] ≈ 1/3 (uniform) to 1/4 (natural images). */
-const INPUT_Q = 0.3;
+/** Estimated mean and second moment E[x²] of a node's output, over positions and channels. */
+interface Moments { readonly m: number; readonly q: number }
+
+/** Pixels scaled to 0..1: uniform would give mean 1/2 and E[x²] 1/3; natural images a bit less. */
+const INPUT_MOMENTS: Moments = { m: 0.45, q: 0.3 };
 
 function layerWeights(rand: () => number, kernelSize: number, units: number, std: number, bn: boolean): NodeWeights {
   const uniform = (n: number, centre: number, half: number): Float32Array => {
@@ -56,32 +59,42 @@ function layerWeights(rand: () => number, kernelSize: number, units: number, std
   return nw;
 }
 
-/** Estimated E[x²] of a node's output given its inputs' estimates; pre-activations are ≈ 1 by construction. */
-function secondMoment(node: Node, qin: readonly number[]): number {
-  const x = qin[0] ?? 1;
+/** Moment propagation: conv and dense pre-activations are N(0, 1) by construction of their kernels. */
+function propagate(model: Model, node: Node, ins: readonly Moments[]): Moments {
+  const x = ins[0] ?? { m: 0, q: 1 };
+  const sd = Math.sqrt(Math.max(x.q - x.m * x.m, 1e-12));
   switch (node.kind) {
     case 'conv2d':
     case 'dense':
-      return activated(node.activation, 1);
-    case 'add':
-      return activated(node.activation, qin.reduce((s, v) => s + v, 0));
+      return gaussian(node.activation, 0, 1);
+    case 'add': {
+      const m = ins.reduce((s, v) => s + v.m, 0);
+      const q = ins.reduce((s, v) => s + v.q, 0) + (m * m - ins.reduce((s, v) => s + v.m * v.m, 0));
+      return gaussian(node.activation, m, Math.sqrt(Math.max(q - m * m, 1e-12)));
+    }
     case 'activation':
-      return activated(node.activation, x);
+      return gaussian(node.activation, x.m, sd);
     case 'mul':
-      return x * (qin[1] ?? 1);
-    case 'maxpool':
-      // The max of a window is larger than a typical cell; ×2 is a rough middle for 2×2..3×3 windows.
-      return node.global || node.size[0] * node.size[1] > 1 ? 2 * x : x;
+      return { m: x.m * (ins[1]?.m ?? 1), q: x.q * (ins[1]?.q ?? 1) };
+    case 'maxpool': {
+      // Neighbours are correlated, so count half of the i.i.d. expected-maximum gain.
+      const m = x.m + 0.5 * sd * expectedMax(node.size[0] * node.size[1]);
+      return { m, q: m * m + 0.75 * sd * sd };
+    }
     case 'avgpool':
-      // Averaging keeps the mean and shrinks the spread; post-ReLU maps are about one third mean².
-      return node.global || node.size[0] * node.size[1] > 1 ? x / 3 : x;
-    case 'concat':
-      return qin.reduce((s, v) => s + v, 0) / qin.length;
+      return node.global ? { m: x.m, q: x.m * x.m + 0.1 * sd * sd } : x;
+    case 'concat': {
+      // Channel-weighted average of the inputs.
+      const cs = nodeInputs(model, node).map((s) => s.c);
+      const w = (i: number) => cs[i]! / cs.reduce((a, b) => a + b, 0);
+      return { m: ins.reduce((s, v, i) => s + v.m * w(i), 0), q: ins.reduce((s, v, i) => s + v.q * w(i), 0) };
+    }
+    case 'crop':
+      return { m: node.scale * x.m + node.shift, q: node.scale ** 2 * x.q + 2 * node.scale * node.shift * x.m + node.shift ** 2 };
     case 'softmax':
     case 'region':
     case 'yolo':
-      return 0.3;
-    case 'crop':
+      return gaussian('logistic', 0, 1);
     case 'identity':
     case 'reorg':
     case 'upsample':
@@ -89,18 +102,48 @@ function secondMoment(node: Node, qin: readonly number[]): number {
   }
 }
 
-/** E[f(y)²] for y with E[y²] = p and zero mean (approximations for the smooth ones). */
-function activated(a: Activation, p: number): number {
-  switch (a) {
-    case 'linear': return p;
-    case 'relu': case 'relu6': return p / 2;
-    case 'leaky': return 0.505 * p;
-    case 'logistic': return 0.25 + p / 16;
-    case 'hardsigmoid': return 0.25 + p / 36;
-    case 'tanh': return p / (1 + 1.5 * p);
-    case 'mish': case 'swish': case 'hardswish': return 0.4 * p;
-  }
+/** Standard-normal grid for the integrals below: z in [−6, 6], weights φ(z)·dz. */
+const GRID = Array.from({ length: 241 }, (_, i) => -6 + i * 0.05);
+const PHI = GRID.map((z) => (Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI)) * 0.05);
+
+/** Mean and E[f(y)²] for y ~ N(m, s²). */
+function gaussian(a: Activation, m: number, s: number): Moments {
+  const f = ACTIVATE[a];
+  let mean = 0;
+  let q = 0;
+  GRID.forEach((z, i) => {
+    const v = f(m + s * z);
+    mean += PHI[i]! * v;
+    q += PHI[i]! * v * v;
+  });
+  return { m: mean, q };
 }
+
+/** E[max of k i.i.d. N(0, 1)] = ∫ z·k·φ(z)·Φ(z)^(k−1) dz. */
+function expectedMax(k: number): number {
+  let cdf = 0;
+  let e = 0;
+  GRID.forEach((z, i) => {
+    cdf += PHI[i]!;
+    e += z * k * PHI[i]! * cdf ** (k - 1);
+  });
+  return e;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const relu6 = (x: number): number => Math.min(Math.max(x, 0), 6);
+const ACTIVATE: Record<Activation, (x: number) => number> = {
+  linear: (x) => x,
+  leaky: (x) => (x > 0 ? x : 0.1 * x),
+  relu: (x) => Math.max(x, 0),
+  relu6,
+  logistic: sigmoid,
+  tanh: Math.tanh,
+  mish: (x) => x * Math.tanh(Math.log1p(Math.exp(x))),
+  swish: (x) => x * sigmoid(x),
+  hardswish: (x) => (x * relu6(x + 3)) / 6,
+  hardsigmoid: (x) => relu6(x + 3) / 6,
+};
 
 /** mulberry32: a tiny, well-mixed 32-bit PRNG; returns floats in [0, 1). */
 export function mulberry32(seed: number): () => number {

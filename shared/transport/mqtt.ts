@@ -1,18 +1,13 @@
 /**
- * The real transport: mqtt.js against any broker (embedded aedes, Mosquitto, EMQX, …). It speaks
- * MQTT 5 where the broker does and 3.1.1 otherwise (DESIGN.md "Broker"), reads the negotiated
- * maximum packet size and refuses oversize publishes loudly (ECOSYSTEM §4.1), and dispatches the
- * client's single 'message' event to the handlers of each filter.
+ * Connecting the real transport: mqtt.js against any broker (embedded aedes, Mosquitto, EMQX, …),
+ * speaking MQTT 5 where the broker does and 3.1.1 otherwise (DESIGN.md "Broker").
  */
-import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
-import { FrameTooLargeError } from '../errors.ts';
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import { logger, type Logger } from '../log.ts';
-import { topicFilterError, topicMatches, topicNameError } from './match.ts';
-import {
-  PROTOCOL_MAX_PACKET, TransportEmitter, publishPacketSize,
-  type MessageHandler, type PublishOptions, type SubscribeOptions, type Transport, type TransportEvents,
-  type Unsubscribe, type Will,
-} from './types.ts';
+import { MqttTransport, toBuffer } from './mqtt-transport.ts';
+import type { Will } from './types.ts';
+
+export { MqttTransport } from './mqtt-transport.ts';
 
 export interface MqttConnectOptions {
   /** mqtt://host:port, mqtts://…, ws://host:port, wss://… */
@@ -84,144 +79,4 @@ function attemptConnect(opts: MqttConnectOptions, version: 3 | 4 | 5): Promise<A
     client.on('error', onError);
     client.once('close', onClose);
   });
-}
-
-function toBuffer(p: Uint8Array | string): Buffer {
-  if (typeof p === 'string') return Buffer.from(p, 'utf8');
-  return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-}
-
-interface Filter { handlers: Set<MessageHandler>; id: number }
-
-interface MqttTransportContext {
-  client: MqttClient; connack: IConnackPacket; version: 3 | 4 | 5; clientId: string; log: Logger;
-}
-
-export class MqttTransport implements Transport {
-  readonly protocolVersion: 3 | 4 | 5;
-  readonly clientId: string;
-  #maxPacketSize: number;
-  readonly #client: MqttClient;
-  readonly #log: Logger;
-  readonly #events = new TransportEmitter();
-  readonly #filters = new Map<string, Filter>();
-  readonly #byId = new Map<number, string>();
-  #nextId = 1;
-
-  constructor(ctx: MqttTransportContext) {
-    this.#client = ctx.client;
-    this.protocolVersion = ctx.version;
-    this.clientId = ctx.clientId;
-    this.#log = ctx.log;
-    this.#maxPacketSize = maxPacketOf(ctx.connack);
-    this.#client.on('message', (topic, payload, packet) => this.#dispatch(topic, payload, packet));
-    this.#client.on('connect', (connack) => {
-      this.#maxPacketSize = maxPacketOf(connack);
-      this.#events.emit('connect');
-    });
-    this.#client.on('close', () => this.#events.emit('disconnect', 'connection closed'));
-    this.#client.on('error', (e) => {
-      this.#log.warn(`${this.clientId}: ${e.message}`);
-      this.#events.emit('error', e);
-    });
-  }
-
-  get maxPacketSize(): number {
-    return this.#maxPacketSize;
-  }
-
-  get connected(): boolean {
-    return this.#client.connected;
-  }
-
-  async publish(topic: string, payload: Uint8Array | string, opts: PublishOptions = {}): Promise<void> {
-    const bad = topicNameError(topic);
-    if (bad) throw new Error(`transport: ${this.clientId}: ${bad}`);
-    const bytes = toBuffer(payload);
-    const expiry = this.protocolVersion === 5 && opts.expirySeconds !== undefined;
-    // Property length (1 byte) + Message Expiry Interval (1 + 4 bytes), MQTT 5 §3.3.2.3.
-    const size = publishPacketSize(topic, bytes.length, this.protocolVersion === 5 ? (expiry ? 6 : 1) : 0);
-    if (size > this.#maxPacketSize) throw new FrameTooLargeError(size, this.#maxPacketSize, topic);
-    await this.#client.publishAsync(topic, bytes, {
-      qos: opts.qos ?? 0, retain: opts.retain ?? false,
-      properties: expiry ? { messageExpiryInterval: opts.expirySeconds } : undefined,
-    });
-  }
-
-  async subscribe(filter: string, handler: MessageHandler, opts: SubscribeOptions = {}): Promise<Unsubscribe> {
-    const bad = topicFilterError(filter);
-    if (bad) throw new Error(`transport: ${this.clientId}: ${bad}`);
-    let entry = this.#filters.get(filter);
-    if (!entry) {
-      entry = { handlers: new Set(), id: this.#nextId++ };
-      this.#filters.set(filter, entry);
-      this.#byId.set(entry.id, filter);
-    }
-    entry.handlers.add(handler);
-    try {
-      // Subscribing again to a known filter is deliberate: the broker then re-sends the retained
-      // messages [MQTT-3.8.4-3], which the new handler needs; earlier handlers see them again.
-      await this.#client.subscribeAsync(filter, {
-        qos: opts.qos ?? 0,
-        ...(this.protocolVersion === 5 ? { properties: { subscriptionIdentifier: entry.id } } : {}),
-      });
-    } catch (e) {
-      await this.#remove(filter, handler);
-      throw new Error(`transport: ${this.clientId}: subscribe to '${filter}' refused: ${(e as Error).message}`);
-    }
-    return () => this.#remove(filter, handler);
-  }
-
-  /** Clean disconnect: the broker discards the will [MQTT-3.1.2-10]. */
-  async close(): Promise<void> {
-    await this.#client.endAsync();
-  }
-
-  /** Drop the socket without DISCONNECT, as a crash would: the broker publishes the will [MQTT-3.1.2-8]. */
-  kill(): void {
-    this.#client.end(true);
-  }
-
-  on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): () => void {
-    return this.#events.on(event, listener);
-  }
-
-  async #remove(filter: string, handler: MessageHandler): Promise<void> {
-    const entry = this.#filters.get(filter);
-    if (!entry || !entry.handlers.delete(handler) || entry.handlers.size > 0) return;
-    this.#filters.delete(filter);
-    this.#byId.delete(entry.id);
-    if (this.#client.connected) await this.#client.unsubscribeAsync(filter);
-  }
-
-  #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
-    const meta = { retain: packet.retain };
-    for (const filter of this.#filtersFor(topic, packet)) {
-      for (const h of [...(this.#filters.get(filter)?.handlers ?? [])]) {
-        try {
-          h(topic, payload, meta);
-        } catch (e) {
-          this.#log.error(`${this.clientId}: handler for '${filter}' threw on ${topic}: ${(e as Error).message}`);
-        }
-      }
-    }
-  }
-
-  /**
-   * MQTT 5: the Subscription Identifiers name exactly the subscriptions this copy is for
-   * [MQTT-3.3.4-3], so overlapping filters never double-deliver. 3.1.1 has none: match locally, and
-   * a broker that sends one copy per overlapping subscription causes duplicates (§3.3.5).
-   */
-  #filtersFor(topic: string, packet: IPublishPacket): string[] {
-    const ids = packet.properties?.subscriptionIdentifier;
-    if (ids !== undefined) {
-      return (Array.isArray(ids) ? ids : [ids]).map((id) => this.#byId.get(id)).filter((f): f is string => !!f);
-    }
-    return [...this.#filters.keys()].filter((f) => topicMatches(f, topic));
-  }
-}
-
-function maxPacketOf(connack: IConnackPacket): number {
-  // MQTT 5 §3.2.2.3.6: absent means no limit beyond the protocol's own.
-  return connack.properties?.maximumPacketSize ?? PROTOCOL_MAX_PACKET;
 }

@@ -68,10 +68,24 @@ export function encodeTensorMessage(header: TensorHeaderInput, data: Float32Arra
   return Buffer.concat([prefix, bytes]);
 }
 
-/** Decode and validate a tensor message. Never throws; `source` (the topic) prefixes error text. */
-export function decodeTensorMessage(bytes: Uint8Array, source = 'tensor message'): TensorDecodeResult {
+export interface TensorDecodeOptions {
+  /** Prefix of error text: pass the topic. */
+  source?: string;
+  /** The current planId: a piece of another plan (in flight across a re-plan) is refused. */
+  plan?: string;
+  /** The stage the receiver subscribed for. */
+  stage?: string | number;
+}
+
+/** Decode and validate a tensor message. Never throws. */
+export function decodeTensorMessage(bytes: Uint8Array, opts: TensorDecodeOptions = {}): TensorDecodeResult {
+  const source = opts.source ?? 'tensor message';
   try {
-    return decodeChecked(bytes, source);
+    const r = decodeChecked(bytes, source);
+    if (!r.ok) return r;
+    if (opts.plan !== undefined && r.header.plan !== opts.plan) return failed(source, `frame ${r.header.frame} belongs to plan '${r.header.plan}', not the current '${opts.plan}'`);
+    if (opts.stage !== undefined && String(r.header.stage) !== String(opts.stage)) return failed(source, `stage ${r.header.stage} where stage ${opts.stage} was expected`);
+    return r;
   } catch (e) {
     // Every check below returns; this only guards against a bug, so the wire path still can't crash.
     return failed(source, `undecodable: ${(e as Error).message}`);

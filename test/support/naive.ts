@@ -163,6 +163,21 @@ export function add(xs: Tensor3[], a: Activation): Tensor3 {
   return map(xs[0]!, (_v, y, i, k) => act(xs.reduce((s, x) => s + at(x, y, i, k), 0), a));
 }
 
+/**
+ * Darknet shortcut_cpu (src/blas.c), literally, on CHW copies: `out` starts as the previous layer
+ * (w2, h2, c2), `add` is the from-layer (w1, h1, c1) read every stride = w1/w2 cells.
+ */
+export function shortcut(prev: Tensor3, from: Tensor3, a: Activation): Tensor3 {
+  const [w1, h1, c1, w2, h2, c2] = [from.shape.w, from.shape.h, from.shape.c, prev.shape.w, prev.shape.h, prev.shape.c];
+  const stride = Math.max(1, Math.floor(w1 / w2)), sample = Math.max(1, Math.floor(w2 / w1));
+  const chw = (t: Tensor3) => { const o = new Float32Array(t.data.length); for (let y = 0; y < t.shape.h; y++) for (let x = 0; x < t.shape.w; x++) for (let k = 0; k < t.shape.c; k++) o[x + t.shape.w * (y + t.shape.h * k)] = at(t, y, x, k); return o; };
+  const out = chw(prev), add = chw(from);
+  for (let k = 0; k < Math.min(c1, c2); k++) for (let j = 0; j < Math.min(h1, h2); j++) for (let i = 0; i < Math.min(w1, w2); i++) {
+    out[i * sample + w2 * (j * sample + h2 * k)] += add[i * stride + w1 * (j * stride + h1 * k)]!;
+  }
+  return make(h2, w2, c2, (y, x, k) => act(out[x + w2 * (y + h2 * k)]!, a));
+}
+
 /** YOLOv2 region: per anchor, logistic on x, y and objectness (entry coords), softmax over classes. */
 export function region(x: Tensor3, num: number, coords: number, classes: number): Tensor3 {
   const per = coords + 1 + classes;
@@ -187,6 +202,11 @@ export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Ar
     d[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
   }
   return d;
+}
+
+/** Random batch-norm parameters for `outs` outputs (γ in [0.5, 1.5), σ² in [0.1, 1)), in NodeWeights' field names. */
+export function randomBn(outs: number, seed: number): { bnScale: Float32Array; bnMean: Float32Array; bnVariance: Float32Array } {
+  return { bnScale: randomArray(outs, seed, 0.5, 1.5), bnMean: randomArray(outs, seed + 1), bnVariance: randomArray(outs, seed + 2, 0.1, 1) };
 }
 
 export function randomTensor(h: number, w: number, c: number, seed: number, scale = 1): Tensor3 {

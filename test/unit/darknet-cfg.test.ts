@@ -21,7 +21,7 @@ function failure(text: string, file = 'file.cfg'): string {
 
 describe('darknet cfg parser', () => {
   it('keeps sections, 1-based lines, comments and spaced key = value lists', () => {
-    const text = '# head comment\n[net]\n; another\nwidth = 416\n\n[region]\nanchors =  0.5, 1.25 ,2\nclasses=80 # inline\n';
+    const text = '# head comment\n[net] # the input\n; another\nwidth = 416\n\n[region]\nanchors =  0.5, 1.25 ,2\nclasses=80 # inline\n';
     const s = parseCfg(text, 'x.cfg');
     assert.deepEqual(s.map((x) => [x.type, x.line]), [['net', 2], ['region', 6]]);
     assert.deepEqual(s[0]!.options.get('width'), { key: 'width', value: '416', line: 4 });

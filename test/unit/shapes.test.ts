@@ -63,7 +63,7 @@ describe('outShape', () => {
 describe('bundled Darknet cfgs', () => {
   it('every cfg loads with consistent shapes', async () => {
     const cfgs = readdirSync(DIR).filter((f) => f.endsWith('.cfg'));
-    assert.equal(cfgs.length, 9);
+    assert.ok(cfgs.length >= 9);
     for (const f of cfgs) {
       const m = await load(f);
       m.nodes.forEach((n, i) => assert.equal(n.id, i));

@@ -65,7 +65,8 @@ export function computeRuns(ctx: ComputeCtx, runs: readonly NodeRun[], values: M
         assert(v, () => `worker: layer ${node.id} needs layer ${src}, which this task neither received nor computed`);
         return cropValue(v, inRegs[k]!);
       });
-      return isFull(node, run.region)
+      // A crop's input is always cut to the shifted region already, so it takes the tile path too.
+      return isFull(node, run.region) && node.kind !== 'crop'
         ? getKernel(node.kind).run(node as never, xs, ctx.weightsFor(run), { cache: ctx.cache, pad, partial: run.inChannels !== undefined })
         : runOnTile(node, xs, inRegs[0]!, run, ctx.weightsFor(run), ctx.cache, pad);
     });

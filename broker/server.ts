@@ -1,0 +1,160 @@
+/**
+ * The embedded broker (DESIGN.md "Broker"): aedes 1.2 on TCP and, optionally, WebSocket, with
+ * username/password and topic ACLs from auth.ts. It makes `deeperthings up` a one-command setup; a
+ * real deployment next to Home Assistant should use Mosquitto instead, because aedes 1.2 speaks only
+ * MQTT 3.1.1 and HA drops 3.x in 2027.1 (ECOSYSTEM §1.6, §4).
+ */
+import net from 'node:net';
+import http from 'node:http';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { logger, type Logger } from '../shared/log.ts';
+import { AccessControl, type BrokerUser } from './auth.ts';
+
+export interface EmbeddedBrokerContext {
+  /** TCP port; 0 picks a free one (tests). Default 1883. */
+  port?: number;
+  /** Default 127.0.0.1 (this machine only); '0.0.0.0' to serve the LAN. */
+  host?: string;
+  /** WebSocket port (0 = any); no WebSocket listener when absent. */
+  wsPort?: number;
+  /** When non-empty, anonymous clients are refused. */
+  users?: BrokerUser[];
+  log?: Logger;
+}
+
+export interface BrokerAddress { port: number; wsPort?: number }
+
+export class EmbeddedBroker {
+  readonly #ctx: EmbeddedBrokerContext;
+  readonly #log: Logger;
+  readonly #acl: AccessControl;
+  readonly #userOf = new WeakMap<Client, BrokerUser>();
+  #aedes: Aedes | undefined;
+  #tcp: net.Server | undefined;
+  #ws: { http: http.Server; close(): void } | undefined;
+  #address: BrokerAddress | undefined;
+
+  constructor(ctx: EmbeddedBrokerContext = {}) {
+    this.#ctx = ctx;
+    this.#log = ctx.log ?? logger('broker');
+    this.#acl = new AccessControl(ctx.users ?? []);
+  }
+
+  /** mqtt:// URL of the TCP listener (after start). */
+  get url(): string {
+    return `mqtt://${this.#clientHost()}:${this.#started().port}`;
+  }
+
+  /** ws:// URL of the WebSocket listener (after start with wsPort). */
+  get wsUrl(): string | undefined {
+    const p = this.#started().wsPort;
+    return p === undefined ? undefined : `ws://${this.#clientHost()}:${p}`;
+  }
+
+  async start(): Promise<BrokerAddress> {
+    if (this.#address) throw new Error('broker: already started');
+    const aedes = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
+      authorizePublish: (client, packet, done) => done(this.#publishError(client, packet.topic)),
+      authorizeSubscribe: (client, sub, done) => done(null, this.#subscribeAllowed(client, sub.topic) ? sub : null),
+    });
+    this.#aedes = aedes;
+    aedes.on('clientError', (client, e) => this.#log.debug(`client ${client?.id}: ${e.message}`));
+    aedes.on('connectionError', (client, e) => this.#log.debug(`connection ${client?.id ?? '?'}: ${e.message}`));
+    const host = this.#ctx.host ?? '127.0.0.1';
+    let port: number;
+    let wsPort: number | undefined;
+    try {
+      this.#tcp = net.createServer((socket) => aedes.handle(socket));
+      port = await listen(this.#tcp, this.#ctx.port ?? 1883, host);
+      wsPort = this.#ctx.wsPort === undefined ? undefined : await this.#startWebSocket(aedes, host, this.#ctx.wsPort);
+    } catch (e) {
+      await this.stop(); // release whatever did start
+      throw e;
+    }
+    this.#address = { port, ...(wsPort === undefined ? {} : { wsPort }) };
+    this.#log.info(`listening on ${host}:${port}${wsPort === undefined ? '' : `, WebSocket ${host}:${wsPort}`}` +
+      `${this.#acl.enabled ? ', authentication required' : ', anonymous access'}`);
+    return this.#address;
+  }
+
+  async stop(): Promise<void> {
+    const aedes = this.#aedes;
+    if (!aedes) return;
+    this.#aedes = undefined;
+    this.#address = undefined;
+    await new Promise<void>((resolve) => aedes.close(() => resolve())); // disconnects every client
+    this.#ws?.close();
+    this.#ws?.http.closeAllConnections();
+    await Promise.all([closeServer(this.#tcp), closeServer(this.#ws?.http)]);
+    this.#tcp = undefined;
+    this.#ws = undefined;
+  }
+
+  async #startWebSocket(aedes: Aedes, host: string, port: number): Promise<number> {
+    // ws comes with mqtt.js; load it lazily so a TCP-only broker never needs it.
+    let ws: typeof import('ws');
+    try {
+      ws = await import('ws');
+    } catch (e) {
+      throw new Error(`broker: a WebSocket listener needs the 'ws' package: ${(e as Error).message}`);
+    }
+    const server = http.createServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
+    const wss = new ws.WebSocketServer({ server });
+    wss.on('connection', (socket, req) => aedes.handle(ws.createWebSocketStream(socket), req));
+    this.#ws = { http: server, close: () => wss.close() };
+    return listen(server, port, host);
+  }
+
+  #authenticate(client: Client, username: string | undefined, password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    if (!this.#acl.enabled) return done(null, true);
+    const user = this.#acl.authenticate(username, password);
+    if (user) {
+      this.#userOf.set(client, user);
+      return done(null, true);
+    }
+    this.#log.warn(`refused client ${client.id}: ${username === undefined ? 'no username' : `bad credentials for user '${username}'`}`);
+    const e = new Error(`broker: bad username or password`) as AuthenticateError;
+    (e as { returnCode: number }).returnCode = 4; // CONNACK 0x04 "bad user name or password" (MQTT 3.1.1 §3.2.2.3)
+    done(e, null);
+  }
+
+  /** null = allowed. A refusal closes the client's connection: 3.1.1 has no other answer [MQTT-3.3.5-2]. */
+  #publishError(client: Client | null, topic: string): Error | null {
+    // aedes' own default: clients must not forge broker status topics (aedes issue #597).
+    if (client && topic.startsWith('$SYS/')) return new Error(`broker: ${client.id} may not publish to ${topic}`);
+    // client is null only for a will left by a session of an earlier broker process (aedes docs).
+    if (!client || this.#acl.canPublish(this.#userOf.get(client), client.id, topic)) return null;
+    this.#log.warn(`client ${client.id} (user '${this.#userOf.get(client)?.username}') may not publish to ${topic}: disconnected`);
+    return new Error(`broker: client ${client.id} may not publish to ${topic}`);
+  }
+
+  /** A refusal is a SUBACK failure (0x80) for this filter only [MQTT-3.9.3]. */
+  #subscribeAllowed(client: Client, filter: string): boolean {
+    if (this.#acl.canSubscribe(this.#userOf.get(client), client.id, filter)) return true;
+    this.#log.warn(`client ${client.id} (user '${this.#userOf.get(client)?.username}') may not subscribe to ${filter}`);
+    return false;
+  }
+
+  #started(): BrokerAddress {
+    if (!this.#address) throw new Error('broker: not started');
+    return this.#address;
+  }
+
+  #clientHost(): string {
+    const host = this.#ctx.host ?? '127.0.0.1';
+    return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  }
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (e) => reject(new Error(`broker: cannot listen on ${host}:${port}: ${e.message}`)));
+    server.listen(port, host, () => resolve((server.address() as net.AddressInfo).port));
+  });
+}
+
+function closeServer(server: net.Server | undefined): Promise<void> {
+  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}
