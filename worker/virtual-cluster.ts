@@ -62,7 +62,7 @@ function receive(d: Device, task: TaskDoc, tamper?: Tamper): Map<string, Tensor3
   for (const id of new Set(task.needs.flatMap((n) => n.pieces))) {
     const m = d.inbox.get(id);
     assert(m, () => `cluster: device ${d.id} never received piece ${id} for task ${task.id}`);
-    const r = decodeTensorMessage(m.bytes, id);
+    const r = decodeTensorMessage(m.bytes, { source: id });
     if (!r.ok) throw r.error;
     const t = { shape: { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] }, data: r.data };
     tamper?.(task, id, t);

@@ -77,8 +77,9 @@ export interface TensorDecodeOptions {
   stage?: string | number;
 }
 
-/** Decode and validate a tensor message. Never throws. */
-export function decodeTensorMessage(bytes: Uint8Array, opts: TensorDecodeOptions = {}): TensorDecodeResult {
+/** Decode and validate a tensor message. Never throws. A string second argument is the source. */
+export function decodeTensorMessage(bytes: Uint8Array, options: TensorDecodeOptions | string = {}): TensorDecodeResult {
+  const opts = typeof options === 'string' ? { source: options } : options;
   const source = opts.source ?? 'tensor message';
   try {
     const r = decodeChecked(bytes, source);
