@@ -1,0 +1,27 @@
+/**
+ * `npm run bench -- <name> [options]`: benchmarks print one JSON line per measurement (machine
+ * readable) and a last line with the comparison they claim. Tests check correctness; these measure.
+ */
+import { parseArgs } from 'node:util';
+
+type Bench = (args: string[]) => Promise<void>;
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  infer: async () => (await import('./infer.ts')).benchInfer,
+  plan: async () => (await import('./plan.ts')).benchPlan,
+  verify: async () => (await import('./verify.ts')).benchVerify,
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  const load = name ? BENCHES[name] : undefined;
+  if (!load) {
+    process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [options]\n`);
+    process.exitCode = 2;
+    return;
+  }
+  await (await load())(rest);
+}
+
+export { parseArgs };
+await main(process.argv.slice(2));
