@@ -2,5 +2,6 @@
 import type { Command } from './args.ts';
 import { inferCommand } from './infer.ts';
 import { verifyCommand } from './verify.ts';
+import { validateCommand } from './validate.ts';
 
-export const commands: readonly Command[] = [inferCommand, verifyCommand];
+export const commands: readonly Command[] = [inferCommand, verifyCommand, validateCommand];

@@ -2,7 +2,8 @@
  * Plan builder: partition spec → plan document (stages, tasks, pieces), validated.
  * Stages follow PAPER §1: ingest → FTP head (§2) → weight-partitioned tail (§3) → head decode.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { modelHash } from '../../shared/plan/hash.ts';
 import type { Model } from '../../shared/model/ir.ts';
 import { INPUT } from '../../shared/model/ir.ts';
 import { PlanInfeasibleError } from '../../shared/errors.ts';
@@ -17,13 +18,9 @@ import { type PartitionSpec, tailKind, validateFtp, validateTail } from './spec.
 export interface BuildOptions {
   readonly planId?: string;
   readonly createdAt?: string;
-}
-
-/** Stable hash of the model structure (names, kinds, shapes), so workers can refuse a plan for another model. */
-export function modelHash(model: Model): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify([model.name, model.input, model.nodes.map((n) => [n.kind, n.inputs, n.out])]));
-  return h.digest('hex').slice(0, 16);
+  /** Where workers load the model from (built-in name or path) and its weights file, if any. */
+  readonly source?: string;
+  readonly weights?: string;
 }
 
 function validateDevices(spec: PartitionSpec): string {
@@ -64,7 +61,7 @@ export function buildPlan(model: Model, spec: PartitionSpec, opts: BuildOptions 
     version: PLAN_VERSION,
     planId: opts.planId ?? randomUUID(),
     createdAt: opts.createdAt ?? new Date().toISOString(),
-    model: { name: model.name, hash: modelHash(model), input: model.input },
+    model: { name: model.name, hash: modelHash(model), input: model.input, source: opts.source ?? model.name, ...(opts.weights ? { weights: opts.weights } : {}) },
     devices: spec.devices,
     dataSource,
     objective: spec.objective ?? 'spec',

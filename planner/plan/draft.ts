@@ -40,6 +40,8 @@ export class PlanDraft {
   readonly #parts = new Map<number, PieceDoc[]>();
   readonly #partials = new Map<number, PieceDoc[]>();
   readonly #onDemand = new Map<string, PieceDoc>();
+  /** Pieces named so far per stage (piece ids are `<stage>/p<n>`); a counter keeps naming O(1). */
+  readonly #perStage = new Map<string, number>();
 
   constructor(ctx: { model: Model; spec: PartitionSpec; dataSource: string }) {
     this.model = ctx.model;
@@ -61,13 +63,16 @@ export class PlanDraft {
     for (const p of t.parts ?? []) {
       const piece = this.#newPiece(task, p.sel, p.partial);
       const reg = p.partial ? this.#partials : this.#parts;
-      reg.set(p.sel.node, [...(reg.get(p.sel.node) ?? []), piece]);
+      const list = reg.get(p.sel.node);
+      if (list) list.push(piece);
+      else reg.set(p.sel.node, [piece]);
     }
     return task;
   }
 
   #newPiece(task: TaskDraft, sel: TensorSel, partial: boolean): PieceDoc {
-    const n = this.#pieces.filter((p) => p.stage === task.stage).length;
+    const n = this.#perStage.get(task.stage) ?? 0;
+    this.#perStage.set(task.stage, n + 1);
     const piece: PieceDoc = { id: `${task.stage}/p${n}`, stage: task.stage, worker: task.worker, sel, partial, dtype: this.spec.dtype ?? 'float32' };
     this.#pieces.push(piece);
     this.#outputs.get(task.id)!.push(piece.id);

@@ -94,6 +94,12 @@ export interface MulNode extends NodeBase {
 export interface ActivationNode extends NodeBase {
   readonly kind: 'activation';
   readonly activation: Activation;
+  /**
+   * hardswish / hardsigmoid only: the factor that stands for 1/6, as the model stores it.
+   * TF.js graphs spell hard-swish as (x·c)·relu6(x + 3) with c a float16-rounded 1/6
+   * (0.16662598), which differs from 1/6 by 1.5e-4, too much for the exactness rule. Absent: 1/6.
+   */
+  readonly hardScale?: number;
 }
 
 export interface ReorgNode extends NodeBase {
@@ -161,6 +167,15 @@ export interface Preprocess {
 
 export type HeadKind = 'region' | 'yolo' | 'classifier' | 'centernet' | 'none';
 
+/**
+ * CenterNet decoding (head 'centernet'), read from a TF.js graph's box-decoding tail: keep heatmap
+ * cells that equal the max of their peakWindow×peakWindow neighbourhood, then the topK best scores.
+ */
+export interface CenterNetDecode {
+  readonly topK: number;
+  readonly peakWindow: number;
+}
+
 export interface Model {
   readonly name: string;
   readonly format: 'darknet' | 'tfjs-graph';
@@ -172,6 +187,8 @@ export interface Model {
   readonly head: HeadKind;
   /** Class names, when known (coco/voc/imagenet by class count). */
   readonly labels?: readonly string[];
+  /** head 'centernet': outputs are [heatmap H×W×classes, box sizes H×W×4]; decode parameters. */
+  readonly centernet?: CenterNetDecode;
 }
 
 /**

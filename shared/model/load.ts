@@ -10,6 +10,7 @@ import type { Model, Weights } from './ir.ts';
 import { loadDarknet } from './darknet.ts';
 import { readDarknetWeights } from './darknet-weights.ts';
 import { syntheticWeights } from './synthetic.ts';
+import { loadTfjsGraph } from './tfjs-graph.ts';
 
 const log = logger('model');
 
@@ -31,6 +32,8 @@ export interface LoadedModel {
 interface Importer {
   model(spec: string, opts: LoadOptions): Promise<Model>;
   weights(model: Model, path: string): Promise<Weights>;
+  /** Formats whose file carries its own weights (TF.js model.json + shards) load both at once. */
+  bundled?(spec: string, opts: LoadOptions): Promise<{ model: Model; weights: Weights }>;
 }
 
 const darknet: Importer = {
@@ -38,20 +41,39 @@ const darknet: Importer = {
   weights: async (model, path) => readDarknetWeights(model, await readBytes(path), path),
 };
 
-/** The importer for a spec's file extension; the hook where the tfjs-graph (.json) importer plugs in. */
+/** TF.js GraphModel: model.json names its weight shards, so there is no separate weights file. */
+const tfjsGraph: Importer = {
+  model: async (spec, opts) => (await tfjsGraph.bundled!(spec, opts)).model,
+  weights: async (_model, path) => {
+    throw new ModelFormatError('model', path, undefined, 'a TF.js graph model reads its weights from the shards its model.json lists; drop --weights');
+  },
+  bundled: (spec, opts) => {
+    if (opts.inputSize) throw new ModelFormatError('model', spec, undefined, 'a TF.js graph model has a fixed input size; drop --input-size');
+    return loadTfjsGraph(spec);
+  },
+};
+
+/** The importer for a spec's file extension. */
 function importerFor(spec: string): Importer {
   const ext = extname(spec).toLowerCase();
   switch (ext) {
     case '.cfg':
       return darknet;
+    case '.json':
+      return tfjsGraph;
     default:
       throw new ModelFormatError('model', spec, undefined,
-        `unsupported model file extension '${ext || '(none)'}' (supported: .cfg)`);
+        `unsupported model file extension '${ext || '(none)'}' (supported: .cfg, .json)`);
   }
 }
 
 export async function loadModel(spec: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const importer = importerFor(spec);
+  if (importer.bundled && opts.weights === undefined) {
+    const { model, weights } = await importer.bundled(spec, opts);
+    log.debug(`${model.name}: ${model.nodes.length} layers, weights from ${spec}'s shards`);
+    return { model, weights, weightsSource: 'file' };
+  }
   const model = await importer.model(spec, opts);
   if (opts.weights !== undefined) {
     const weights = await importer.weights(model, opts.weights);

@@ -102,7 +102,14 @@ export interface PlanDoc {
   readonly version: number;
   readonly planId: string;
   readonly createdAt: string;
-  readonly model: { readonly name: string; readonly hash: string; readonly input: Shape3 };
+  readonly model: {
+    readonly name: string;
+    readonly hash: string;
+    readonly input: Shape3;
+    /** How workers load it: a built-in name or a path they can read, plus an optional weights file. */
+    readonly source?: string;
+    readonly weights?: string;
+  };
   readonly devices: readonly PlanDevice[];
   /** The device that owns the frame (PAPER §1 "data source"): ingest and head run here. */
   readonly dataSource: string;

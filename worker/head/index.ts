@@ -10,6 +10,7 @@ import { boxToImage, clampBox, type BoxTransform } from '../engine/image.ts';
 import { decodeRegion, REGION_THRESHOLD } from './region.ts';
 import { decodeYolo, YOLO_THRESHOLD } from './yolo.ts';
 import { CLASSIFIER_TOP_K, topClasses } from './classifier.ts';
+import { decodeCenterNet } from './centernet.ts';
 import { doNmsSort } from './nms.ts';
 import type { Candidate, DecodeOptions, Detection, Prediction } from './types.ts';
 
@@ -38,6 +39,7 @@ export function decodePredictions(model: Model, outputs: Map<number, Tensor3>, t
     const top = topClasses(outputOf(model, outputs, id), (i) => labelOf(model, i), opts.topK ?? CLASSIFIER_TOP_K, opts.threshold);
     return { kind: 'top', top };
   }
+  if (model.head === 'centernet') return decodeCenterNet(model, outputs, transform, opts);
   if (model.head !== 'region' && model.head !== 'yolo') {
     throw new Error(`head: model ${model.name} has head '${model.head}', which has no decoder (region, yolo, classifier)`);
   }

@@ -6,8 +6,14 @@ import type { Kernel } from './kernel.ts';
 /** Darknet's leaky slope (activations.h: leaky_activate, 0.1·x for x < 0). */
 export const LEAKY_SLOPE = 0.1;
 
-/** Applies `act` elementwise; `linear` returns `x` itself (callers must not dispose twice). */
-export function activate<T extends tf.Tensor>(x: T, act: Activation): T {
+/**
+ * Applies `act` elementwise; `linear` returns `x` itself (callers must not dispose twice).
+ * `hardScale` replaces hardswish/hardsigmoid's 1/6 (ActivationNode.hardScale), computed in the
+ * TF.js graph's own order (x·c)·relu6(x + 3).
+ */
+export function activate<T extends tf.Tensor>(x: T, act: Activation, hardScale?: number): T {
+  if (hardScale !== undefined && act === 'hardswish') return tf.mul(tf.mul(x, hardScale), tf.relu6(tf.add(x, 3)));
+  if (hardScale !== undefined && act === 'hardsigmoid') return tf.mul(tf.relu6(tf.add(x, 3)), hardScale);
   switch (act) {
     case 'linear': return x;
     case 'leaky': return tf.leakyRelu(x, LEAKY_SLOPE);
@@ -39,6 +45,6 @@ export function fusedActivation(act: Activation): Fusable | undefined {
 export const activationKernel: Kernel<'activation'> = {
   kind: 'activation',
   run(node, [x]) {
-    return activate(x!, node.activation);
+    return activate(x!, node.activation, node.hardScale);
   },
 };

@@ -1,0 +1,47 @@
+/**
+ * Assembling the roles: connect a transport with the right Last Will, start a worker, a planner.
+ * Used by `up`, `worker`, `planner` and the integration tests (the one place both planner and
+ * worker code meet, as DESIGN.md's arrows allow only in cli/).
+ */
+import { hostname } from 'node:os';
+import type { Model, Weights } from '../shared/model/ir.ts';
+import type { Transport, Will } from '../shared/transport/types.ts';
+import { connectMqtt } from '../shared/transport/mqtt.ts';
+import type { MemoryBus } from '../shared/transport/memory.ts';
+import { Topics } from '../shared/topics.ts';
+import type { WorkerInfo } from '../shared/wire/messages.ts';
+import { Worker, type WorkerContext } from '../worker/service.ts';
+import { cachingModelLoader } from '../worker/model-cache.ts';
+import { PlannerService, type PlanFn } from '../planner/service.ts';
+
+export type Target = { readonly url: string; readonly username?: string; readonly password?: string } | { readonly bus: MemoryBus };
+
+export async function connect(target: Target, clientId: string, will?: Will): Promise<Transport> {
+  if ('bus' in target) return target.bus.connect({ clientId, will });
+  return connectMqtt({ url: target.url, clientId, will, username: target.username, password: target.password, protocol: 'auto' });
+}
+
+export interface WorkerOptions {
+  readonly id: string;
+  readonly memoryBytes: number;
+  readonly speedGflops: number;
+  readonly linkBps: number;
+  readonly backend: string;
+  readonly preloaded?: { model: Model; weights: Weights };
+  readonly extra?: Partial<Pick<WorkerContext, 'deadlineMs' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs'>>;
+}
+
+export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {
+  const transport = await connect(target, `deeperthings-worker-${o.id}`, { topic: topics.workerState(o.id), payload: 'offline', retain: true, qos: 1 });
+  const info: WorkerInfo = { id: o.id, version: '0.1.0', memoryBytes: o.memoryBytes, speedGflops: o.speedGflops, linkBps: o.linkBps, backend: o.backend, pid: process.pid };
+  const worker = new Worker({ transport, topics, info, loadModel: cachingModelLoader(o.preloaded), ...o.extra });
+  await worker.start();
+  return { worker, transport };
+}
+
+export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string }): Promise<{ planner: PlannerService; transport: Transport }> {
+  const transport = await connect(target, `deeperthings-planner-${hostname()}-${process.pid}`, { topic: topics.bridgeState(), payload: 'offline', retain: true, qos: 1 });
+  const planner = new PlannerService({ transport, topics, ...o });
+  await planner.start();
+  return { planner, transport };
+}

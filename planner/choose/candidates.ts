@@ -1,0 +1,122 @@
+/**
+ * The search space of the top-level planner: legal FTP boundaries (PAPER §2, with ILP-2's memory
+ * breakpoint of PAPER §5 as the default), FTP grids (PAPER §2.1's 5×5 default, squares 1..6 for the
+ * latency search, speed-proportional rows for unequal devices, PAPER §12.1) and tail type
+ * assignments (ILP-1's optimum by the chain DP of PAPER §4, or all-LOP, the unfused baseline).
+ */
+import type { Model } from '../../shared/model/ir.ts';
+import { INPUT } from '../../shared/model/ir.ts';
+import type { PartitionKind, PlanDevice } from '../../shared/plan/types.ts';
+import { allLayers, convPart, tailLayers } from '../layers.ts';
+import { solveChain, type ChainSolution } from '../optimize/chain-dp.ts';
+import { breakpointByEnumeration, type BreakpointSearch } from '../optimize/ilp2.ts';
+import type { LayerType } from '../optimize/comm-cost.ts';
+import { isWeightLayer, validateFtp, type FtpSpec } from '../plan/spec.ts';
+
+/** Kinds the worker cannot run on a tile (worker/tasks/compute.ts): they need the whole map. */
+function tileable(model: Model, k: number): boolean {
+  return model.nodes.slice(0, k).every((n) => n.kind !== 'reorg' && !(n.kind === 'upsample' && n.mode !== 'nearest'));
+}
+
+/** FTP layer counts K ≥ 1 whose stack 0..K−1 the plan builder accepts and the worker can tile. */
+export function legalFtpLayers(model: Model): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= model.nodes.length; k++) {
+    if (!tileable(model, k)) break;
+    try {
+      validateFtp(model, { layers: k, grid: { rows: 1, cols: 1 } });
+      out.push(k);
+    } catch {
+      // Not a legal boundary (two outputs leave the stack, or a layer that needs the whole map).
+    }
+  }
+  return out;
+}
+
+/** ILP-2 (PAPER §5) over the conv-and-pool part, solved exactly by enumeration. */
+export function memoryBreakpoint(model: Model, n: number): BreakpointSearch {
+  return breakpointByEnumeration(convPart(allLayers(model)), n);
+}
+
+/** The nearest legal FTP boundary at or after breakpoint b (else the last one before it); 0 keeps 0. */
+export function ftpLayersFor(b: number, legal: readonly number[]): number {
+  if (b === 0 || legal.length === 0) return 0;
+  return legal.find((k) => k >= b) ?? legal[legal.length - 1]!;
+}
+
+export interface GridChoice extends Pick<FtpSpec, 'grid' | 'rowShares'> {
+  readonly label: string;
+}
+
+/** Unequal devices (PAPER §12.1): speeds decide channel shares and tile rows. */
+export function heterogeneous(devices: readonly PlanDevice[]): boolean {
+  return devices.some((d) => d.speed !== devices[0]!.speed);
+}
+
+/**
+ * Grids over the stack's output map: `fixed`, else 5×5 (PAPER §2.1) or squares 1..6 (`search`),
+ * clipped to the map; for unequal devices also one row per device, heights ∝ speed, fastest first
+ * (assignTiles gives the largest tile to the fastest idle device, so row i lands on device i).
+ */
+export function gridChoices(model: Model, k: number, devices: readonly PlanDevice[], o: { fixed?: { rows: number; cols: number }; search: boolean }): GridChoice[] {
+  const map = model.nodes[k - 1]!.out;
+  const square = (g: number): GridChoice => {
+    const grid = { rows: Math.min(g, map.h), cols: Math.min(g, map.w) };
+    return { grid, label: `${grid.rows}x${grid.cols}` };
+  };
+  const out: GridChoice[] = o.fixed ? [{ grid: o.fixed, label: `${o.fixed.rows}x${o.fixed.cols}` }] : o.search ? [1, 2, 3, 4, 5, 6].map(square) : [square(5)];
+  if (!o.fixed && heterogeneous(devices) && map.h >= devices.length) {
+    out.push({ grid: { rows: devices.length, cols: 1 }, rowShares: devices.map((d) => d.speed).sort((a, b) => b - a), label: `${devices.length}x1 by speed` });
+  }
+  return out.filter((g, i) => out.findIndex((h) => h.label === g.label) === i);
+}
+
+export interface TailChoice {
+  readonly label: 'fused' | 'unfused';
+  readonly tail: Record<number, PartitionKind>;
+  /** The ILP-1 solution behind it (the DP's, or the all-LOP restriction's). */
+  readonly solution: ChainSolution;
+}
+
+const KIND: Record<LayerType, PartitionKind> = { LOP: 'lop', LIP: 'lip', FUSE1: 'fuse1', FUSE2: 'fuse2', '-': 'local' };
+
+function channelsIn(model: Model, l: number): number {
+  const src = model.nodes[l]!.inputs[0]!;
+  return src === INPUT ? model.input.c : model.nodes[src]!.out.c;
+}
+
+/** Every channel range must be non-empty (PAPER §3.2 splits channels N ways): does the tail fit N devices? */
+export function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
+  return Object.entries(tail).every(([key, t]) => {
+    const l = Number(key), out = model.nodes[l]!.out.c;
+    if (t === 'lip') return out >= n && channelsIn(model, l) >= n;
+    return t === 'local' || out >= n;
+  });
+}
+
+/** ILP-1's types as plan kinds; weight layers ILP-1 leaves out (grouped/depthwise convs) run LOP. */
+function toTail(model: Model, from: number, types: readonly LayerType[]): Record<number, PartitionKind> {
+  const tail: Record<number, PartitionKind> = {};
+  types.forEach((t, i) => {
+    const l = from + i;
+    tail[l] = t === '-' && isWeightLayer(model.nodes[l]!) ? 'lop' : KIND[t];
+  });
+  return tail;
+}
+
+/**
+ * The fused tail (ILP-1's optimum, FC layers included as the 1×1 case, PAPER §3.4) and the unfused
+ * all-LOP baseline. An optimum that splits a layer with fewer channels than devices falls back to
+ * all-LOP; a tail that does not fit even then is left out.
+ */
+export function tailChoices(model: Model, k: number, n: number, solve = solveChain): TailChoice[] {
+  const layers = tailLayers(model, k, { fc: true });
+  const out: TailChoice[] = [];
+  const fused = solve(layers, n);
+  const unfused = solveChain(layers, n, { allowed: ['LOP'] });
+  const fusedTail = toTail(model, k, fused.types);
+  const unfusedTail = toTail(model, k, unfused.types);
+  if (tailFits(model, fusedTail, n)) out.push({ label: 'fused', tail: fusedTail, solution: fused });
+  if (tailFits(model, unfusedTail, n)) out.push({ label: 'unfused', tail: unfusedTail, solution: unfused });
+  return out;
+}

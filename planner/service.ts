@@ -1,0 +1,131 @@
+/**
+ * The planner service, the control plane (DESIGN.md): learns the workers from their retained
+ * `info` and `state`, waits for the expected number (or a timeout), plans, publishes the retained
+ * plan, and re-plans when a worker joins or leaves (its Last Will says `offline`).
+ */
+import type { Model } from '../shared/model/ir.ts';
+import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
+import type { Topics } from '../shared/topics.ts';
+import type { WorkerInfo } from '../shared/wire/messages.ts';
+import { logger, type Logger } from '../shared/log.ts';
+import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
+
+export type PlanFn = (model: Model, devices: PlanDevice[]) => PlanDoc | Promise<PlanDoc>;
+
+export interface PlannerContext {
+  readonly transport: Transport;
+  readonly topics: Topics;
+  readonly model: Model;
+  readonly plan: PlanFn;
+  /** Plan as soon as this many workers are online; otherwise after `waitMs`. */
+  readonly expectedWorkers?: number;
+  readonly waitMs?: number;
+  /** Re-plan this long after the last join/leave, so a burst of changes makes one plan. */
+  readonly debounceMs?: number;
+  /** The data source (ingest + head) when online; default: the first worker by id. */
+  readonly dataSource?: string;
+  readonly log?: Logger;
+}
+
+interface Known { info?: WorkerInfo; online: boolean }
+
+export class PlannerService {
+  readonly #ctx: PlannerContext;
+  readonly #log: Logger;
+  readonly #workers = new Map<string, Known>();
+  readonly #unsubs: Unsubscribe[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #current: PlanDoc | undefined;
+  #started = 0;
+  #chain: Promise<void> = Promise.resolve();
+  readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
+
+  constructor(ctx: PlannerContext) {
+    this.#ctx = ctx;
+    this.#log = ctx.log ?? logger('planner');
+  }
+
+  get plan(): PlanDoc | undefined { return this.#current; }
+
+  get workers(): { id: string; online: boolean; info?: WorkerInfo }[] {
+    return [...this.#workers].map(([id, k]) => ({ id, ...k }));
+  }
+
+  async start(): Promise<void> {
+    const { transport: t, topics } = this.#ctx;
+    this.#started = Date.now();
+    await topics.publish(t, topics.bridgeState(), 'online', { qos: 1 });
+    this.#unsubs.push(await topics.subscribe(t, topics.workerInfo('+'), (m) => {
+      if (m.payload.ok) this.#update(m.params.id!, { info: m.payload.value });
+      else if (!m.retain || m.payload.error.message.includes('empty')) this.#log.warn(m.payload.error.message);
+    }));
+    this.#unsubs.push(await topics.subscribe(t, topics.workerState('+'), (m) => {
+      if (m.payload.ok) this.#update(m.params.id!, { online: m.payload.value === 'online' });
+    }));
+    const wait = this.#ctx.waitMs ?? 10_000;
+    this.#schedule(wait);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
+    await this.#chain;
+    const { transport: t, topics } = this.#ctx;
+    await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
+  }
+
+  /** Plan now with the workers online (bridge request `plan`, tests). */
+  replan(): Promise<PlanDoc | undefined> {
+    this.#chain = this.#chain.then(() => this.#replan()).catch((e: Error) => this.#fail(e));
+    return this.#chain.then(() => this.#current);
+  }
+
+  #update(id: string, change: Partial<Known>): void {
+    const before = this.#workers.get(id) ?? { online: false };
+    const after = { ...before, ...change };
+    this.#workers.set(id, after);
+    if (before.online === after.online && (before.info !== undefined) === (after.info !== undefined)) return;
+    this.#log.info(`worker ${id} ${after.online ? 'online' : 'offline'}`);
+    const ready = this.#ready().length;
+    const expected = this.#ctx.expectedWorkers;
+    const waiting = !this.#current && Date.now() - this.#started < (this.#ctx.waitMs ?? 10_000);
+    if (waiting && (expected === undefined || ready < expected)) return;
+    this.#schedule(this.#ctx.debounceMs ?? 300);
+  }
+
+  #ready(): WorkerInfo[] {
+    return [...this.#workers.values()].filter((k) => k.online && k.info).map((k) => k.info!).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.replan(), ms);
+    this.#timer.unref();
+  }
+
+  async #replan(): Promise<void> {
+    const infos = this.#ready();
+    const { transport: t, topics } = this.#ctx;
+    if (infos.length === 0) {
+      if (this.#current) this.#log.warn('no worker online: plan withdrawn');
+      this.#current = undefined;
+      await t.publish(topics.plan(), '', { retain: true, qos: 1 });
+      for (const l of this.listeners) l(undefined);
+      return;
+    }
+    const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
+    const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
+    const devices = ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps }));
+    const plan = await this.#ctx.plan(this.#ctx.model, devices);
+    this.#current = plan;
+    await t.publish(topics.plan(), JSON.stringify(plan), { retain: true, qos: 1 });
+    this.#log.info(`plan ${plan.planId}: ${devices.length} workers (${devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}`);
+    for (const l of this.listeners) l(plan);
+  }
+
+  #fail(e: Error): void {
+    this.#log.error(e.message);
+    const msg = { code: 'plan-failed', message: `planner: ${e.message}`, time: Date.now() };
+    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch(() => undefined);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The defaults object (aedes' pattern, STYLE §8): merged under the user's file, then the environment.
+ * Every value here must pass the schema on its own, so an empty `deeperthings.yaml` (or none) starts
+ * a working single-machine setup next to Home Assistant's Mosquitto.
+ */
+import type { CameraConfig, Config } from './types.ts';
+
+export const DEFAULTS: Config = {
+  // Mosquitto on this machine, the HA add-on's default port; MQTT 5 because HA is moving to it (§1.6).
+  mqtt: { url: 'mqtt://localhost:1883', protocol: 5 },
+  topics: { root: 'deeperthings', cluster: 'default' },
+  homeassistant: {
+    enabled: true,
+    discoveryPrefix: 'homeassistant',
+    // HA re-reads retained configs itself; the re-announce only covers a broker that lost them.
+    birthDelaySeconds: 5,
+    expireAfterSeconds: 60,
+    offDelaySeconds: 5,
+  },
+  model: { name: 'yolov2-tiny' },
+  planner: { objective: 'memory', waitForWorkersSeconds: 10 },
+  cameras: {},
+  // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
+  workers: { memory: '1GB', speed: 'measure' },
+  logging: { level: 'info', json: false },
+};
+
+/** Merged under each entry of `cameras` (a camera may name only its topic). */
+export const CAMERA_DEFAULTS: CameraConfig = {
+  // EMQX's default packet limit is 1 MB (ECOSYSTEM §4); a larger frame would vanish there anyway.
+  maxFrameBytes: 1_000_000,
+  // Frigate tracks `person` unless told otherwise.
+  labels: ['person'],
+  snapshot: { enabled: true, quality: 70 },
+};

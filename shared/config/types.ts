@@ -1,0 +1,104 @@
+/**
+ * The typed shape of `deeperthings.yaml` after defaults, `!secret` references and environment
+ * overrides are applied and the JSON Schema (schema.ts) has accepted it. One interface per section;
+ * the schema and these types describe the same keys (test/unit/config.test.ts checks the schema
+ * against the defaults).
+ */
+
+/** What the planner optimises (PAPER §4 ILP-1 communication, §5 ILP-2 memory, cost.ts latency). */
+export const OBJECTIVES = ['memory', 'communication', 'latency'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export interface MqttConfig {
+  /** `mqtt://host:1883`, `mqtts://…`, `ws://…`, `wss://…`. */
+  url: string;
+  username?: string;
+  password?: string;
+  /** Default: `deeperthings-<role>-<hostname>`, chosen by the service. */
+  clientId?: string;
+  /** CONNECT protocol level: 5 = MQTT 5.0, 4 = MQTT 3.1.1 (HA drops 3.x in 2027.1, ECOSYSTEM §1.6). */
+  protocol: 4 | 5;
+}
+
+export interface TopicsSection {
+  root: string;
+  cluster: string;
+}
+
+export interface HomeAssistantConfig {
+  enabled: boolean;
+  /** HA's discovery prefix, configurable in HA (ECOSYSTEM §1.1). */
+  discoveryPrefix: string;
+  /** Wait after HA's `online` birth before re-announcing (z2m waits 30 s, ECOSYSTEM §3). */
+  birthDelaySeconds: number;
+  /** Sensors turn "unavailable" when the pipeline is silent this long (`expire_after`, §1.4). */
+  expireAfterSeconds: number;
+  /** "<label> detected" falls back to off this long after the last detection (`off_delay`). */
+  offDelaySeconds: number;
+}
+
+export interface ModelConfig {
+  /** Built-in name (yolov2, yolov2-tiny, …) or a Darknet .cfg path. */
+  name: string;
+  weights?: string;
+  /** `HxW` such as `320x320`, or one number for a square input. */
+  inputSize?: string | number;
+}
+
+/** A device as planner/devices.ts reads it: memory `256MB`, speed GFLOP/s or `measure`, link `100Mbit`. */
+export interface DeclaredDevice {
+  id: string;
+  memory?: string | number;
+  speed?: number | 'measure';
+  link?: string | number;
+}
+
+export interface PlannerConfig {
+  objective: Objective;
+  /** A number of workers to wait for, or the declared device list; absent: plan with whoever announced. */
+  devices?: number | DeclaredDevice[];
+  waitForWorkersSeconds: number;
+}
+
+export interface SnapshotConfig {
+  enabled: boolean;
+  /** JPEG quality 1..100 (Frigate's snapshot default is 70, ECOSYSTEM §2.1). */
+  quality: number;
+}
+
+export interface CameraConfig {
+  /** Any input topic (a Frigate snapshot, an ESP32-CAM topic); default `<root>/<cluster>/cameras/<name>/frame`. */
+  topic?: string;
+  /** Larger frames are dropped, counted and reported (ECOSYSTEM §4.1: never silently lost). */
+  maxFrameBytes: number;
+  /** Labels that get HA sensors and events. */
+  labels: string[];
+  /** Minimum detection score; absent: the model head's default. */
+  threshold?: number;
+  snapshot: SnapshotConfig;
+}
+
+export interface WorkersConfig {
+  /** Memory budget of a worker started here: bytes or `512MB`. */
+  memory: string | number;
+  /** GFLOP/s, or `measure` to benchmark at start. */
+  speed: number | 'measure';
+}
+
+export interface LoggingConfig {
+  level: (typeof LOG_LEVELS)[number];
+  json: boolean;
+}
+
+export interface Config {
+  mqtt: MqttConfig;
+  topics: TopicsSection;
+  homeassistant: HomeAssistantConfig;
+  model: ModelConfig;
+  planner: PlannerConfig;
+  cameras: Record<string, CameraConfig>;
+  workers: WorkersConfig;
+  logging: LoggingConfig;
+}

@@ -1,0 +1,29 @@
+/**
+ * Workers load the model a plan names (built-in name or path, the plan's input size, optional
+ * weights file) once and keep it; synthetic weights are seeded from the model, so every worker
+ * holds identical values without shipping them.
+ */
+import type { Model, Weights } from '../shared/model/ir.ts';
+import type { PlanDoc } from '../shared/plan/types.ts';
+import { loadModel } from '../shared/model/load.ts';
+import { resolveBuiltinModel } from '../shared/assets.ts';
+import { modelHash } from '../shared/plan/hash.ts';
+
+export type ModelLoader = (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string }>;
+
+export function cachingModelLoader(preloaded?: { model: Model; weights: Weights; source?: string }): ModelLoader {
+  const cache = new Map<string, Promise<{ model: Model; weights: Weights; hash: string }>>();
+  if (preloaded) {
+    const hash = modelHash(preloaded.model);
+    cache.set(hash, Promise.resolve({ ...preloaded, hash }));
+  }
+  return (m) => {
+    const hit = cache.get(m.hash);
+    if (hit) return hit;
+    const p = loadModel(resolveBuiltinModel(m.source ?? m.name), { inputSize: { h: m.input.h, w: m.input.w }, weights: m.weights })
+      .then(({ model, weights }) => ({ model, weights, hash: modelHash(model) }));
+    cache.set(m.hash, p);
+    p.catch(() => cache.delete(m.hash));
+    return p;
+  };
+}

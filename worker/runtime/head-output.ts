@@ -1,0 +1,44 @@
+/**
+ * The head's output (DESIGN.md `head` task): decode + NMS → predictions JSON on
+ * `<c>/cameras/<cam>/predictions`, and the annotated JPEG on `…/snapshot` (retained, like Frigate).
+ */
+import type { Model } from '../../shared/model/ir.ts';
+import type { Tensor3 } from '../../shared/tensor.ts';
+import type { PlanDoc } from '../../shared/plan/types.ts';
+import { decodePredictions } from '../head/index.ts';
+import { annotate } from '../head/annotate.ts';
+import { encodeJpeg } from '../engine/image.ts';
+import type { DecodeOptions, Detection, TopClass } from '../head/types.ts';
+import { stageLatencies, type FrameMeta } from './frame-meta.ts';
+
+export interface PredictionsMessage {
+  camera: string;
+  frame: number;
+  /** Epoch seconds, like Frigate's frame_time. */
+  frameTime: number;
+  width: number;
+  height: number;
+  model: string;
+  plan: string;
+  detections?: Detection[];
+  top?: TopClass[];
+  latencyMs: { total: number; stages: { stage: string; ms: number }[] };
+}
+
+export function predictionsMessage(ctx: { model: Model; plan: PlanDoc; meta: FrameMeta; outputs: Map<number, Tensor3>; now: number; decode?: DecodeOptions }): PredictionsMessage {
+  const { meta } = ctx;
+  const pred = decodePredictions(ctx.model, ctx.outputs, meta.transform, ctx.decode);
+  const order = ctx.plan.stages.map((s) => s.id);
+  return {
+    camera: meta.camera, frame: meta.frame, frameTime: meta.frameTime / 1000, width: meta.width, height: meta.height,
+    model: ctx.model.name, plan: ctx.plan.planId,
+    ...(pred.kind === 'detections' ? { detections: pred.detections } : { top: pred.top }),
+    latencyMs: { total: Math.round((ctx.now - meta.t0) * 10) / 10, stages: stageLatencies(meta, order) },
+  };
+}
+
+/** The annotated snapshot of a frame (boxes drawn), JPEG. */
+export function snapshotJpeg(meta: FrameMeta, msg: PredictionsMessage, quality: number): Uint8Array | undefined {
+  if (!meta.image) return undefined;
+  return encodeJpeg(annotate(meta.image, msg.detections ?? []), quality);
+}

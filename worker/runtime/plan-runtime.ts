@@ -1,0 +1,176 @@
+/**
+ * One worker's part of one plan: subscribe to exactly the pieces its tasks need, buffer them per
+ * frame, run each task when its pieces are in (one at a time: compute is single-threaded), hand
+ * local consumers their pieces directly and publish the rest once (DESIGN.md "Data plane").
+ */
+import type { Model, Weights } from '../../shared/model/ir.ts';
+import type { Tensor3 } from '../../shared/tensor.ts';
+import type { Transport, Unsubscribe } from '../../shared/transport/types.ts';
+import type { Topics } from '../../shared/topics.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { PieceDoc, PlanDoc, TaskDoc } from '../../shared/plan/types.ts';
+import { decodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
+import { ChunkAssembler } from '../../shared/wire/chunk-assembler.ts';
+import { WeightStore } from '../weight-store.ts';
+import { runTask } from '../tasks/run-task.ts';
+import { disposeCache } from '../engine/kernels/index.ts';
+import { FrameBuffers } from './frames.ts';
+import { Outbox, pieceTopic } from './outbox.ts';
+import type { FrameMeta } from './frame-meta.ts';
+
+export interface RuntimeReport {
+  error(code: string, message: string, extra?: { frame?: number; task?: string }): void;
+  /** Head output of a frame (data source only). */
+  gathered(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void>;
+}
+
+export interface PlanRuntimeContext {
+  readonly transport: Transport;
+  readonly topics: Topics;
+  readonly plan: PlanDoc;
+  readonly model: Model;
+  readonly weights: Weights;
+  readonly worker: string;
+  readonly log: Logger;
+  readonly report: RuntimeReport;
+  readonly deadlineMs: number;
+  readonly now?: () => number;
+}
+
+export class PlanRuntime {
+  readonly #ctx: PlanRuntimeContext;
+  readonly #now: () => number;
+  readonly #tasks: TaskDoc[];
+  readonly #pieces: Map<string, PieceDoc>;
+  readonly #users = new Map<string, Set<string>>();
+  readonly #buffers: FrameBuffers;
+  readonly #store: WeightStore;
+  readonly #cache = new Map<string, unknown>();
+  readonly #outbox: Outbox;
+  readonly #chunks = new ChunkAssembler({ timeoutMs: 30_000 });
+  readonly #queue: { frame: number; task: TaskDoc }[] = [];
+  readonly #meta = new Map<number, FrameMeta>();
+  readonly #unsubs: Unsubscribe[] = [];
+  #running = false;
+  #stopped = false;
+  receivedBytes = 0;
+
+  constructor(ctx: PlanRuntimeContext) {
+    this.#ctx = ctx;
+    this.#now = ctx.now ?? (() => performance.now());
+    this.#tasks = ctx.plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === ctx.worker);
+    this.#pieces = new Map(ctx.plan.pieces.map((p) => [p.id, p]));
+    for (const t of ctx.plan.stages.flatMap((s) => s.tasks)) {
+      for (const id of t.needs.flatMap((n) => n.pieces)) this.#users.set(id, (this.#users.get(id) ?? new Set()).add(t.worker));
+    }
+    this.#buffers = new FrameBuffers({ tasks: this.#tasks, now: this.#now });
+    this.#store = new WeightStore({ model: ctx.model, plan: ctx.plan, worker: ctx.worker, weights: ctx.weights });
+    this.#outbox = new Outbox({ transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id) ?? [])].some((w) => w !== ctx.worker) });
+  }
+
+  get weightBytes(): number { return this.#store.bytes; }
+  get outboxStats() { return this.#outbox.stats; }
+  get framesInFlight(): number { return this.#buffers.size; }
+  get ingestTask(): TaskDoc | undefined { return this.#tasks.find((t) => t.kind === 'ingest'); }
+
+  /** Subscribe to every remote piece this worker's tasks need. */
+  async start(): Promise<void> {
+    const remote = new Set(this.#tasks.flatMap((t) => t.needs.flatMap((n) => n.pieces)).filter((id) => this.#pieces.get(id)!.worker !== this.#ctx.worker));
+    for (const id of remote) {
+      const topic = pieceTopic(this.#ctx.topics, this.#pieces.get(id)!);
+      this.#unsubs.push(await this.#ctx.transport.subscribe(topic, (t, payload) => this.#onMessage(t, payload)));
+    }
+  }
+
+  /** Stop; frames still in flight are reported (a re-plan must not lose them silently). */
+  async stop(reason = 'plan replaced'): Promise<void> {
+    this.#stopped = true;
+    for (const frame of this.#meta.keys()) this.#ctx.report.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame });
+    this.#meta.clear();
+    for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
+    this.#buffers.clear();
+    this.#queue.length = 0;
+    disposeCache(this.#cache);
+  }
+
+  #onMessage(topic: string, payload: Uint8Array): void {
+    this.receivedBytes += payload.length;
+    const whole = this.#chunks.push(topic, payload);
+    if (whole.kind === 'pending') return;
+    if (whole.kind === 'error') return this.#ctx.report.error('bad-piece', `${topic}: ${whole.error.message}`);
+    const r = decodeTensorMessage(whole.payload, { source: topic });
+    if (!r.ok) return this.#ctx.report.error('bad-piece', r.error.message);
+    if (r.header.plan !== this.#ctx.plan.planId) return this.#ctx.log.debug(`${topic}: frame ${r.header.frame} of an older plan dropped`);
+    const shape = { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] };
+    this.#deliver(r.header.frame, r.header.piece, { shape, data: r.data });
+  }
+
+  /** Run the ingest task on a preprocessed frame (data source). */
+  ingest(meta: FrameMeta, input: Tensor3): void {
+    const task = this.ingestTask;
+    if (!task) return;
+    this.#meta.set(meta.frame, meta);
+    this.#buffers.start(meta.frame, task.id);
+    this.#queue.push({ frame: meta.frame, task: { ...task } });
+    this.#inputs.set(meta.frame, input);
+    void this.#pump();
+  }
+
+  readonly #inputs = new Map<number, Tensor3>();
+
+  #deliver(frame: number, piece: string, data: Tensor3): void {
+    if (this.#stopped) return;
+    const meta = this.#meta.get(frame);
+    if (meta) meta.stages.set(this.#pieces.get(piece)?.stage ?? '?', this.#now() - meta.t0);
+    for (const task of this.#buffers.add(frame, piece, data)) {
+      this.#buffers.start(frame, task.id);
+      this.#queue.push({ frame, task });
+    }
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0 && !this.#stopped) await this.#runOne(this.#queue.shift()!);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #runOne({ frame, task }: { frame: number; task: TaskDoc }): Promise<void> {
+    const entry = this.#buffers.entry(frame);
+    const input = task.kind === 'ingest' ? this.#inputs.get(frame) : undefined;
+    this.#inputs.delete(frame);
+    try {
+      const env = { model: this.#ctx.model, pieces: this.#pieces, cache: this.#cache, weightsFor: (t: TaskDoc, use: Parameters<WeightStore['get']>[1]) => this.#store.get(t, use) };
+      const r = await runTask(env, task, entry.pieces, input);
+      const meta = this.#meta.get(frame);
+      for (const [id, data] of r.outputs) {
+        if ([...(this.#users.get(id) ?? [])].includes(this.#ctx.worker)) this.#deliver(frame, id, data);
+        await this.#outbox.send(frame, this.#pieces.get(id)!, data, meta?.frameTime ?? Date.now());
+      }
+      if (task.kind === 'head' && meta) {
+        meta.stages.set(task.stage, this.#now() - meta.t0);
+        this.#meta.delete(frame);
+        await this.#ctx.report.gathered(meta, r.gathered);
+      }
+    } catch (e) {
+      this.#ctx.report.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id });
+    }
+    this.#buffers.finish(frame, task.id);
+  }
+
+  /** Report and drop frames that missed the deadline, naming the missing pieces and their workers. */
+  sweep(): void {
+    for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
+      this.#meta.delete(frame);
+      this.#chunks.sweep();
+      for (const s of stalled) {
+        const missing = s.missing.map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`).join(', ');
+        this.#ctx.report.error('deadline', `frame ${frame}: task ${s.task.id} missed the ${this.#ctx.deadlineMs} ms deadline; missing pieces: ${missing || 'none (never started)'}`, { frame, task: s.task.id });
+      }
+    }
+  }
+}

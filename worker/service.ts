@@ -1,0 +1,173 @@
+/**
+ * The worker process (DESIGN.md "Data plane"): announces itself (retained info, state with a Last
+ * Will set by whoever connected the transport), follows the retained plan, and runs its tasks.
+ * A plan it can't honour (other model, not enough memory) is refused on the errors topic: it never
+ * half-runs. Bad input anywhere becomes an error message, and the worker keeps running.
+ */
+import type { Model, Weights } from '../shared/model/ir.ts';
+import type { Tensor3 } from '../shared/tensor.ts';
+import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
+import type { Topics } from '../shared/topics.ts';
+import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
+import { logger, type Logger } from '../shared/log.ts';
+import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
+import { PLAN_VERSION } from '../shared/plan/types.ts';
+import { toModelInput } from './engine/image.ts';
+import { PlanRuntime } from './runtime/plan-runtime.ts';
+import { decodeCameraPayload } from './runtime/frame-input.ts';
+import { predictionsMessage, snapshotJpeg } from './runtime/head-output.ts';
+import type { FrameMeta } from './runtime/frame-meta.ts';
+import { checkPlanFits } from './runtime/admission.ts';
+import type { DecodeOptions } from './head/types.ts';
+
+export interface WorkerContext {
+  readonly transport: Transport;
+  readonly topics: Topics;
+  readonly info: WorkerInfo;
+  /** Load (and cache) the model a plan names; must give the model the plan was made for. */
+  readonly loadModel: (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string }>;
+  readonly deadlineMs?: number;
+  readonly maxFrameBytes?: number;
+  readonly snapshotQuality?: number;
+  /** Detection threshold / NMS options of the head (default: the model's). */
+  readonly decode?: DecodeOptions;
+  readonly statsIntervalMs?: number;
+  readonly log?: Logger;
+}
+
+export class Worker {
+  readonly #ctx: WorkerContext;
+  readonly #log: Logger;
+  readonly #unsubs: Unsubscribe[] = [];
+  #runtime: PlanRuntime | undefined;
+  #plan: PlanDoc | undefined;
+  #model: Model | undefined;
+  #frame = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #planChain: Promise<void> = Promise.resolve();
+  readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, predictions: 0, errors: 0 };
+
+  constructor(ctx: WorkerContext) {
+    this.#ctx = ctx;
+    this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
+  }
+
+  get plan(): PlanDoc | undefined { return this.#plan; }
+  get id(): string { return this.#ctx.info.id; }
+
+  async start(): Promise<void> {
+    const { transport: t, topics, info } = this.#ctx;
+    await topics.publish(t, topics.workerInfo(info.id), info, { qos: 1 });
+    await topics.publish(t, topics.workerState(info.id), 'online', { qos: 1 });
+    this.#unsubs.push(await t.subscribe(topics.plan(), (_topic, payload) => {
+      this.#planChain = this.#planChain.then(() => this.#onPlan(payload)).catch((e: Error) => this.#error('plan-failed', e.message));
+    }));
+    this.#unsubs.push(await t.subscribe(topics.cameraFrame('+'), (topic, payload) => this.#onFrame(topic, payload)));
+    this.#timer = setInterval(() => this.#tick(), this.#ctx.statsIntervalMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
+    await this.#planChain;
+    await this.#runtime?.stop();
+    this.#runtime = undefined;
+    const { transport: t, topics } = this.#ctx;
+    await topics.publish(t, topics.workerState(this.id), 'offline', { qos: 1 }).catch(() => undefined);
+  }
+
+  /** Wait until pending plan changes are applied (tests, `up`). */
+  settled(): Promise<void> {
+    return this.#planChain;
+  }
+
+  async #onPlan(payload: Uint8Array): Promise<void> {
+    if (payload.length === 0) return this.#adopt(undefined);
+    let plan: PlanDoc;
+    try {
+      plan = JSON.parse(Buffer.from(payload).toString('utf8')) as PlanDoc;
+    } catch (e) {
+      return this.#error('bad-plan', `plan is not JSON: ${(e as Error).message}`);
+    }
+    if (plan.version !== PLAN_VERSION || !Array.isArray(plan.stages) || !Array.isArray(plan.pieces)) {
+      return this.#error('bad-plan', `plan ${String(plan.planId)}: version ${String(plan.version)} or structure not understood (expected version ${PLAN_VERSION})`);
+    }
+    if (plan.planId === this.#plan?.planId) return;
+    const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
+    if (!mine) return this.#adopt(plan);
+    const { model, weights, hash } = await this.#ctx.loadModel(plan.model);
+    if (hash !== plan.model.hash) {
+      return this.#error('plan-refused', `plan ${plan.planId} is for model ${plan.model.name} (hash ${plan.model.hash}); this worker loaded hash ${hash}`);
+    }
+    const refusal = checkPlanFits({ plan, model, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes });
+    if (refusal) return this.#error('plan-refused', refusal);
+    this.#model = model;
+    await this.#adopt(plan, weights);
+  }
+
+  async #adopt(plan: PlanDoc | undefined, weights?: Weights): Promise<void> {
+    await this.#runtime?.stop();
+    this.#runtime = undefined;
+    this.#plan = plan;
+    if (!plan || !weights || !this.#model) return;
+    const rt = new PlanRuntime({
+      transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000,
+      report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
+    });
+    await rt.start();
+    this.#runtime = rt;
+    this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights`);
+  }
+
+  #onFrame(topic: string, payload: Uint8Array): void {
+    const rt = this.#runtime;
+    if (!rt?.ingestTask || !this.#model) return;
+    const camera = this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
+    const limit = this.#ctx.maxFrameBytes ?? 16 * 1024 * 1024;
+    if (payload.length > limit) {
+      this.counters.oversizeFrames++;
+      return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`);
+    }
+    let meta: FrameMeta, input: Tensor3;
+    try {
+      const image = decodeCameraPayload(payload);
+      const prepared = toModelInput(image, this.#model.input, this.#model.preprocess);
+      meta = { frame: ++this.#frame, camera, width: image.width, height: image.height, transform: prepared.transform, frameTime: Date.now(), t0: performance.now(), stages: new Map(), image };
+      input = prepared.tensor;
+    } catch (e) {
+      this.counters.badFrames++;
+      return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`);
+    }
+    this.counters.frames++;
+    rt.ingest(meta, input);
+  }
+
+  async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
+    const { transport: t, topics } = this.#ctx;
+    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode: this.#ctx.decode });
+    await topics.publish(t, topics.cameraPredictions(meta.camera), msg);
+    this.counters.predictions++;
+    const jpeg = this.#ctx.snapshotQuality ? snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
+    if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
+  }
+
+  #error(code: string, message: string, extra: { frame?: number; task?: string } = {}): void {
+    this.counters.errors++;
+    this.#log.warn(`${code}: ${message}`);
+    const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
+    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => this.#log.error(`cannot publish error: ${e.message}`));
+  }
+
+  #tick(): void {
+    this.#runtime?.sweep();
+    const rt = this.#runtime;
+    const stats = {
+      worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
+      weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
+      messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),
+    };
+    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.workerStats(this.id), stats).catch(() => undefined);
+  }
+}
