@@ -85,7 +85,7 @@ export class PlannerService {
     const after = { ...before, ...change };
     this.#workers.set(id, after);
     if (before.online === after.online && (before.info !== undefined) === (after.info !== undefined)) return;
-    this.#log.info(`worker ${id} ${after.online ? 'online' : 'offline'}`);
+    if (before.online !== after.online && (after.info || !after.online)) this.#log.info(`worker ${id} ${after.online ? 'online' : 'offline'}`);
     const ready = this.#ready().length;
     const expected = this.#ctx.expectedWorkers;
     const waiting = !this.#current && Date.now() - this.#started < (this.#ctx.waitMs ?? 10_000);

@@ -104,6 +104,25 @@ export function validateFtp(model: Model, ftp: FtpSpec): void {
   }
 }
 
+/**
+ * The most layers a fused stack 0..K−1 can take from the start of a DAG model: every node tileable
+ * (validateFtp's kinds; reorg never runs on a tile) and only node K−1 read from outside. 0 when even
+ * the first node cannot start a stack. For CenterNet this ends before the first squeeze-excite.
+ */
+export function largestLegalFtpPrefix(model: Model): number {
+  let best = 0;
+  for (let k = 1; k <= model.nodes.length; k++) {
+    if (model.nodes[k - 1]!.kind === 'reorg') break;
+    try {
+      validateFtp(model, { layers: k, grid: { rows: 1, cols: 1 } });
+      best = k;
+    } catch {
+      // Not a legal boundary here (a second output leaves the stack, or a whole-map layer).
+    }
+  }
+  return best;
+}
+
 /** Tail rules of PAPER §3.5 (one type per weight layer, FUSE1 immediately followed by FUSE2, …). */
 export function validateTail(model: Model, spec: PartitionSpec, from: number): void {
   const users = consumers(model);

@@ -4,6 +4,8 @@
  */
 import type { ChannelRange } from '../../shared/tensor.ts';
 import type { NodeRun, TensorSel } from '../../shared/plan/types.ts';
+import { INPUT } from '../../shared/model/ir.ts';
+import { groupedOutRanges, groupSlice } from '../../shared/partition/groups.ts';
 import { fullSel, type PlanDraft } from './draft.ts';
 import { tailKind } from './spec.ts';
 
@@ -34,13 +36,22 @@ function addReduce(draft: PlanDraft, node: number, outRanges: ChannelRange[]): v
   });
 }
 
+/**
+ * LOP: output channel slices, each from the full input. A grouped or depthwise conv is sliced at
+ * whole groups, and each slice then needs only its groups' input channels (shared/partition/groups.ts).
+ */
 function addLop(draft: PlanDraft, l: number, ranges: Ranges): void {
+  const { model } = draft;
   const stage = draft.stage(`L${l}`, 'lop', [l, l]);
-  const out = draft.model.nodes[l]!.out;
-  ranges(out.c).forEach((r, j) => {
+  const node = model.nodes[l]!;
+  const grouped = node.kind === 'conv2d' && node.groups > 1 ? node : undefined;
+  const input = node.inputs[0]!;
+  const cin = (input === INPUT ? model.input : model.nodes[input]!.out).c;
+  (grouped ? groupedOutRanges(grouped, ranges) : ranges(node.out.c)).forEach((r, j) => {
+    const needs = grouped ? [{ sel: withChannels(fullSel(model, input), groupSlice(grouped, cin, r).inChannels), reduce: false }] : externalNeeds(draft, [l]);
     draft.task(stage, {
       kind: 'lop', worker: draft.spec.devices[j]!.id, runs: [{ ...fullRun(draft, l), outChannels: r }],
-      needs: externalNeeds(draft, [l]), produces: [], parts: [{ sel: withChannels(fullSel(draft.model, l), r), partial: false }],
+      needs, produces: [], parts: [{ sel: withChannels(fullSel(model, l), r), partial: false }],
     });
   });
 }

@@ -57,7 +57,7 @@ export function withDefaults(doc: Record<string, unknown>): Record<string, unkno
   const merged = deepMerge(DEFAULTS, doc) as Record<string, unknown>;
   if (isMap(merged.cameras)) {
     for (const [name, cam] of Object.entries(merged.cameras)) {
-      if (cam === null || isMap(cam)) merged.cameras[name] = deepMerge(CAMERA_DEFAULTS, cam);
+      if (cam === null || cam === undefined || isMap(cam)) merged.cameras[name] = deepMerge(CAMERA_DEFAULTS, cam);
     }
   }
   return merged;

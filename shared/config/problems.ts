@@ -32,9 +32,11 @@ function message(e: ErrorObject): string {
     }
     case 'required':
       return 'is required';
+    case 'minItems':
+      return `must have at least ${p.limit} item${p.limit === 1 ? '' : 's'}`;
     case 'pattern':
     case 'not':
-      if (e.propertyName !== undefined) return `name must match ${JSON.stringify(p.pattern)}`;
+      if (e.propertyName !== undefined) return description ?? `name must match ${JSON.stringify(p.pattern)}`;
       return description ?? e.message ?? e.keyword;
     default:
       return e.message ?? e.keyword;

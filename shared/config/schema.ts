@@ -62,7 +62,7 @@ export const CONFIG_SCHEMA = {
       requiresRestart: true,
       required: ['url'],
       properties: {
-        url: { type: 'string', pattern: '^(mqtt|mqtts|tcp|ssl|ws|wss)://[^\\s]+$' },
+        url: { type: 'string', pattern: '^(mqtt|mqtts|tcp|ssl|ws|wss)://[^\\s]+$', description: 'must be a broker URL such as mqtt://localhost:1883' },
         username: { type: 'string' },
         password: { type: 'string' },
         clientId: { type: 'string', minLength: 1, maxLength: 65535 },
@@ -109,7 +109,11 @@ export const CONFIG_SCHEMA = {
         waitForWorkersSeconds: { type: 'number', minimum: 0 },
       },
     },
-    cameras: { type: 'object', propertyNames: { pattern: CAMERA_NAME }, additionalProperties: camera },
+    cameras: {
+      type: 'object',
+      propertyNames: { pattern: CAMERA_NAME, description: 'camera names use letters, digits, _ and - only (a topic level and a Home Assistant id)' },
+      additionalProperties: camera,
+    },
     workers: {
       type: 'object',
       additionalProperties: false,

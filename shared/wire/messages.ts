@@ -16,7 +16,7 @@ export interface WorkerInfo {
   memoryBytes: number;
   /** Measured compute speed on the worker's backend. */
   speedGflops: number;
-  /** Measured link bandwidth to the broker, bytes per second. */
+  /** Link bandwidth to the broker, bits per second (as PlanDevice.linkBps). */
   linkBps: number;
   /** Engine backend, e.g. 'tfjs-wasm', 'onnxruntime'. */
   backend: string;

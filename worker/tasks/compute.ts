@@ -8,10 +8,11 @@ import type { Model, Node, NodeWeights } from '../../shared/model/ir.ts';
 import { nodeInputs } from '../../shared/model/ir.ts';
 import type { ChannelRange, Region } from '../../shared/tensor.ts';
 import { inputRegions } from '../../shared/geometry.ts';
+import { groupSlice } from '../../shared/partition/groups.ts';
 import { ShapeMismatchError, assert } from '../../shared/errors.ts';
 import type { NodeRun } from '../../shared/plan/types.ts';
 import { regionEquals } from '../../shared/plan/sel.ts';
-import { getKernel } from '../engine/kernels/index.ts';
+import { getKernel, type KernelCtx } from '../engine/kernels/index.ts';
 
 /** A value held during a task: a tensor covering `region` × `channels` of node `node`. */
 export interface Value { readonly t: tf.Tensor3D; readonly region: Region; readonly channels: ChannelRange }
@@ -33,7 +34,8 @@ function isFull(node: Node, r: Region): boolean {
  * Nodes whose kernel assumes the whole map get a tile adapter: crop only rescales (its input was
  * already cut to the shifted region), nearest upsample runs on the crop and is cut to the tile.
  */
-function runOnTile(node: Node, inputs: tf.Tensor3D[], inRegion: Region, run: NodeRun, w: NodeWeights | undefined, cache: Map<string, unknown>, pad: NodeRun['pad']): tf.Tensor3D {
+function runOnTile(node: Node, inputs: tf.Tensor3D[], inRegion: Region, run: NodeRun, w: NodeWeights | undefined, kctx: KernelCtx): tf.Tensor3D {
+  const { cache } = kctx;
   if (node.kind === 'crop') return tf.add(tf.mul(inputs[0]!, node.scale), node.shift) as tf.Tensor3D;
   if (node.kind === 'upsample' && node.mode === 'nearest') {
     const up = getKernel('upsample').run(node, inputs, w, { cache });
@@ -41,7 +43,16 @@ function runOnTile(node: Node, inputs: tf.Tensor3D[], inRegion: Region, run: Nod
     return tf.slice(up, [r.y0 - inRegion.y0 * s, r.x0 - inRegion.x0 * s, 0], [r.y1 - r.y0, r.x1 - r.x0, up.shape[2]]);
   }
   assert(node.kind !== 'reorg' && node.kind !== 'upsample', () => `worker: layer ${node.id} (${node.kind}) cannot run on a tile`);
-  return getKernel(node.kind).run(node as never, inputs, w, { cache, pad, partial: run.inChannels !== undefined });
+  return getKernel(node.kind).run(node as never, inputs, w, kctx);
+}
+
+/**
+ * An LOP slice of a grouped/depthwise conv reads only its groups' input channels and runs with
+ * that many groups (KernelOverrides.groups); everything else reads all channels it holds.
+ */
+function groupedSlice(ctx: ComputeCtx, node: Node, run: NodeRun): ReturnType<typeof groupSlice> | undefined {
+  if (node.kind !== 'conv2d' || node.groups === 1 || run.outChannels === undefined) return undefined;
+  return groupSlice(node, nodeInputs(ctx.model, node)[0]!.c, run.outChannels);
 }
 
 export interface ComputeCtx {
@@ -59,16 +70,18 @@ export function computeRuns(ctx: ComputeCtx, runs: readonly NodeRun[], values: M
   runs.forEach((run, i) => {
     const node = ctx.model.nodes[run.node]!;
     const { inputs: inRegs, pad } = inputRegions(node, run.region, nodeInputs(ctx.model, node));
+    const slice = groupedSlice(ctx, node, run);
+    const kctx: KernelCtx = { cache: ctx.cache, pad, partial: run.inChannels !== undefined, ...(slice ? { groups: slice.groups } : {}) };
     const t0 = tf.tidy(() => {
       const xs = node.inputs.map((src, k) => {
         const v = values.get(src);
         assert(v, () => `worker: layer ${node.id} needs layer ${src}, which this task neither received nor computed`);
-        return cropValue(v, inRegs[k]!);
+        return cropValue(v, inRegs[k]!, slice?.inChannels ?? v.channels);
       });
       // A crop's input is always cut to the shifted region already, so it takes the tile path too.
       return isFull(node, run.region) && node.kind !== 'crop'
-        ? getKernel(node.kind).run(node as never, xs, ctx.weightsFor(run), { cache: ctx.cache, pad, partial: run.inChannels !== undefined })
-        : runOnTile(node, xs, inRegs[0]!, run, ctx.weightsFor(run), ctx.cache, pad);
+        ? getKernel(node.kind).run(node as never, xs, ctx.weightsFor(run), kctx)
+        : runOnTile(node, xs, inRegs[0]!, run, ctx.weightsFor(run), kctx);
     });
     // A kernel may hand back its input (identity): own it, so disposing the input can't free it.
     const t = [...values.values()].some((v) => v.t === t0) ? t0.clone() : t0;
