@@ -89,10 +89,15 @@ export function windowSpan(o0: number, o1: number, n: number, size: number, stri
  * src grows with r, so the two ends of [o0, o1) bound the rows read. Same float formula as tfjs.
  */
 export function bilinearSpan(o0: number, o1: number, nIn: number, nOut: number, alignCorners: boolean, halfPixelCenters: boolean): [number, number] {
+  const src = (r: number): number => bilinearSource(r, nIn, nOut, alignCorners, halfPixelCenters);
+  return [Math.max(0, Math.floor(src(o0))), Math.min(nIn - 1, Math.ceil(src(o1 - 1))) + 1];
+}
+
+/** The fractional source row (or column) output r of a bilinear resize samples; see bilinearSpan. */
+export function bilinearSource(r: number, nIn: number, nOut: number, alignCorners: boolean, halfPixelCenters: boolean): number {
   const corners = alignCorners && nOut > 1;
   const ratio = (corners ? nIn - 1 : nIn) / (corners ? nOut - 1 : nOut);
-  const src = (r: number): number => (halfPixelCenters ? ratio * (r + 0.5) - 0.5 : ratio * r);
-  return [Math.max(0, Math.floor(src(o0))), Math.min(nIn - 1, Math.ceil(src(o1 - 1))) + 1];
+  return halfPixelCenters ? ratio * (r + 0.5) - 0.5 : ratio * r;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface ChooseOptions {
   readonly dataSource?: string;
   readonly latency?: LatencyParams;
   readonly build?: BuildOptions;
+  /** Latency objective: every boundary × grid × tail instead of the two-pass search. */
+  readonly exhaustive?: boolean;
 }
 
 /** One evaluated candidate. */
@@ -79,11 +81,22 @@ function specOf(ctx: Ctx, k: number, grid: ReturnType<typeof gridChoices>[number
   };
 }
 
-async function evaluate(ctx: Ctx, ks: readonly number[], search: boolean, seen = new Set<string>()): Promise<Candidate[]> {
+interface Pool {
+  /** Square grids 1..6 instead of the default grid. */
+  readonly search: boolean;
+  /** Only the first tail (fused when it fits), for the latency search's first pass. */
+  readonly firstTail?: boolean;
+  /** Labels already evaluated. */
+  readonly seen: Set<string>;
+}
+
+async function evaluate(ctx: Ctx, ks: readonly number[], pool: Pool): Promise<Candidate[]> {
   const out: Candidate[] = [];
+  const seen = pool.seen;
   for (const k of ks) {
-    const grids = k > 0 ? gridChoices(ctx.model, k, ctx.devices, { fixed: ctx.opts.grid, search }) : [undefined];
-    for (const tail of await ctx.tails(k)) {
+    const grids = k > 0 ? gridChoices(ctx.model, k, ctx.devices, { fixed: ctx.opts.grid, search: pool.search }) : [undefined];
+    const tails = await ctx.tails(k);
+    for (const tail of pool.firstTail ? tails.slice(0, 1) : tails) {
       for (const g of grids) {
         const label = `FTP ${k > 0 ? `0..${k - 1} ${g!.label}` : 'none'}, ${tail.label}`;
         if (seen.has(label)) continue;
@@ -105,16 +118,17 @@ async function evaluate(ctx: Ctx, ks: readonly number[], search: boolean, seen =
 }
 
 /**
- * PAPER §6 [ours]: the latency search. Boundaries × both tails on the default grid first, then every
- * square grid 1..6 for the best three boundaries: the grid changes only the FTP stage and the tail
- * only the weight-partitioned stages, so this finds the exhaustive search's answer at a fraction of
- * the plans built (checked against it in test/unit/planner.test.ts).
+ * PAPER §6 [ours]: the latency search. Every boundary with the fused tail on the default grid first,
+ * then every square grid 1..6 × both tails for the best three boundaries: the grid changes only the
+ * FTP stage and the tail only the weight-partitioned stages, so this finds the exhaustive search's
+ * answer (`exhaustive: true`; compared in test/unit/planner.test.ts) at a fraction of the plans built.
  */
 async function latencySearch(ctx: Ctx, ks: readonly number[], seen: Set<string>): Promise<Candidate[]> {
-  const first = await evaluate(ctx, ks, false, seen);
+  if (ctx.opts.exhaustive) return evaluate(ctx, ks, { search: true, seen });
+  const first = await evaluate(ctx, ks, { search: false, firstTail: true, seen });
   const ranked = [...first].sort((a, b) => Number(shortfalls(a.cost).length > 0) - Number(shortfalls(b.cost).length > 0) || compareCosts(a.cost, b.cost, ctx.metrics));
   const top = [...new Set(ranked.map((c) => c.ftpLayers))].slice(0, 3);
-  return [...first, ...await evaluate(ctx, top, true, seen)];
+  return [...first, ...await evaluate(ctx, top, { search: true, seen })];
 }
 
 function best(cands: readonly Candidate[], metrics: readonly Metric[]): Candidate | undefined {
@@ -151,12 +165,12 @@ export async function choosePlan(model: Model, devices: readonly PlanDevice[], o
     ks = [breakpoint.ftpLayers];
   }
   const seen = new Set<string>();
-  let candidates = latency ? await latencySearch(ctx, ks, seen) : await evaluate(ctx, ks, false, seen);
+  let candidates = latency ? await latencySearch(ctx, ks, seen) : await evaluate(ctx, ks, { search: false, seen });
   let chosen = best(candidates, metrics);
   let widened = false;
   if (!chosen) {
     widened = true;
-    const more = await evaluate(ctx, opts.ftpLayers !== undefined ? ks : [0, ...legal], true, seen);
+    const more = await evaluate(ctx, opts.ftpLayers !== undefined ? ks : [0, ...legal], { search: true, seen });
     candidates = [...candidates, ...more];
     chosen = best(candidates, metrics);
   }

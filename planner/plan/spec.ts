@@ -58,19 +58,26 @@ export function tailPreset(model: Model, from: number, preset: TailPreset, devic
   for (let l = from; l < model.nodes.length; l++) {
     const n = model.nodes[l]!;
     if (!isWeightLayer(n)) { out[l] = 'local'; continue; }
-    if (preset === 'fused' && canFuse(model, l, l + 1, users)) {
+    if (preset === 'fused' && canFuse(model, l, l + 1, users) && lopSplits(n) >= devices && model.nodes[l + 1]!.out.c >= devices) {
       out[l] = 'fuse1';
       out[l + 1] = 'fuse2';
       l++;
       continue;
     }
-    // LIP needs one input channel per device and ungrouped weights; otherwise the preset falls back to LOP.
+    // LIP needs one input and one output channel per device and ungrouped weights; otherwise the preset falls back to LOP.
     const src = n.inputs[0]!;
     const inC = src === INPUT ? model.input.c : model.nodes[src]!.out.c;
-    const lipOk = !(n.kind === 'conv2d' && n.groups !== 1) && inC >= devices;
+    const lipOk = !(n.kind === 'conv2d' && n.groups !== 1) && inC >= devices && n.out.c >= devices;
     out[l] = preset === 'fused' || (preset === 'lip' && !lipOk) ? 'lop' : preset;
+    // Fewer output channels (groups, for a grouped conv) than devices cannot split N ways: run it whole.
+    if (out[l] === 'lop' && lopSplits(n) < devices) out[l] = 'seq';
   }
   return out;
+}
+
+/** How many ways LOP can split a layer: output channels, or whole groups of a grouped/depthwise conv. */
+function lopSplits(n: Node): number {
+  return n.kind === 'conv2d' && n.groups > 1 ? n.groups : n.out.c;
 }
 
 /** Tail type of layer l under a spec (defaults applied). */

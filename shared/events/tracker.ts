@@ -188,26 +188,3 @@ function area(b: Box): number {
   return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 }
 
-/** One tracker per camera, created on first use (DESIGN.md: a camera seen first is handled like a configured one). */
-export class CameraTrackers {
-  readonly #trackers = new Map<string, ObjectTracker>();
-  readonly #options: (camera: string) => TrackerOptions;
-
-  /** `options(camera)` gives each camera its labels and limits (from its config entry, if any). */
-  constructor(ctx: { options?: (camera: string) => TrackerOptions } = {}) {
-    this.#options = ctx.options ?? ((camera) => ({ camera }));
-  }
-
-  update(camera: string, frame: FrameInput): ObjectEvent[] {
-    let t = this.#trackers.get(camera);
-    if (!t) this.#trackers.set(camera, (t = new ObjectTracker({ ...this.#options(camera), camera })));
-    return t.update(frame);
-  }
-
-  /** End the camera's objects and forget it. */
-  flush(camera: string): ObjectEvent[] {
-    const events = this.#trackers.get(camera)?.flush() ?? [];
-    this.#trackers.delete(camera);
-    return events;
-  }
-}

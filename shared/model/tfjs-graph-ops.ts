@@ -109,12 +109,12 @@ const HANDLERS: Record<string, Handler> = {
 
 /** The value of node `n`; an unmappable op throws UnsupportedOp naming it. */
 export function evalNode(b: GraphBuilder, n: TfNode, ins: readonly Value[]): Value {
-  if (ins.some((v) => v.kind === 'unsupported')) return UNSUPPORTED;
   if (ins.length > 0 && ins.every((v) => v.kind === 'const')) {
     const t = foldConst(n, ins.map((v) => (v as { t: Parameters<typeof foldConst>[1][number] }).t));
     if (t) return { kind: 'const', t };
   }
   const h = HANDLERS[n.op];
   if (!h) throw new UnsupportedOp(n.op);
-  return h(b, n, ins);
+  // Behind an unsupported op only other unknown ops are worth reporting; the rest would just echo it.
+  return ins.some((v) => v.kind === 'unsupported') ? UNSUPPORTED : h(b, n, ins);
 }

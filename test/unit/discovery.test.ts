@@ -7,6 +7,7 @@ import { configuredSource, discoveryContext } from '../../planner/discovery-conf
 import { validateConfig, withDefaults } from '../../shared/config/load.ts';
 import type { Config } from '../../shared/config/types.ts';
 import { checkDeviceDiscovery, duplicateUniqueIds } from '../support/ha-rules.ts';
+import { renderJinja } from '../support/jinja.ts';
 
 const topics = new Topics();
 const ctx: DiscoveryBuildContext = { topics, swVersion: '0.1.0', supportUrl: 'https://example.org/deeperthings', expireAfterSeconds: 60, offDelaySeconds: 5 };
@@ -75,9 +76,9 @@ describe('discovery: what each device shows', () => {
   });
 
   it('latency is a diagnostic duration in ms that expires; the event entity lists the labels', () => {
-    const latency = porch.components.latency as Record<string, unknown>;
+    const latency = porch.components.latency as unknown as Record<string, unknown>;
     assert.deepEqual([latency.device_class, latency.unit_of_measurement, latency.entity_category, latency.expire_after], ['duration', 'ms', 'diagnostic', 60]);
-    const event = porch.components.detection as Record<string, unknown>;
+    const event = porch.components.detection as unknown as Record<string, unknown>;
     assert.deepEqual([event.platform, event.state_topic, event.event_types], ['event', 'deeperthings/default/cameras/porch/events', ['person', 'car', 'traffic light']]);
   });
 
@@ -93,7 +94,7 @@ describe('discovery: what each device shows', () => {
       name: 'Connectivity', state_topic: 'deeperthings/default/workers/pi-1/state', payload_on: 'online', payload_off: 'offline',
       device_class: 'connectivity', entity_category: 'diagnostic', availability: [{ topic: 'deeperthings/bridge/state' }], availability_mode: 'all',
     });
-    assert.equal((w.components.memory as Record<string, unknown>).state_topic, 'deeperthings/default/workers/pi-1/info');
+    assert.equal((w.components.memory as unknown as Record<string, unknown>).state_topic, 'deeperthings/default/workers/pi-1/info');
     assert.deepEqual([w.device.model, w.device.sw_version], ['Worker (tfjs-wasm)', '0.1.0']);
   });
 
@@ -221,5 +222,39 @@ describe('discovery: HaDiscovery publishes, removes and re-announces on a Memory
     assert.equal(cleared.length, 2);
     assert.ok(cleared.every((id) => id!.includes('_worker_')));
     await second.d.stop();
+  });
+});
+
+describe('discovery: value templates render as HA renders them (Jinja2; skipped without python3 + jinja2)', () => {
+  const ms = buildDiscovery(ctx, { cameras: [{ name: 'porch', labels: ['person', 'traffic light'] }], workers: source.workers.slice(0, 1) });
+  const tpl = (suffix: string, key: string) => (byId(ms, suffix).payload.components[key] as { value_template: string }).value_template;
+  const det = (label: string) => ({ label, classId: 0, score: 0.9, box: [1, 2, 3, 4] });
+  const pred = { camera: 'porch', frame: 3, frameTime: 1.5, width: 640, height: 480, detections: [det('person'), det('traffic light'), det('person')], latencyMs: 123.4, fps: 2.5, oversizeFrames: 7 };
+  const after = { id: '1.000000-abcdef', label: 'person', score: 0.9, box: [1, 2, 3, 4], frame_time: 1, frame_width: 640, frame_height: 480 };
+  const plan = { planId: 'p1', devices: [{ id: 'a' }, { id: 'b' }], predicted: { latencyMs: 42 } };
+  // Expected: the rendered text, or for JSON renderings (the event) the parsed object.
+  const cases: [string, string, unknown, string | object][] = [
+    ['_camera_porch', 'person_count', pred, '2'],
+    ['_camera_porch', 'traffic_light_count', { ...pred, detections: [] }, '0'],
+    ['_camera_porch', 'person_detected', pred, 'ON'],
+    ['_camera_porch', 'person_detected', { ...pred, detections: [det('car')] }, 'OFF'],
+    ['_camera_porch', 'latency', pred, '123.4'],
+    ['_camera_porch', 'fps', pred, '2.5'],
+    ['_camera_porch', 'oversize_frames', pred, '7'],
+    ['_camera_porch', 'detection', { type: 'new', before: after, after }, { event_type: 'person', id: after.id, score: 0.9, box: [1, 2, 3, 4], frame_time: 1, frame_width: 640, frame_height: 480 }],
+    ['_camera_porch', 'detection', { type: 'update', before: after, after }, ''],
+    ['_camera_porch', 'detection', { type: 'new', before: after, after: { ...after, label: 'bird' } }, ''],
+    ['_worker_pi-1', 'memory', { memoryBytes: 512e6 }, '512000000'],
+    ['_bridge', 'plan_devices', plan, '2'],
+    ['_bridge', 'predicted_latency', plan, '42'],
+    ['_bridge', 'predicted_latency', { planId: 'p1', devices: [] }, 'None'],
+  ];
+  const rendered = renderJinja(cases.map(([d, k, v]) => [tpl(d, k), v] as const));
+  cases.forEach(([d, k, v, expected], i) => {
+    it(`${d.slice(1)} ${k} ← ${JSON.stringify(v).slice(0, 50)}… renders ${JSON.stringify(expected).slice(0, 40)}`, function () {
+      if (!rendered) this.skip();
+      if (typeof expected === 'string') assert.equal(rendered![i], expected);
+      else assert.deepEqual(JSON.parse(rendered![i]!), expected);
+    });
   });
 });

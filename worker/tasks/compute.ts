@@ -13,6 +13,7 @@ import { ShapeMismatchError, assert } from '../../shared/errors.ts';
 import type { NodeRun } from '../../shared/plan/types.ts';
 import { regionEquals } from '../../shared/plan/sel.ts';
 import { getKernel, type KernelCtx } from '../engine/kernels/index.ts';
+import { bilinearTile } from '../engine/kernels/upsample-tile.ts';
 
 /** A value held during a task: a tensor covering `region` × `channels` of node `node`. */
 export interface Value { readonly t: tf.Tensor3D; readonly region: Region; readonly channels: ChannelRange }
@@ -32,7 +33,8 @@ function isFull(node: Node, r: Region): boolean {
 
 /**
  * Nodes whose kernel assumes the whole map get a tile adapter: crop only rescales (its input was
- * already cut to the shifted region), nearest upsample runs on the crop and is cut to the tile.
+ * already cut to the shifted region), nearest upsample runs on the crop and is cut to the tile,
+ * bilinear upsample samples at full-map source coordinates (upsample-tile.ts).
  */
 function runOnTile(node: Node, inputs: tf.Tensor3D[], inRegion: Region, run: NodeRun, w: NodeWeights | undefined, kctx: KernelCtx): tf.Tensor3D {
   const { cache } = kctx;
@@ -42,7 +44,8 @@ function runOnTile(node: Node, inputs: tf.Tensor3D[], inRegion: Region, run: Nod
     const s = node.stride, r = run.region;
     return tf.slice(up, [r.y0 - inRegion.y0 * s, r.x0 - inRegion.x0 * s, 0], [r.y1 - r.y0, r.x1 - r.x0, up.shape[2]]);
   }
-  assert(node.kind !== 'reorg' && node.kind !== 'upsample', () => `worker: layer ${node.id} (${node.kind}) cannot run on a tile`);
+  if (node.kind === 'upsample') return bilinearTile(node, inputs[0]!, inRegion, run.region);
+  assert(node.kind !== 'reorg', () => `worker: layer ${node.id} (${node.kind}) cannot run on a tile`);
   return getKernel(node.kind).run(node as never, inputs, w, kctx);
 }
 
