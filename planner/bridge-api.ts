@@ -13,7 +13,7 @@ import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { BridgeRequest, BridgeResponse, TopicMessage, Topics } from '../shared/topics.ts';
 import { describe, WireFormatError } from '../shared/wire/json.ts';
 import { logger, type Logger } from '../shared/log.ts';
-import { OBJECTIVES, type Objective } from '../shared/config/types.ts';
+import { OBJECTIVE_PATTERN, type Objective } from '../shared/config/types.ts';
 
 /** Request bodies by name, after their check (the envelope's `transaction` removed). */
 export interface BridgeRequests {
@@ -37,9 +37,9 @@ const CHECKS: { [K in BridgeRequestName]: (body: Obj) => string | BridgeRequests
   info: () => ({}),
   plan: (b) => {
     if (b.objective === undefined) return {};
-    return OBJECTIVES.includes(b.objective as Objective)
-      ? { objective: b.objective as Objective }
-      : `field 'objective' must be one of ${OBJECTIVES.join(', ')} (got ${describe(b.objective)})`;
+    return typeof b.objective === 'string' && new RegExp(OBJECTIVE_PATTERN).test(b.objective)
+      ? { objective: b.objective }
+      : `field 'objective' must be comm, memory or latency, or a list like latency,comm (got ${describe(b.objective)})`;
   },
   'restart-worker': (b) => (typeof b.id === 'string' && b.id !== '' ? { id: b.id } : `field 'id' must name a worker (got ${describe(b.id)})`),
 };

@@ -1,11 +1,12 @@
 /**
  * One HA device per camera pipeline (ECOSYSTEM §6.3, §6.5): per configured label a count sensor and
- * a "<label> detected" occupancy binary_sensor, the latest annotated snapshot as an `image`, latency,
- * frames/s and oversize-frame sensors, and an `event` entity fired by the tracker's `new` events.
+ * a "<label> detected" occupancy binary_sensor, the latest annotated snapshot as an `image`, latency
+ * and frames/s sensors, and an `event` entity fired by the tracker's `new` events. (Oversize frames
+ * are counted where they are dropped, by the ingesting worker: see discovery-worker.ts.)
  * Values come from the predictions JSON (shared/events/predictions.ts) through templates; the
  * snapshot topic carries raw JPEG bytes, as HA's image platform expects without `image_encoding`.
  */
-import type { PredictionsMessage } from '../shared/events/predictions.ts';
+import type { PredictionLatency, PredictionsMessage } from '../shared/events/predictions.ts';
 import type { ObjectEvent, TrackedObject } from '../shared/events/tracker.ts';
 import {
   availability, bridgeDeviceId, entityIds, haId, instanceId, jinjaString, jsonField, MANUFACTURER, objectId, origin,
@@ -62,6 +63,7 @@ function labelComponents(ctx: DiscoveryBuildContext, id: string, predictions: st
 function pipelineComponents(ctx: DiscoveryBuildContext, id: string, cam: CameraSource, avail: object): Record<string, Component> {
   const t = ctx.topics;
   const predictions = t.cameraPredictions(cam.name);
+  const fps = jsonField<PredictionsMessage>('fps');
   const diag = { state_topic: predictions, entity_category: 'diagnostic', expire_after: ctx.expireAfterSeconds, ...avail } as const;
   return {
     snapshot: {
@@ -70,17 +72,14 @@ function pipelineComponents(ctx: DiscoveryBuildContext, id: string, cam: CameraS
     },
     latency: {
       platform: 'sensor', ...entityIds('sensor', id, 'latency'), name: 'Inference latency', ...diag,
-      value_template: `{{ ${jsonField<PredictionsMessage>('latencyMs')} }}`, device_class: 'duration',
-      unit_of_measurement: 'ms', state_class: 'measurement', suggested_display_precision: 0,
+      value_template: `{{ ${jsonField<PredictionLatency>('total', jsonField<PredictionsMessage>('latencyMs'))} }}`,
+      device_class: 'duration', unit_of_measurement: 'ms', state_class: 'measurement', suggested_display_precision: 0,
     },
     fps: {
       platform: 'sensor', ...entityIds('sensor', id, 'fps'), name: 'Frames per second', icon: 'mdi:speedometer', ...diag,
-      value_template: `{{ ${jsonField<PredictionsMessage>('fps')} }}`, unit_of_measurement: 'fps',
+      // `fps` is optional in the message: HA's MQTT sensor reads the string None as unknown.
+      value_template: `{{ ${fps} if ${fps} is defined else None }}`, unit_of_measurement: 'fps',
       state_class: 'measurement', suggested_display_precision: 1,
-    },
-    oversize_frames: {
-      platform: 'sensor', ...entityIds('sensor', id, 'oversize_frames'), name: 'Oversize frames dropped', icon: 'mdi:image-off',
-      ...diag, value_template: `{{ ${jsonField<PredictionsMessage>('oversizeFrames')} }}`, state_class: 'total_increasing',
     },
     detection: {
       // Never retained on our side (shared/topics.ts cameraEvents), and HA ignores retained events anyway.

@@ -62,7 +62,8 @@ function tailLines(model: Model, choice: Choice): string[] {
   const layers = tailLayers(model, c.ftpLayers, { fc: true });
   const forced = forcedCosts(layers, n);
   const best = Math.min(...[...forced[0]?.values() ?? [0]]);
-  const lines = [`Tail from layer ${c.ftpLayers} (${c.tail.label}): ILP-1 (PAPER §4) optimum ${MB(4 * c.tail.solution.costElements)} (star count), ${c.tail.solution.optimaCount} optimal assignment(s).`];
+  const lines = [`Tail from layer ${c.ftpLayers} (${c.tail.label}): ILP-1 (PAPER §4) optimum ${MB(4 * c.tail.solution.costElements)} (star count), ${c.tail.restricted
+    ? 'restricted to the types the channel counts and wiring allow' : `${c.tail.solution.optimaCount} optimal assignment(s)`}.`];
   layers.forEach((layer, i) => {
     if (!layer.conv) return;
     const kind = c.plan.layers[layer.index]!.partition;

@@ -24,6 +24,8 @@ export interface VerifyReport {
   bytesExchanged: number;
   uplinkBytes: number;
   messages: number;
+  /** Remote bytes received by the weight-partitioned tail (the part PAPER §8's figures count). */
+  tailBytesExchanged: number;
   memoryPerDevice: { device: string; weightBytes: number; peakActivationBytes: number }[];
 }
 
@@ -67,6 +69,7 @@ export async function verifyPlan(ctx: { model: Model; weights: Weights; plan: Pl
     bytesExchanged: run.bytesExchanged,
     uplinkBytes: run.uplinkBytes,
     messages: run.messages,
+    tailBytesExchanged: plan.stages.filter((s) => s.kind !== 'ftp' && s.kind !== 'ingest' && s.kind !== 'head').reduce((a, s) => a + (run.bytesByStage[s.id] ?? 0), 0),
     memoryPerDevice: run.devices.map((d) => ({ device: d.device, weightBytes: d.weightBytes, peakActivationBytes: d.peakActivationBytes })),
   };
 }

@@ -29,6 +29,8 @@ export interface ClusterRun {
   readonly uplinkBytes: number;
   readonly messages: number;
   readonly devices: DeviceReport[];
+  /** Remote bytes by the stage of the task that consumed them (first consumer on each device). */
+  readonly bytesByStage: Record<string, number>;
 }
 
 interface Device {
@@ -72,16 +74,24 @@ function receive(d: Device, task: TaskDoc, tamper?: Tamper): Map<string, Tensor3
   return got;
 }
 
-function publish(plan: PlanDoc, frame: number, p: PieceDoc, data: Tensor3, from: Device, devices: Map<string, Device>, users: TaskDoc[], stats: { egress: number; uplink: number; messages: number }): void {
+interface Stats { egress: number; uplink: number; messages: number; byStage: Record<string, number> }
+
+function publish(plan: PlanDoc, frame: number, p: PieceDoc, data: Tensor3, from: Device, devices: Map<string, Device>, users: TaskDoc[], stats: Stats): void {
   const s = data.shape;
   const bytes = encodeTensorMessage({ frame, plan: plan.planId, stage: p.stage, piece: p.id, region: p.sel.region, channels: p.sel.channels, shape: [s.h, s.w, s.c], partial: p.partial }, data.data, { dtype: p.dtype });
   const uses = new Map<string, number>();
-  for (const t of users) uses.set(t.worker, (uses.get(t.worker) ?? 0) + 1);
+  const firstStage = new Map<string, string>();
+  for (const t of users) {
+    uses.set(t.worker, (uses.get(t.worker) ?? 0) + 1);
+    if (!firstStage.has(t.worker)) firstStage.set(t.worker, t.stage);
+  }
   for (const [worker, n] of uses) {
     const to = devices.get(worker)!;
     to.inbox.set(p.id, { bytes, heldBytes: data.data.byteLength, uses: n });
     if (worker === from.id) continue;
     stats.egress += bytes.length;
+    const st = firstStage.get(worker)!;
+    stats.byStage[st] = (stats.byStage[st] ?? 0) + bytes.length;
     stats.messages++;
     to.received += bytes.length;
   }
@@ -99,7 +109,7 @@ export async function runPlanInProcess(ctx: { model: Model; weights: Weights; pl
   }]));
   const pieces = new Map(plan.pieces.map((p) => [p.id, p]));
   const users = consumersOf(plan);
-  const stats = { egress: 0, uplink: 0, messages: 0 };
+  const stats: Stats = { egress: 0, uplink: 0, messages: 0, byStage: {} };
   let outputs = new Map<number, Tensor3>();
   for (const stage of plan.stages) {
     for (const task of stage.tasks) {
@@ -116,7 +126,7 @@ export async function runPlanInProcess(ctx: { model: Model; weights: Weights; pl
   }
   for (const c of devices.values()) disposeCache(c.cache);
   return {
-    outputs, bytesExchanged: stats.egress, uplinkBytes: stats.uplink, messages: stats.messages,
+    outputs, bytesExchanged: stats.egress, uplinkBytes: stats.uplink, messages: stats.messages, bytesByStage: stats.byStage,
     devices: [...devices.values()].map((d) => ({ device: d.id, weightBytes: d.store.bytes, peakActivationBytes: d.peak, sentBytes: d.sent, receivedBytes: d.received })),
   };
 }

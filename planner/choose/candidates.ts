@@ -7,10 +7,11 @@
 import type { Model } from '../../shared/model/ir.ts';
 import { INPUT } from '../../shared/model/ir.ts';
 import type { PartitionKind, PlanDevice } from '../../shared/plan/types.ts';
-import { allLayers, convPart, tailLayers } from '../layers.ts';
+import { allLayers, convPart, tailLayers, type LayerSize } from '../layers.ts';
 import { solveChain, type ChainSolution } from '../optimize/chain-dp.ts';
 import { breakpointByEnumeration, type BreakpointSearch } from '../optimize/ilp2.ts';
-import type { LayerType } from '../optimize/comm-cost.ts';
+import { FP32_BYTES, type LayerType } from '../optimize/comm-cost.ts';
+import { solveRestricted, tailRules, unrestricted, type TailRules } from './constrained-dp.ts';
 import { isWeightLayer, validateFtp, type FtpSpec } from '../plan/spec.ts';
 
 /** Kinds the worker cannot run on a tile (worker/tasks/compute.ts): they need the whole map. */
@@ -76,6 +77,8 @@ export interface TailChoice {
   readonly tail: Record<number, PartitionKind>;
   /** The ILP-1 solution behind it (the DP's, or the all-LOP restriction's). */
   readonly solution: ChainSolution;
+  /** Channel counts or DAG wiring ruled types out on some layer (constrained-dp.ts solved it). */
+  readonly restricted: boolean;
 }
 
 const KIND: Record<LayerType, PartitionKind> = { LOP: 'lop', LIP: 'lip', FUSE1: 'fuse1', FUSE2: 'fuse2', '-': 'local' };
@@ -104,19 +107,33 @@ function toTail(model: Model, from: number, types: readonly LayerType[]): Record
   return tail;
 }
 
+/** Does ILP-1 on the tail from k need no restriction for N devices (so chain-dp.ts and HiGHS apply as is)? */
+export function tailUnrestricted(model: Model, k: number, n: number): boolean {
+  const layers = tailLayers(model, k, { fc: true });
+  return unrestricted(layers, tailRules(model, layers, n));
+}
+
+function restrictedSolution(layers: readonly LayerSize[], n: number, rules: TailRules): ChainSolution | undefined {
+  const r = solveRestricted(layers, n, rules);
+  return r && { types: r.types, costElements: r.costElements, bytes: FP32_BYTES * r.costElements, optima: [r.types], optimaCount: 1 };
+}
+
 /**
  * The fused tail (ILP-1's optimum, FC layers included as the 1×1 case, PAPER §3.4) and the unfused
- * all-LOP baseline. An optimum that splits a layer with fewer channels than devices falls back to
- * all-LOP; a tail that does not fit even then is left out.
+ * all-LOP baseline. `solve` replaces the chain DP when nothing restricts the types (the HiGHS path).
  */
 export function tailChoices(model: Model, k: number, n: number, solve = solveChain): TailChoice[] {
   const layers = tailLayers(model, k, { fc: true });
+  const rules = tailRules(model, layers, n);
+  const free = unrestricted(layers, rules);
+  const fused = free ? solve(layers, n) : restrictedSolution(layers, n, rules);
+  const lopRules = tailRules(model, layers, n, ['LOP']);
+  const unfused = layers.every((l, i) => !l.conv || lopRules.allowed(i).length > 0) ? solveChain(layers, n, { allowed: ['LOP'] }) : undefined;
   const out: TailChoice[] = [];
-  const fused = solve(layers, n);
-  const unfused = solveChain(layers, n, { allowed: ['LOP'] });
-  const fusedTail = toTail(model, k, fused.types);
-  const unfusedTail = toTail(model, k, unfused.types);
-  if (tailFits(model, fusedTail, n)) out.push({ label: 'fused', tail: fusedTail, solution: fused });
-  if (tailFits(model, unfusedTail, n)) out.push({ label: 'unfused', tail: unfusedTail, solution: unfused });
+  for (const [label, sol] of [['fused', fused], ['unfused', unfused]] as const) {
+    if (!sol) continue;
+    const tail = toTail(model, k, sol.types);
+    if (tailFits(model, tail, n)) out.push({ label, tail, solution: sol, restricted: !free });
+  }
   return out;
 }

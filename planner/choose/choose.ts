@@ -13,7 +13,7 @@ import type { Model } from '../../shared/model/ir.ts';
 import { PlanInfeasibleError } from '../../shared/errors.ts';
 import type { PlanDevice, PlanDoc } from '../../shared/plan/types.ts';
 import { buildPlan, type BuildOptions } from '../plan/build.ts';
-import type { PartitionSpec } from '../plan/spec.ts';
+import { validateFtp, type PartitionSpec } from '../plan/spec.ts';
 import { DEFAULT_LATENCY, planCost, toPrediction, type LatencyParams, type PlanCost } from '../cost.ts';
 import type { BreakpointSearch } from '../optimize/ilp2.ts';
 import { ftpLayersFor, gridChoices, heterogeneous, legalFtpLayers, memoryBreakpoint, type TailChoice } from './candidates.ts';
@@ -68,6 +68,8 @@ interface Ctx {
   readonly opts: ChooseOptions;
   readonly metrics: readonly Metric[];
   readonly tails: (k: number) => Promise<TailChoice[]>;
+  /** Why candidates could not be built (too small a map for the grid, too few channels), for the error. */
+  readonly errors: string[];
 }
 
 function specOf(ctx: Ctx, k: number, grid: ReturnType<typeof gridChoices>[number] | undefined, tail: TailChoice): PartitionSpec {
@@ -96,6 +98,7 @@ async function evaluate(ctx: Ctx, ks: readonly number[], pool: Pool): Promise<Ca
   for (const k of ks) {
     const grids = k > 0 ? gridChoices(ctx.model, k, ctx.devices, { fixed: ctx.opts.grid, search: pool.search }) : [undefined];
     const tails = await ctx.tails(k);
+    if (tails.length === 0) ctx.errors.push(`planner: the tail from layer ${k} has a weight layer with fewer channels than ${ctx.devices.length} devices (PAPER §3.2 splits channels)`);
     for (const tail of pool.firstTail ? tails.slice(0, 1) : tails) {
       for (const g of grids) {
         const label = `FTP ${k > 0 ? `0..${k - 1} ${g!.label}` : 'none'}, ${tail.label}`;
@@ -106,8 +109,9 @@ async function evaluate(ctx: Ctx, ks: readonly number[], pool: Pool): Promise<Ca
         try {
           plan = buildPlan(ctx.model, spec, ctx.opts.build);
         } catch (e) {
-          if (e instanceof PlanInfeasibleError || (e as Error).message.startsWith('tiles:')) continue;
-          throw e;
+          if (!(e instanceof PlanInfeasibleError) && !/^(tiles|channels|partition): /.test((e as Error).message)) throw e;
+          ctx.errors.push((e as Error).message);
+          continue;
         }
         const cost = planCost(ctx.model, plan, ctx.opts.latency ?? DEFAULT_LATENCY);
         out.push({ label, ftpLayers: k, grid: g?.label, tail, spec, plan, cost });
@@ -146,42 +150,47 @@ function infeasible(cands: readonly Candidate[]): never {
     `planner: device ${s.device} needs ${mb(s.needBytes)} but has ${mb(s.haveBytes)} (${mb(s.missingBytes)} missing) in the best plan (${c.label})`, undefined, s.device);
 }
 
+/** The FTP boundaries to try first, and ILP-2's answer when it picked them (PAPER §5). */
+async function boundaries(ctx: Ctx, legal: readonly number[]): Promise<{ ks: number[]; breakpoint?: Choice['breakpoint'] }> {
+  const { model, devices, opts } = ctx;
+  if (opts.ftpLayers !== undefined) {
+    // Fail early with the layer and the rule, rather than with "no legal plan".
+    if (opts.ftpLayers > 0) validateFtp(model, { layers: opts.ftpLayers, grid: { rows: 1, cols: 1 } });
+    return { ks: [opts.ftpLayers] };
+  }
+  if (ctx.metrics[0] === 'latency') return { ks: [0, ...legal] };
+  const bp = memoryBreakpoint(model, devices.length);
+  if (opts.solver === 'highs') await checkBreakpoint(model, devices.length, bp);
+  const breakpoint = { ...bp, ftpLayers: ftpLayersFor(bp.breakpoint, legal) };
+  return { ks: [breakpoint.ftpLayers], breakpoint };
+}
+
 /** Plan `model` on `devices` for the objective. Throws PlanInfeasibleError when no plan fits the memory caps. */
 export async function choosePlan(model: Model, devices: readonly PlanDevice[], opts: ChooseOptions = {}): Promise<Choice> {
   const t0 = performance.now();
   const metrics = parseObjective(opts.objective ?? 'comm');
   const tails = crossCheckedTails(model, devices.length, opts.solver ?? 'dp');
-  const ctx: Ctx = { model, devices, opts, metrics, tails: tails.get };
+  const ctx: Ctx = { model, devices, opts, metrics, tails: tails.get, errors: [] };
   const legal = legalFtpLayers(model);
   const latency = metrics[0] === 'latency';
-  let breakpoint: Choice['breakpoint'];
-  let ks: number[];
-  if (opts.ftpLayers !== undefined) ks = [opts.ftpLayers];
-  else if (latency) ks = [0, ...legal];
-  else {
-    const bp = memoryBreakpoint(model, devices.length);
-    if (opts.solver === 'highs') await checkBreakpoint(model, devices.length, bp);
-    breakpoint = { ...bp, ftpLayers: ftpLayersFor(bp.breakpoint, legal) };
-    ks = [breakpoint.ftpLayers];
-  }
+  const { ks, breakpoint } = await boundaries(ctx, legal);
   const seen = new Set<string>();
   let candidates = latency ? await latencySearch(ctx, ks, seen) : await evaluate(ctx, ks, { search: false, seen });
   let chosen = best(candidates, metrics);
-  let widened = false;
-  if (!chosen) {
-    widened = true;
-    const more = await evaluate(ctx, opts.ftpLayers !== undefined ? ks : [0, ...legal], { search: true, seen });
-    candidates = [...candidates, ...more];
+  const widened = chosen === undefined;
+  if (widened) {
+    candidates = [...candidates, ...await evaluate(ctx, opts.ftpLayers !== undefined ? ks : [0, ...legal], { search: true, seen })];
     chosen = best(candidates, metrics);
   }
   if (!chosen) {
-    if (candidates.length === 0) throw new PlanInfeasibleError('devices', `planner: no legal plan of ${model.name} for ${devices.length} devices (too few channels or map rows to split)`);
+    if (candidates.length === 0) {
+      throw new PlanInfeasibleError('devices', `planner: no legal plan of ${model.name} for ${devices.length} devices${ctx.errors.length ? `: ${ctx.errors[0]}` : ''}`);
+    }
     infeasible(candidates);
   }
   const plan: PlanDoc = { ...chosen.plan, predicted: toPrediction(chosen.cost) };
-  const done = { ...chosen, plan };
   return {
-    chosen: done, metrics, solver: tails.solverName, solveMs: performance.now() - t0,
+    chosen: { ...chosen, plan }, metrics, solver: tails.solverName, solveMs: performance.now() - t0,
     optimal: !latency && !widened && tails.proven,
     objectiveValue: metricValue(chosen.cost, metrics[0]!), breakpoint, candidates, widened,
   };

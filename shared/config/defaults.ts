@@ -18,7 +18,8 @@ export const DEFAULTS: Config = {
     offDelaySeconds: 5,
   },
   model: { name: 'yolov2-tiny' },
-  planner: { objective: 'memory', waitForWorkersSeconds: 10 },
+  // `comm`, as `deeperthings plan` and `planner` default to.
+  planner: { objective: 'comm', waitForWorkersSeconds: 10 },
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
   workers: { memory: '1GB', speed: 'measure' },

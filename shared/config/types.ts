@@ -5,9 +5,14 @@
  * against the defaults).
  */
 
-/** What the planner optimises (PAPER §4 ILP-1 communication, §5 ILP-2 memory, cost.ts latency). */
-export const OBJECTIVES = ['memory', 'communication', 'latency'] as const;
-export type Objective = (typeof OBJECTIVES)[number];
+/**
+ * What the planner minimises, as planner/choose/objective.ts reads it: `comm` (broker bytes per frame,
+ * PAPER §4), `memory` (largest device, §5) or `latency`, or a comma-separated list compared
+ * lexicographically (`latency,comm`). Repeated here because shared/ may not import the planner.
+ */
+export const OBJECTIVES = ['comm', 'memory', 'latency'] as const;
+export const OBJECTIVE_PATTERN = '^\\s*(comm|memory|latency)(\\s*,\\s*(comm|memory|latency))*\\s*$';
+export type Objective = string;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 

@@ -1,8 +1,10 @@
 /**
- * The JSON on `<c>/cameras/<cam>/predictions`: what the head task publishes per frame, and what Home
- * Assistant's per-camera entities read through their templates (planner/discovery-camera.ts builds
- * those templates from these field names, type-checked, so a rename here fails to compile there).
- * Box convention: Frigate's `[x1, y1, x2, y2]` in pixels of the decoded frame (ECOSYSTEM §2.2, §6.6).
+ * The JSON on `<c>/cameras/<cam>/predictions` as Home Assistant's per-camera entities read it through
+ * their templates (planner/discovery-camera.ts builds those templates from these field names,
+ * type-checked, so a rename here fails to compile there). It mirrors what the head publishes
+ * (worker/runtime/head-output.ts `PredictionsMessage`); the planner cannot import worker code, so the
+ * contract lives here in shared/. Box convention: Frigate's `[x1, y1, x2, y2]` in pixels of the
+ * decoded frame (ECOSYSTEM §2.2, §6.6).
  */
 
 export interface PredictedObject {
@@ -12,22 +14,26 @@ export interface PredictedObject {
   readonly box: readonly [number, number, number, number];
 }
 
+export interface PredictionLatency {
+  /** Capture → predictions, end to end, milliseconds. */
+  readonly total: number;
+  readonly stages: readonly { readonly stage: string; readonly ms: number }[];
+}
+
 export interface PredictionsMessage {
   readonly camera: string;
-  /** Frame id (DESIGN.md: every message carries its frame id). */
   readonly frame: number;
-  /** Capture time, epoch seconds. */
+  /** Capture time, epoch seconds (Frigate's frame_time). */
   readonly frameTime: number;
   readonly width: number;
   readonly height: number;
-  /** Detector output after the camera's threshold and NMS; empty for classifiers. */
-  readonly detections: readonly PredictedObject[];
+  readonly model: string;
+  readonly plan: string;
+  /** Detector output after threshold and NMS; absent for classifiers. */
+  readonly detections?: readonly PredictedObject[];
   /** Classifier output (top-k); absent for detectors. */
   readonly top?: readonly { readonly label: string; readonly classId: number; readonly score: number }[];
-  /** Capture → predictions, end to end, milliseconds. */
-  readonly latencyMs: number;
-  /** Frames completed per second over the head's recent window. */
-  readonly fps: number;
-  /** Frames of this camera dropped for exceeding its `maxFrameBytes` since start (ECOSYSTEM §4.1). */
-  readonly oversizeFrames: number;
+  readonly latencyMs: PredictionLatency;
+  /** Frames of this camera completed per second over the head's recent window; the fps sensor shows unknown without it. */
+  readonly fps?: number;
 }

@@ -48,8 +48,8 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
   });
 
   it('plan: the optional objective reaches the handler, a numeric transaction comes back as is', async () => {
-    assert.deepEqual(await ask('plan', '{"objective": "communication", "transaction": 7}'), { status: 'ok', data: { planId: 'p-2' }, transaction: 7 });
-    assert.deepEqual(calls[0], { name: 'plan', request: { objective: 'communication' } });
+    assert.deepEqual(await ask('plan', '{"objective": "memory,comm", "transaction": 7}'), { status: 'ok', data: { planId: 'p-2' }, transaction: 7 });
+    assert.deepEqual(calls[0], { name: 'plan', request: { objective: 'memory,comm' } });
   });
 
   it('a handler that throws: status error with its message, caught once', async () => {
@@ -67,7 +67,7 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
     ['not an object', 'info', '[1, 2]', "bridge: request 'info': payload must be an object"],
     ['a transaction that is neither string nor number', 'info', '{"transaction": {"a": 1}}', "bridge: request 'info': field 'transaction' must be a string or number (got object)"],
     ['an unknown request', 'reboot', '{"transaction": "x"}', `bridge: unknown request 'reboot' (known: ${BRIDGE_REQUESTS.join(', ')})`],
-    ['an unknown objective', 'plan', '{"objective": "speed", "transaction": "x"}', `bridge: request 'plan': field 'objective' must be one of memory, communication, latency (got "speed")`],
+    ['an unknown objective', 'plan', '{"objective": "speed", "transaction": "x"}', `bridge: request 'plan': field 'objective' must be comm, memory or latency, or a list like latency,comm (got "speed")`],
     ['restart-worker without id', 'restart-worker', '{"transaction": "x"}', "bridge: request 'restart-worker': field 'id' must name a worker (got nothing)"],
     ['an empty payload', 'health', '', "bridge: request 'health': empty payload (a cleared retained message)"],
   ];

@@ -229,7 +229,11 @@ describe('discovery: value templates render as HA renders them (Jinja2; skipped 
   const ms = buildDiscovery(ctx, { cameras: [{ name: 'porch', labels: ['person', 'traffic light'] }], workers: source.workers.slice(0, 1) });
   const tpl = (suffix: string, key: string) => (byId(ms, suffix).payload.components[key] as { value_template: string }).value_template;
   const det = (label: string) => ({ label, classId: 0, score: 0.9, box: [1, 2, 3, 4] });
-  const pred = { camera: 'porch', frame: 3, frameTime: 1.5, width: 640, height: 480, detections: [det('person'), det('traffic light'), det('person')], latencyMs: 123.4, fps: 2.5, oversizeFrames: 7 };
+  const pred = {
+    camera: 'porch', frame: 3, frameTime: 1.5, width: 640, height: 480, model: 'yolov2-tiny', plan: 'p1',
+    detections: [det('person'), det('traffic light'), det('person')], latencyMs: { total: 123.4, stages: [] }, fps: 2.5,
+  };
+  const { fps: _fps, ...noFps } = pred;
   const after = { id: '1.000000-abcdef', label: 'person', score: 0.9, box: [1, 2, 3, 4], frame_time: 1, frame_width: 640, frame_height: 480 };
   const plan = { planId: 'p1', devices: [{ id: 'a' }, { id: 'b' }], predicted: { latencyMs: 42 } };
   // Expected: the rendered text, or for JSON renderings (the event) the parsed object.
@@ -238,9 +242,12 @@ describe('discovery: value templates render as HA renders them (Jinja2; skipped 
     ['_camera_porch', 'traffic_light_count', { ...pred, detections: [] }, '0'],
     ['_camera_porch', 'person_detected', pred, 'ON'],
     ['_camera_porch', 'person_detected', { ...pred, detections: [det('car')] }, 'OFF'],
+    ['_camera_porch', 'person_count', { ...pred, detections: undefined, top: [] }, '0'],
     ['_camera_porch', 'latency', pred, '123.4'],
     ['_camera_porch', 'fps', pred, '2.5'],
-    ['_camera_porch', 'oversize_frames', pred, '7'],
+    ['_camera_porch', 'fps', noFps, 'None'],
+    ['_worker_pi-1', 'oversize_frames', { worker: 'pi-1', oversizeFrames: 7, rssBytes: 1e8 }, '7'],
+    ['_worker_pi-1', 'memory_used', { worker: 'pi-1', oversizeFrames: 7, rssBytes: 1e8 }, '100000000'],
     ['_camera_porch', 'detection', { type: 'new', before: after, after }, { event_type: 'person', id: after.id, score: 0.9, box: [1, 2, 3, 4], frame_time: 1, frame_width: 640, frame_height: 480 }],
     ['_camera_porch', 'detection', { type: 'update', before: after, after }, ''],
     ['_camera_porch', 'detection', { type: 'new', before: after, after: { ...after, label: 'bird' } }, ''],

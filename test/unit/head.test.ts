@@ -146,7 +146,7 @@ describe('head: yolo (YOLOv3, two scales)', () => {
   });
 
   it('a head without a decoder is refused by name', () => {
-    assert.throws(() => decodePredictions({ ...m, head: 'centernet' }, new Map(), frame), /head: model test has head 'centernet'/);
+    assert.throws(() => decodePredictions({ ...m, head: 'none' }, new Map(), frame), /head: model test has head 'none'/);
   });
 });
 

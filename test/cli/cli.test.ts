@@ -1,0 +1,81 @@
+/** The `deeperthings` command as a user runs it: JSON shapes, one-line errors, exit codes, help. */
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/deeperthings.js', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, DEEPERTHINGS_LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('cli', function () {
+  this.timeout(120_000);
+  const dir = mkdtempSync(join(tmpdir(), 'dt-cli-'));
+
+  it('infer --json prints the documented object', async () => {
+    const r = await run(['infer', '--model', 'yolov2-tiny', '--input-size', '128x128', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.model, 'yolov2-tiny');
+    assert.equal(o.weights, 'synthetic');
+    assert.deepEqual(o.input.shape, [128, 128, 3]);
+    assert.deepEqual(o.outputs[0].shape, [4, 4, 425]);
+    assert.ok(o.flops > 0 && o.params > 0 && o.ms > 0 && typeof o.backend === 'string');
+    assert.ok(Array.isArray(o.predictions));
+  });
+
+  it('infer on a classifier gives the top-5', async () => {
+    const r = await run(['infer', '--model', 'darknet', '--input-size', '64x64', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.predictions.length, 5);
+    assert.ok(o.predictions.every((p: { label: string; score: number }) => typeof p.label === 'string' && p.score >= 0));
+  });
+
+  it('a malformed cfg is one line naming file and line, no stack trace', async () => {
+    const cfg = join(dir, 'bad.cfg');
+    writeFileSync(cfg, '[net]\nwidth=32\nheight=32\nchannels=3\n\n[foo]\nx=1\n');
+    const r = await run(['infer', '--model', cfg]);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('[')).length, 1, r.stderr);
+    assert.match(r.stderr, /darknet: .*bad\.cfg: line 6: unknown section \[foo\]/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('verify --json reports ok, bytes and memory; exit 0', async () => {
+    const r = await run(['verify', '--model', 'yolov2-tiny', '--input-size', '96x96', '--devices', '3', '--ftp-layers', '6', '--grid', '2x2', '--tail', 'fused', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.ok, true);
+    assert.equal(o.devices, 3);
+    assert.equal(o.grid, '2x2');
+    assert.equal(o.ftpLayers, 6);
+    assert.ok(o.maxRelDiff <= 1e-4 && o.bytesExchanged > 0 && o.messages > 0);
+    assert.equal(o.memoryPerDevice.length, 3);
+    assert.deepEqual(o.layers.slice(0, 7).map((l: { partition: string }) => l.partition), ['ftp', 'ftp', 'ftp', 'ftp', 'ftp', 'ftp', 'lop']);
+  });
+
+  it('an illegal spec is refused with the layer and the rule', async () => {
+    const r = await run(['verify', '--model', 'alexnet', '--devices', '2', '--ftp-layers', '10']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /plan: layer 8: FTP cannot cross a dense layer/);
+  });
+
+  it('unknown commands and flags are usage errors (exit 2); --help works', async () => {
+    assert.equal((await run(['frobnicate'])).code, 2);
+    const bad = await run(['infer', '--bogus']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /infer: Unknown option '--bogus'/);
+    const help = await run(['verify', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--ftp-layers/);
+  });
+});
