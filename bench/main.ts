@@ -2,14 +2,13 @@
  * `npm run bench -- <name> [options]`: benchmarks print one JSON line per measurement (machine
  * readable) and a last line with the comparison they claim. Tests check correctness; these measure.
  */
-import { parseArgs } from 'node:util';
-
 type Bench = (args: string[]) => Promise<void>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   infer: async () => (await import('./infer.ts')).benchInfer,
   plan: async () => (await import('./plan.ts')).benchPlan,
   verify: async () => (await import('./verify.ts')).benchVerify,
+  e2e: async () => (await import('./e2e.ts')).benchE2e,
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -23,5 +22,4 @@ async function main(argv: string[]): Promise<void> {
   await (await load())(rest);
 }
 
-export { parseArgs };
 await main(process.argv.slice(2));

@@ -11,7 +11,7 @@ import { allLayers, convPart, tailLayers, type LayerSize } from '../layers.ts';
 import { solveChain, type ChainSolution } from '../optimize/chain-dp.ts';
 import { breakpointByEnumeration, type BreakpointSearch } from '../optimize/ilp2.ts';
 import { FP32_BYTES, type LayerType } from '../optimize/comm-cost.ts';
-import { solveRestricted, tailRules, unrestricted, type TailRules } from './constrained-dp.ts';
+import { solveRestricted, tailRules, type TailRules } from './constrained-dp.ts';
 import { isWeightLayer, validateFtp, type FtpSpec } from '../plan/spec.ts';
 
 /** Kinds the worker cannot run on a tile (worker/tasks/compute.ts): they need the whole map. */
@@ -107,26 +107,26 @@ function toTail(model: Model, from: number, types: readonly LayerType[]): Record
   return tail;
 }
 
-/** Does ILP-1 on the tail from k need no restriction for N devices (so chain-dp.ts and HiGHS apply as is)? */
-export function tailUnrestricted(model: Model, k: number, n: number): boolean {
-  const layers = tailLayers(model, k, { fc: true });
-  return unrestricted(layers, tailRules(model, layers, n));
-}
-
 function restrictedSolution(layers: readonly LayerSize[], n: number, rules: TailRules): ChainSolution | undefined {
   const r = solveRestricted(layers, n, rules);
   return r && { types: r.types, costElements: r.costElements, bytes: FP32_BYTES * r.costElements, optima: [r.types], optimaCount: 1 };
 }
 
+function allowedBy(types: readonly LayerType[], rules: TailRules): boolean {
+  return types.every((t, i) => t === '-' || rules.allowed(i).includes(t));
+}
+
 /**
  * The fused tail (ILP-1's optimum, FC layers included as the 1×1 case, PAPER §3.4) and the unfused
- * all-LOP baseline. `solve` replaces the chain DP when nothing restricts the types (the HiGHS path).
+ * all-LOP baseline. `solve` (the chain DP, or HiGHS) solves the paper's unrestricted ILP-1.
  */
 export function tailChoices(model: Model, k: number, n: number, solve = solveChain): TailChoice[] {
   const layers = tailLayers(model, k, { fc: true });
   const rules = tailRules(model, layers, n);
-  const free = unrestricted(layers, rules);
-  const fused = free ? solve(layers, n) : restrictedSolution(layers, n, rules);
+  const best = solve(layers, n);
+  // The restrictions bind only if the paper's optimum breaks one; then the restricted DP decides.
+  const free = allowedBy(best.types, rules);
+  const fused = free ? best : restrictedSolution(layers, n, rules);
   const lopRules = tailRules(model, layers, n, ['LOP']);
   const unfused = layers.every((l, i) => !l.conv || lopRules.allowed(i).length > 0) ? solveChain(layers, n, { allowed: ['LOP'] }) : undefined;
   const out: TailChoice[] = [];

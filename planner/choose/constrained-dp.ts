@@ -3,7 +3,7 @@
  * take a type only if every channel range is non-empty for N devices (PAPER §3.2), and FUSE1→FUSE2
  * only where the plan builder can fuse (the first layer feeds only the second, PAPER §3.5; DAG models
  * such as YOLOv2's route at 25 or ResNet shortcuts break this). Same objective terms and Viterbi pass
- * as chain-dp.ts; with no restriction binding the planner uses chain-dp.ts itself (exact ties).
+ * as chain-dp.ts; when the paper's optimum breaks no restriction the planner keeps it (exact ties).
  */
 import type { Model } from '../../shared/model/ir.ts';
 import { INPUT } from '../../shared/model/ir.ts';
@@ -35,11 +35,6 @@ export function tailRules(model: Model, layers: readonly LayerSize[], n: number,
     return (only ?? CONV_TYPES).filter((t) => ok[t]);
   });
   return { allowed: (i) => table[i]! };
-}
-
-/** True when the rules allow every type on every conv layer (chain-dp.ts then solves the same problem). */
-export function unrestricted(layers: readonly LayerSize[], rules: TailRules): boolean {
-  return layers.every((l, i) => !l.conv || rules.allowed(i).length === CONV_TYPES.length);
 }
 
 /** Minimises ILP-1 under the rules; undefined when some conv layer has no allowed type. */

@@ -9,7 +9,7 @@ import { allLayers, convPart, tailLayers } from '../layers.ts';
 import { solveChain, type ChainSolution } from '../optimize/chain-dp.ts';
 import { solveIlp1 } from '../optimize/ilp1.ts';
 import { breakpointByMilp, type BreakpointSearch } from '../optimize/ilp2.ts';
-import { tailChoices, tailUnrestricted, type TailChoice } from './candidates.ts';
+import { tailChoices, type TailChoice } from './candidates.ts';
 
 export type TailSolver = 'dp' | 'highs';
 
@@ -37,8 +37,7 @@ export function crossCheckedTails(model: Model, n: number, solver: TailSolver): 
 
 async function highsTails(model: Model, k: number, n: number): Promise<TailChoice[]> {
   const layers = tailLayers(model, k, { fc: true });
-  // HiGHS solves the paper's formulation; restricted tails (few channels, DAG wiring) stay with the DP.
-  if (layers.every((l) => !l.conv) || !tailUnrestricted(model, k, n)) return tailChoices(model, k, n);
+  if (layers.every((l) => !l.conv)) return tailChoices(model, k, n);
   const milp = await solveIlp1(layers, n);
   const dp = solveChain(layers, n);
   assert(close(milp.costElements, dp.costElements),

@@ -209,7 +209,7 @@ describe('head: centernet decode', () => {
   // 4×4 heatmap of 2 classes on a 16×16 input (stride 4); the frame is 32×64 (stretched).
   const model = {
     name: 'cn', format: 'tfjs-graph', input: { h: 16, w: 16, c: 3 }, nodes: [], outputs: [0, 1], head: 'centernet',
-    preprocess: { resize: 'stretch', scale: 1 }, labels: ['cat', 'dog'], centernet: { topK: 3, peakWindow: 3 },
+    preprocess: { resize: 'stretch', scale: 1 }, labels: ['cat', 'dog'], centernet: { topK: 4, peakWindow: 3 },
   } as unknown as Model;
   const heat = tensor3({ h: 4, w: 4, c: 2 });
   const box = tensor3({ h: 4, w: 4, c: 4 });
@@ -221,18 +221,20 @@ describe('head: centernet decode', () => {
   put(1, 2, 0, 0.8); // beside a higher cell of its class: not a peak
   put(1, 2, 1, 0.5); // same cell, other class: a peak of its own
   put(3, 3, 0, 0.7);
-  put(0, 3, 1, 0.1);
+  put(3, 1, 0, 0.65, [1, 10, 3, 0]); // box [3, 2, 7, 12]: IoU 0.6 with the 0.9 cat's [3, 2, 7, 8]
+  put(0, 3, 1, 0.1); // below K
   const transform = { image: { w: 64, h: 32 }, net: { w: 16, h: 16 }, content: { x: 0, y: 0, w: 16, h: 16 } };
 
   it('keeps 3×3 peaks per class, the top K, boxes x·s − l … x·s + r in input pixels', () => {
     const peaks = centernetPeaks(model, heat, box);
-    assert.deepEqual(peaks.map((p) => [p.classId, Math.round(p.score * 10) / 10]), [[0, 0.9], [0, 0.7], [1, 0.5]]);
+    assert.deepEqual(peaks.map((p) => [p.classId, Math.round(p.score * 100) / 100]), [[0, 0.9], [0, 0.7], [0, 0.65], [1, 0.5]]);
     assert.deepEqual(peaks[0]!.box, [4 - 1, 4 - 2, 4 + 3, 4 + 4]);
   });
 
   it('thresholds, maps boxes to the frame and suppresses per class', () => {
-    const p = decodeCenterNet(model, new Map([[0, heat], [1, box]]), transform, { threshold: 0.6 });
+    const p = decodeCenterNet(model, new Map([[0, heat], [1, box]]), transform, { threshold: 0.45 });
     assert.ok(p.kind === 'detections');
-    assert.deepEqual(p.detections.map((d) => [d.label, d.box]), [['cat', [12, 4, 28, 16]], ['cat', [40, 20, 64, 32]]]);
+    // Stretched 16×16 → 64×32: x ×4, y ×2. The 0.65 cat is suppressed; the dog is another class.
+    assert.deepEqual(p.detections.map((d) => [d.label, d.box]), [['cat', [12, 4, 28, 16]], ['cat', [40, 20, 56, 28]], ['dog', [24, 4, 40, 12]]]);
   });
 });
