@@ -38,7 +38,7 @@ export async function benchE2e(argv: string[]): Promise<void> {
   const url = v.broker ?? `mqtt://127.0.0.1:${(await embedded!.start()).port}`;
   const topics = new Topics({ cluster: `bench${process.pid}` });
   const workers = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, cluster: topics.cluster, args: ['--speed', 'measure', '--snapshot', '0'] }));
-  const { planner, transport } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source: v.model! }), expectedWorkers: n, waitMs: 120_000 });
+  const { planner, stop } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source: v.model! }), expectedWorkers: n, waitMs: 120_000 });
   const client = await connect({ url }, `bench-e2e-${process.pid}`);
   const got: Pred[] = [];
   const received = new Map<string, number>();
@@ -71,7 +71,7 @@ export async function benchE2e(argv: string[]): Promise<void> {
     });
     process.stdout.write(`# ${model.name} on ${n} worker processes: ${round(frames / seconds, 2)} frames/s pipelined, p50 ${round(median(totals))} ms vs single device ${round(singleMs)} ms; ${round(bytes / 1e6, 2)} MB received per frame\n`);
   } finally {
-    await planner.stop(); await transport.close(); await client.close();
+    await stop(); await client.close();
     await Promise.all(workers.map((w) => w.stop()));
     await embedded?.stop();
   }

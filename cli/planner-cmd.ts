@@ -5,6 +5,7 @@ import { brokerOptions, targetFromOpts, topicsFromOpts, untilSignal } from './ne
 import { modelOptions, loadModelFromOpts, DEFAULT_MODEL } from './model-opts.ts';
 import { startPlanner } from './stack.ts';
 import { autoPlanFn } from '../planner/auto.ts';
+import { configOption, configFromOpts } from './config-opts.ts';
 
 export const plannerCommand: Command = {
   name: 'planner',
@@ -13,22 +14,24 @@ export const plannerCommand: Command = {
   options: {
     ...brokerOptions,
     ...modelOptions,
+    ...configOption,
     objective: { type: 'string', help: 'what the plan minimises: comm | memory | latency', default: 'comm' },
     workers: { type: 'string', help: 'plan as soon as this many workers are online' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long', default: '10000' },
     'data-source': { type: 'string', help: 'worker id that ingests frames and runs the head (default: the first by id)' },
   },
   async run(opts) {
+    const config = await configFromOpts(opts);
     const { model } = await loadModelFromOpts(opts);
     const source = String(opts.model ?? DEFAULT_MODEL);
-    const { planner, transport } = await startPlanner(targetFromOpts(opts), topicsFromOpts(opts), {
+    const { stop } = await startPlanner(targetFromOpts(opts), topicsFromOpts(opts, config), {
+      config,
       model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: String(opts.objective) }),
       expectedWorkers: intOpt(opts, 'workers', 1), waitMs: intOpt(opts, 'wait-ms', 0), dataSource: opts['data-source'] as string | undefined,
     });
     process.stdout.write(`planner for ${model.name} at ${String(opts.broker)}\n`);
     await untilSignal();
-    await planner.stop();
-    await transport.close();
+    await stop();
     return 0;
   },
 };

@@ -13,6 +13,8 @@ import type { WorkerInfo } from '../shared/wire/messages.ts';
 import { Worker, type WorkerContext } from '../worker/service.ts';
 import { cachingModelLoader } from '../worker/model-cache.ts';
 import { PlannerService, type PlanFn } from '../planner/service.ts';
+import { ControlPlane } from '../planner/control-plane.ts';
+import type { Config } from '../shared/config/types.ts';
 
 export type Target = { readonly url: string; readonly username?: string; readonly password?: string } | { readonly bus: MemoryBus };
 
@@ -28,7 +30,7 @@ export interface WorkerOptions {
   readonly linkBps: number;
   readonly backend: string;
   readonly preloaded?: { model: Model; weights: Weights };
-  readonly extra?: Partial<Pick<WorkerContext, 'deadlineMs' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs'>>;
+  readonly extra?: Partial<Pick<WorkerContext, 'deadlineMs' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {
@@ -39,9 +41,16 @@ export async function startWorker(target: Target, topics: Topics, o: WorkerOptio
   return { worker, transport };
 }
 
-export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string }): Promise<{ planner: PlannerService; transport: Transport }> {
+export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; config?: Config }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: () => Promise<void> }> {
   const transport = await connect(target, `deeperthings-planner-${hostname()}-${process.pid}`, { topic: topics.bridgeState(), payload: 'offline', retain: true, qos: 1 });
   const planner = new PlannerService({ transport, topics, ...o });
   await planner.start();
-  return { planner, transport };
+  const control = o.config ? new ControlPlane({ transport, topics, planner, config: o.config }) : undefined;
+  await control?.start();
+  const stop = async () => {
+    await control?.stop();
+    await planner.stop();
+    await transport.close();
+  };
+  return { planner, transport, control, stop };
 }

@@ -16,6 +16,8 @@ import { SAMPLE_IMAGE } from '../shared/assets.ts';
 import { autoPlanFn } from '../planner/auto.ts';
 import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
+import { configOption, configFromOpts } from './config-opts.ts';
+import { topicsConfig } from '../shared/config/load.ts';
 
 const log = logger('up');
 
@@ -56,6 +58,7 @@ export const upCommand: Command = {
   usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--broker mqtt://host:1883] [--no-sample]',
   options: {
     ...modelOptions,
+    ...configOption,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
     'ws-port': { type: 'string', help: 'embedded broker WebSocket port' },
@@ -66,20 +69,20 @@ export const upCommand: Command = {
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
   },
   async run(opts) {
+    const config = await configFromOpts(opts);
     const n = intOpt(opts, 'workers', 1, 32) ?? 3;
     const { model } = await loadModelFromOpts(opts);
     const embedded = opts.broker ? undefined : await startBroker(intOpt(opts, 'port', 0, 65535) ?? 1883, intOpt(opts, 'ws-port', 0, 65535));
     const url = String(opts.broker ?? embedded!.url);
-    const topics = new Topics();
+    const topics = new Topics(topicsConfig(config));
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}; ${n} workers\n`);
-    const extra = ['--speed', 'measure', ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
+    const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
     const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
     const source = String(opts.model);
-    const { planner, transport } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined }), expectedWorkers: n, waitMs: 120_000 });
+    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined }), expectedWorkers: n, waitMs: 120_000, config });
     const client = await connect({ url }, `deeperthings-up-${process.pid}`);
     const stopAll = async () => {
-      await planner.stop();
-      await transport.close();
+      await stopPlanner();
       await client.close();
       await Promise.all(workers.map((w) => w.stop()));
       await embedded?.broker.stop();

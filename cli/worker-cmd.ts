@@ -8,6 +8,7 @@ import { initBackend } from '../worker/engine/backend.ts';
 import { measureSpeed } from '../worker/engine/speed.ts';
 import { logger } from '../shared/log.ts';
 import { hostname } from 'node:os';
+import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './config-opts.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -15,6 +16,7 @@ export const workerCommand: Command = {
   usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure] [--link 100Mbit]',
   options: {
     ...brokerOptions,
+    ...configOption,
     id: { type: 'string', help: 'worker id (unique in the cluster)', default: hostname() },
     memory: { type: 'string', help: 'memory budget for weights + activations', default: '1GB' },
     speed: { type: 'string', help: 'GFLOP/s, or "measure"', default: 'measure' },
@@ -24,14 +26,15 @@ export const workerCommand: Command = {
     snapshot: { type: 'string', help: 'JPEG quality of the annotated snapshot, 0 = none', default: '70' },
   },
   async run(opts) {
+    const config = await configFromOpts(opts);
     const log = logger(`worker ${String(opts.id)}`);
     const backend = await initBackend();
     const speed = opts.speed === 'measure' ? await measureSpeed() : Number(opts.speed);
     if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0 or "measure", got '${String(opts.speed)}'`);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
-    const { worker, transport } = await startWorker(targetFromOpts(opts), topicsFromOpts(opts), {
+    const { worker, transport } = await startWorker(targetFromOpts(opts), topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
-      extra: { deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold } },
+      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold } },
     });
     log.info(`online at ${String(opts.broker)} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

@@ -14,12 +14,12 @@ export interface AutoPlanOptions {
   readonly objective?: string;
 }
 
-export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[]) => PlanDoc {
-  return (model, devices) => {
+export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc {
+  return (model, devices, objective) => {
     const k = defaultFtpLayers(model);
     const sink = k > 0 ? model.nodes[k - 1]!.out : undefined;
     const g = sink ? Math.min(5, sink.h, sink.w) : 1;
     const spec = specFromPreset(model, { devices, ftpLayers: k, grid: { rows: g, cols: g }, tail: 'fused' });
-    return buildPlan(model, { ...spec, objective: o.objective ?? 'comm' }, { source: o.source, weights: o.weights });
+    return buildPlan(model, { ...spec, objective: objective ?? o.objective ?? 'comm' }, { source: o.source, weights: o.weights });
   };
 }

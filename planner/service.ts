@@ -10,7 +10,7 @@ import type { WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 
-export type PlanFn = (model: Model, devices: PlanDevice[]) => PlanDoc | Promise<PlanDoc>;
+export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
 export interface PlannerContext {
   readonly transport: Transport;
@@ -37,6 +37,7 @@ export class PlannerService {
   #timer: NodeJS.Timeout | undefined;
   #current: PlanDoc | undefined;
   #started = 0;
+  #objective: string | undefined;
   #chain: Promise<void> = Promise.resolve();
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
 
@@ -74,8 +75,9 @@ export class PlannerService {
     await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
   }
 
-  /** Plan now with the workers online (bridge request `plan`, tests). */
-  replan(): Promise<PlanDoc | undefined> {
+  /** Plan now with the workers online (bridge request `plan`, tests); `objective` overrides from now on. */
+  replan(objective?: string): Promise<PlanDoc | undefined> {
+    if (objective) this.#objective = objective;
     this.#chain = this.#chain.then(() => this.#replan()).catch((e: Error) => this.#fail(e));
     return this.#chain.then(() => this.#current);
   }
@@ -116,7 +118,7 @@ export class PlannerService {
     const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
     const devices = ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps }));
-    const plan = await this.#ctx.plan(this.#ctx.model, devices);
+    const plan = await this.#ctx.plan(this.#ctx.model, devices, this.#objective);
     this.#current = plan;
     await t.publish(topics.plan(), JSON.stringify(plan), { retain: true, qos: 1 });
     this.#log.info(`plan ${plan.planId}: ${devices.length} workers (${devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}`);

@@ -31,6 +31,7 @@ export interface TopicMap {
   errors: m.ErrorMessage;
   stats: unknown;
   haDevice: unknown;
+  haStatus: string;
 }
 
 const PAYLOAD_VALIDATORS: Partial<Record<keyof TopicMap, Validator>> = {
@@ -56,13 +57,16 @@ export const TOPIC_SPECS = {
   data: { base: 'cluster', path: 'data/:stage/:piece', retained: false, format: 'bytes' },
   cameraFrame: { base: 'cluster', path: 'cameras/:cam/frame', retained: false, format: 'bytes' },
   cameraPredictions: { base: 'cluster', path: 'cameras/:cam/predictions', retained: false, format: 'json' },
-  cameraSnapshot: { base: 'cluster', path: 'cameras/:cam/snapshot', retained: false, format: 'bytes' },
+  // Retained like Frigate's snapshots, so HA's image entity has a picture after a restart (ECOSYSTEM §2.1).
+  cameraSnapshot: { base: 'cluster', path: 'cameras/:cam/snapshot', retained: true, format: 'bytes' },
   // Never retained: HA ignores retained events (ECOSYSTEM §1.5).
   cameraEvents: { base: 'cluster', path: 'cameras/:cam/events', retained: false, format: 'json' },
   errors: { base: 'cluster', path: 'errors', retained: false, format: 'json' },
   stats: { base: 'cluster', path: 'stats', retained: false, format: 'json' },
   // HA device-based discovery (ECOSYSTEM §1.2), retained or entities vanish after an HA restart.
   haDevice: { base: 'ha', path: 'device/:id/config', retained: true, format: 'json' },
+  // HA's birth and will (`online`/`offline`): on `online` discovery is re-published (ECOSYSTEM §1.4).
+  haStatus: { base: 'ha', path: 'status', retained: false, format: 'text' },
 } as const satisfies Record<keyof TopicMap, Spec>;
 
 export type TopicKind = keyof TopicMap;
@@ -136,6 +140,7 @@ export class Topics {
   errors() { return this.topic('errors', {}); }
   stats() { return this.topic('stats', {}); }
   haDevice(id: string) { return this.topic('haDevice', { id }); }
+  haStatus() { return this.topic('haStatus', {}); }
   /** Filter for everything of this cluster (monitoring, `deeperthings verify`). */
   clusterAll(): string { return `${this.root}/${this.cluster}/#`; }
 

@@ -19,6 +19,7 @@ import { predictionsMessage, snapshotJpeg } from './runtime/head-output.ts';
 import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
+import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 
 export interface WorkerContext {
   readonly transport: Transport;
@@ -32,6 +33,8 @@ export interface WorkerContext {
   /** Detection threshold / NMS options of the head (default: the model's). */
   readonly decode?: DecodeOptions;
   readonly statsIntervalMs?: number;
+  /** Extra input topics (any MQTT topic, e.g. a Frigate or ESP32-CAM one) → camera name. */
+  readonly cameraTopics?: ReadonlyMap<string, string>;
   readonly log?: Logger;
 }
 
@@ -42,6 +45,9 @@ export class Worker {
   #runtime: PlanRuntime | undefined;
   #plan: PlanDoc | undefined;
   #model: Model | undefined;
+  #weights: Weights | undefined;
+  readonly #trackers = new CameraTrackers();
+  readonly #fps = new Map<string, number[]>();
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
@@ -63,6 +69,11 @@ export class Worker {
       this.#planChain = this.#planChain.then(() => this.#onPlan(payload)).catch((e: Error) => this.#error('plan-failed', e.message));
     }));
     this.#unsubs.push(await t.subscribe(topics.cameraFrame('+'), (topic, payload) => this.#onFrame(topic, payload)));
+    for (const [topic, camera] of this.#ctx.cameraTopics ?? []) this.#unsubs.push(await t.subscribe(topic, (_t, payload) => this.#onFrame(topic, payload, camera)));
+    // The planner answers `restart-worker`; the worker named in it rebuilds its runtime.
+    this.#unsubs.push(await topics.subscribe(t, topics.bridgeRequest('restart-worker'), (m) => {
+      if (!m.retain && m.payload.ok && m.payload.value.id === this.id) this.#planChain = this.#planChain.then(() => this.#restart());
+    }));
     this.#timer = setInterval(() => this.#tick(), this.#ctx.statsIntervalMs ?? 1000);
     this.#timer.unref();
   }
@@ -107,7 +118,8 @@ export class Worker {
   }
 
   async #adopt(plan: PlanDoc | undefined, weights?: Weights): Promise<void> {
-    await this.#runtime?.stop();
+    this.#weights = weights;
+    await this.#runtime?.stop(plan ? 'plan replaced' : 'restart or plan withdrawn');
     this.#runtime = undefined;
     this.#plan = plan;
     if (!plan || !weights || !this.#model) return;
@@ -121,10 +133,17 @@ export class Worker {
     this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights`);
   }
 
-  #onFrame(topic: string, payload: Uint8Array): void {
+  async #restart(): Promise<void> {
+    const plan = this.#plan;
+    this.#log.info('restart requested');
+    await this.#adopt(undefined);
+    if (plan) await this.#adopt(plan, this.#weights);
+  }
+
+  #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
     if (!rt?.ingestTask || !this.#model) return;
-    const camera = this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
+    const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
     const limit = this.#ctx.maxFrameBytes ?? 16 * 1024 * 1024;
     if (payload.length > limit) {
       this.counters.oversizeFrames++;
@@ -147,8 +166,14 @@ export class Worker {
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
     const { transport: t, topics } = this.#ctx;
     const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode: this.#ctx.decode });
-    await topics.publish(t, topics.cameraPredictions(meta.camera), msg);
+    const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
+    this.#fps.set(meta.camera, recent);
+    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, fps: Math.round((recent.length / 10) * 100) / 100 });
     this.counters.predictions++;
+    if (msg.detections) {
+      const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
+      for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
+    }
     const jpeg = this.#ctx.snapshotQuality ? snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }

@@ -47,9 +47,14 @@ const tfjsGraph: Importer = {
   weights: async (_model, path) => {
     throw new ModelFormatError('model', path, undefined, 'a TF.js graph model reads its weights from the shards its model.json lists; drop --weights');
   },
-  bundled: (spec, opts) => {
-    if (opts.inputSize) throw new ModelFormatError('model', spec, undefined, 'a TF.js graph model has a fixed input size; drop --input-size');
-    return loadTfjsGraph(spec);
+  bundled: async (spec, opts) => {
+    const loaded = await loadTfjsGraph(spec);
+    const want = opts.inputSize, has = loaded.model.input;
+    // A plan repeats the model's input size; only a different one is a request we cannot honour.
+    if (want && (want.h !== has.h || want.w !== has.w)) {
+      throw new ModelFormatError('model', spec, undefined, `a TF.js graph model has a fixed input ${has.h}x${has.w}; cannot run it at ${want.h}x${want.w}`);
+    }
+    return loaded;
   },
 };
 

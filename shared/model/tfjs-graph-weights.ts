@@ -45,23 +45,18 @@ function count(shape: readonly number[]): number {
 
 /** Decode one weight at `offset` of its group's bytes; returns the tensor and the bytes it took. */
 function decodeOne(w: WeightEntry, bytes: Uint8Array, offset: number, file: string): [ConstTensor, number] {
+  const fail = (d: string): never => { throw new ModelFormatError('tfjs-graph', file, undefined, `weight ${w.name}${d}`); };
   const n = count(w.shape);
   const q = w.quantization;
   const stored = q?.dtype ?? w.dtype;
   const size = STORED_BYTES[stored];
-  if (size === undefined) throw new ModelFormatError('tfjs-graph', file, undefined, `weight ${w.name}: unsupported dtype '${stored}'`);
-  const len = n * size;
-  if (offset + len > bytes.length) {
-    throw new ModelFormatError('tfjs-graph', file, undefined, `weight ${w.name} needs bytes ${offset}..${offset + len} but the shards hold ${bytes.length}`);
-  }
+  if (size === undefined || !['float32', 'int32', 'bool'].includes(w.dtype)) fail(`: unsupported dtype '${w.dtype}'${q ? ` quantized as '${stored}'` : ''}`);
+  const len = n * size!;
+  if (offset + len > bytes.length) fail(` needs bytes ${offset}..${offset + len} but the shards hold ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, len);
   const out = w.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = readValue(view, i, stored, q);
-  const dtype = w.dtype === 'int32' ? 'int32' : w.dtype === 'bool' ? 'bool' : 'float32';
-  if (dtype === 'float32' && w.dtype !== 'float32') {
-    throw new ModelFormatError('tfjs-graph', file, undefined, `weight ${w.name}: unsupported dtype '${w.dtype}'`);
-  }
-  return [{ shape: w.shape, dtype, data: out }, len];
+  return [{ shape: w.shape, dtype: w.dtype as ConstTensor['dtype'], data: out }, len];
 }
 
 function readValue(view: DataView, i: number, stored: string, q: WeightEntry['quantization']): number {

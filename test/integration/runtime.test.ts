@@ -20,15 +20,14 @@ async function withCluster(url: string, n: number, body: (c: { topics: Topics; c
   const { model } = await darknetModel('yolov2-tiny', SIZE);
   const topics = new Topics({ cluster: `t${Math.random().toString(36).slice(2, 8)}` });
   const workers = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, cluster: topics.cluster, args: ['--speed', '10', '--threshold', THRESHOLD, '--deadline-ms', '20000'] }));
-  const { planner, transport } = await startPlanner({ url }, topics, { model, plan: fusedPlanFn('yolov2-tiny', FTP), expectedWorkers: n, waitMs: 60_000 });
+  const { planner, stop } = await startPlanner({ url }, topics, { model, plan: fusedPlanFn('yolov2-tiny', FTP), expectedWorkers: n, waitMs: 60_000 });
   const client = await connect({ url }, `test-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {
     await Promise.all(workers.map((w) => w.ready));
     await waitFor(() => planner.plan !== undefined && planner.workers.filter((w) => w.online).length === n, 60_000, 'a plan for all workers');
     await body({ topics, client, workers, planner });
   } finally {
-    await planner.stop();
-    await transport.close();
+    await stop();
     await client.close();
     await Promise.all(workers.map((w) => w.stop()));
   }

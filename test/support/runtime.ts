@@ -40,7 +40,7 @@ export async function collect(t: Transport, filter: string): Promise<{ messages:
 
 export async function startCluster(target: Target, o: { model: Model; weights: Weights; source: string; workers: number; ftpLayers: number; grid?: number; threshold?: number; topics?: Topics }) {
   const topics = o.topics ?? new Topics();
-  const workers = [];
+  const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
   for (let i = 0; i < o.workers; i++) {
     workers.push(await startWorker(target, topics, {
       id: `w${i}`, memoryBytes: 4e9, speedGflops: 10, linkBps: 100e6, backend: 'wasm', preloaded: { model: o.model, weights: o.weights },
@@ -63,7 +63,7 @@ export async function startCluster(target: Target, o: { model: Model; weights: W
     }
   };
   const stop = async () => {
-    await planner.planner.stop(); await planner.transport.close();
+    await planner.stop();
     for (const w of workers) { await w.worker.stop(); await w.transport.close(); }
     await client.close();
   };

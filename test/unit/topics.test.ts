@@ -21,6 +21,7 @@ describe('topics: the topic tree of DESIGN.md', () => {
     ['errors', t.errors(), 'errors', {}],
     ['stats', t.stats(), 'stats', {}],
     ['HA device config', t.haDevice('deeperthings_porch'), 'haDevice', { id: 'deeperthings_porch' }],
+    ['HA status', t.haStatus(), 'haStatus', {}],
   ];
   const expected = [
     'deeperthings/bridge/state', 'deeperthings/bridge/request/plan', 'deeperthings/bridge/response/plan',
@@ -28,7 +29,7 @@ describe('topics: the topic tree of DESIGN.md', () => {
     'deeperthings/default/workers/pi-1/stats', 'deeperthings/default/data/3/t0_1', 'deeperthings/default/cameras/porch/frame',
     'deeperthings/default/cameras/porch/predictions', 'deeperthings/default/cameras/porch/snapshot',
     'deeperthings/default/cameras/porch/events', 'deeperthings/default/errors', 'deeperthings/default/stats',
-    'homeassistant/device/deeperthings_porch/config',
+    'homeassistant/device/deeperthings_porch/config', 'homeassistant/status',
   ];
 
   cases.forEach(([name, topic, kind, params], i) => {

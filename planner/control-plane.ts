@@ -1,0 +1,102 @@
+/**
+ * The planner process's extensions around PlannerService (zigbee2mqtt's extension cut): Home
+ * Assistant discovery of the bridge, every camera seen or configured and every worker; the
+ * bridge request/response API. Cameras appear on their first predictions (DESIGN.md: a camera
+ * seen for the first time is announced like a configured one).
+ */
+import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
+import type { Topics } from '../shared/topics.ts';
+import type { Config } from '../shared/config/types.ts';
+import { logger } from '../shared/log.ts';
+import { HaDiscovery, type CameraSource } from './discovery.ts';
+import { discoveryContext } from './discovery-config.ts';
+import { BridgeApi } from './bridge-api.ts';
+import type { PlannerService } from './service.ts';
+
+export const VERSION = '0.1.0';
+
+export interface ControlPlaneContext {
+  readonly transport: Transport;
+  readonly topics: Topics;
+  readonly planner: PlannerService;
+  readonly config: Config;
+  /** Labels a camera seen without configuration gets entities for. */
+  readonly defaultLabels?: readonly string[];
+}
+
+const DEFAULT_LABELS = ['person', 'car', 'dog', 'cat', 'bicycle'];
+
+export class ControlPlane {
+  readonly #ctx: ControlPlaneContext;
+  readonly #cameras = new Map<string, CameraSource>();
+  readonly #unsubs: Unsubscribe[] = [];
+  readonly #discovery: HaDiscovery | undefined;
+  readonly #api: BridgeApi;
+  readonly #log = logger('control');
+  readonly #onPlan = () => void this.#refresh();
+
+  constructor(ctx: ControlPlaneContext) {
+    this.#ctx = ctx;
+    const ha = ctx.config.homeassistant;
+    for (const [name, cam] of Object.entries(ctx.config.cameras)) this.#cameras.set(name, { name, labels: cam.labels });
+    this.#discovery = ha.enabled ? new HaDiscovery({ ...discoveryContext(ctx.config, VERSION, ctx.topics), transport: ctx.transport, birthDelayMs: ha.birthDelaySeconds * 1000, sweepAfterMs: 10_000 }) : undefined;
+    this.#api = new BridgeApi({ transport: ctx.transport, topics: ctx.topics, handlers: this.#handlers() });
+  }
+
+  /** The discovery payloads as they are now (`validate --print-discovery`, tests). */
+  get discovery(): HaDiscovery | undefined { return this.#discovery; }
+
+  async start(): Promise<void> {
+    const { transport: t, topics } = this.#ctx;
+    await this.#api.start();
+    if (!this.#discovery) return;
+    await this.#discovery.start();
+    this.#unsubs.push(await topics.subscribe(t, topics.haStatus(), (m) => m.payload.ok && this.#discovery!.onHaBirth(m.payload.value)));
+    this.#unsubs.push(await t.subscribe(topics.cameraPredictions('+'), (topic) => {
+      const cam = topics.parse(topic)?.params.cam;
+      if (cam && !this.#cameras.has(cam)) {
+        this.#cameras.set(cam, { name: cam, labels: this.#ctx.defaultLabels ?? DEFAULT_LABELS });
+        void this.#refresh();
+      }
+    }));
+    this.#ctx.planner.listeners.add(this.#onPlan);
+    await this.#refresh();
+  }
+
+  async stop(): Promise<void> {
+    this.#ctx.planner.listeners.delete(this.#onPlan);
+    for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
+    await this.#discovery?.stop();
+    await this.#api.stop();
+  }
+
+  /** Re-announce cameras and workers (after a plan change, a new camera). */
+  async #refresh(): Promise<void> {
+    if (!this.#discovery) return;
+    const plan = this.#ctx.planner.plan;
+    const cameras = [...this.#cameras.values()].map((c) => ({ ...c, ...(plan ? { worker: plan.dataSource } : {}) }));
+    const workers = this.#ctx.planner.workers.filter((w) => w.info).map((w) => ({ id: w.id, info: w.info }));
+    await this.#discovery.update({ cameras, workers }).catch((e: Error) => this.#log.error(e.message));
+  }
+
+  #handlers(): ConstructorParameters<typeof BridgeApi>[0]['handlers'] {
+    const planner = this.#ctx.planner;
+    const summary = () => ({ planId: planner.plan?.planId ?? null, devices: planner.plan?.devices.map((d) => d.id) ?? [], dataSource: planner.plan?.dataSource ?? null });
+    return {
+      health: () => ({ status: 'online', workersOnline: planner.workers.filter((w) => w.online).length, plan: planner.plan?.planId ?? null }),
+      info: () => ({ version: VERSION, model: this.#ctx.config.model.name, objective: this.#ctx.config.planner.objective, plan: summary(), workers: planner.workers, cameras: [...this.#cameras.keys()] }),
+      plan: async (r) => {
+        const plan = await planner.replan(r.objective);
+        if (!plan) throw new Error('no worker is online to plan for');
+        return summary();
+      },
+      'restart-worker': async (r) => {
+        const w = planner.workers.find((x) => x.id === r.id);
+        if (!w) throw new Error(`unknown worker '${r.id}' (known: ${planner.workers.map((x) => x.id).join(', ') || 'none'})`);
+        if (!w.online) throw new Error(`worker '${r.id}' is offline`);
+        // The worker itself listens on this request topic and rebuilds its runtime; we validate and answer.
+        return { id: r.id, requested: true };
+      },
+    };
+  }
+}
