@@ -3,6 +3,7 @@ import type { OptionSpec } from './args.ts';
 import { gridOpt } from './args.ts';
 import { loadModel } from '../shared/model/load.ts';
 import { resolveBuiltinModel } from '../shared/assets.ts';
+import { progressBar } from './progress.ts';
 
 export const DEFAULT_MODEL = 'yolov2';
 
@@ -15,8 +16,12 @@ export const modelOptions: Record<string, OptionSpec> = {
 export async function loadModelFromOpts(opts: Record<string, unknown>) {
   const size = gridOpt(opts, 'input-size');
   const spec = resolveBuiltinModel(String(opts.model ?? DEFAULT_MODEL));
-  return loadModel(spec, {
+  const bar = progressBar(`loading ${String(opts.model ?? DEFAULT_MODEL)}`);
+  const loaded = await loadModel(spec, {
+    onProgress: bar.update,
     weights: opts.weights as string | undefined,
     inputSize: size ? { h: size.rows, w: size.cols } : undefined,
   });
+  bar.done(`${loaded.weightsSource} weights`);
+  return loaded;
 }

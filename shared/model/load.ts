@@ -21,6 +21,8 @@ export interface LoadOptions {
   readonly inputSize?: { readonly h: number; readonly w: number } | undefined;
   /** Seed for synthetic weights (default: derived from the model's name and structure). */
   readonly seed?: number | undefined;
+  /** Progress of building weights, layer by layer (the CLI draws a bar). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface LoadedModel {
@@ -85,7 +87,7 @@ export async function loadModel(spec: string, opts: LoadOptions = {}): Promise<L
     log.debug(`${model.name}: ${model.nodes.length} layers, weights from ${opts.weights}`);
     return { model, weights, weightsSource: 'file' };
   }
-  const weights = syntheticWeights(model, opts.seed);
+  const weights = syntheticWeights(model, opts.seed, opts.onProgress);
   log.debug(`${model.name}: ${model.nodes.length} layers, synthetic weights (no weights file given)`);
   return { model, weights, weightsSource: 'synthetic' };
 }

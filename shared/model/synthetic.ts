@@ -20,7 +20,7 @@ export function modelSeed(model: Model): number {
   return fnv1a(parts.join('|'));
 }
 
-export function syntheticWeights(model: Model, seed: number = modelSeed(model)): Weights {
+export function syntheticWeights(model: Model, seed: number = modelSeed(model), onProgress?: (done: number, total: number) => void): Weights {
   const weights: Weights = new Map();
   const moments: Moments[] = [];
   for (const node of model.nodes) {
@@ -33,6 +33,7 @@ export function syntheticWeights(model: Model, seed: number = modelSeed(model)):
       weights.set(node.id, layerWeights(rand, fanIn * units, units, Math.sqrt(1 / (fanIn * ins[0]!.q)), node.batchNorm));
     }
     moments.push(propagate(model, node, ins));
+    onProgress?.(node.id + 1, model.nodes.length);
   }
   return weights;
 }
