@@ -5,10 +5,10 @@ import { loadModel } from '../shared/model/load.ts';
 import { resolveBuiltinModel } from '../shared/assets.ts';
 import { progressBar } from './progress.ts';
 
-export const DEFAULT_MODEL = 'yolov2';
+export const DEFAULT_MODEL = 'centernet';
 
 export const modelOptions: Record<string, OptionSpec> = {
-  model: { type: 'string', help: 'Darknet .cfg path or built-in name (yolov2, yolov2-tiny, vgg-16, alexnet, extraction, resnet50, …)', default: DEFAULT_MODEL },
+  model: { type: 'string', help: 'built-in name (centernet: a real COCO detector; yolov2, yolov2-tiny, vgg-16, alexnet, extraction, resnet50, …), a Darknet .cfg or a TF.js model.json', default: DEFAULT_MODEL },
   weights: { type: 'string', help: 'Darknet .weights file (without it: deterministic synthetic weights)' },
   'input-size': { type: 'string', help: 'override the network input as HxW, e.g. 320x320 (Darknet cfgs allow any multiple of the stride)' },
 };

@@ -4,13 +4,16 @@
  * `--compare` (chosen vs unfused vs one device) and `--explain` (why each choice).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import type { Command } from './args.ts';
 import { gridOpt, intOpt } from './args.ts';
 import { UsageError } from '../shared/errors.ts';
 import { loadModel } from '../shared/model/load.ts';
+import { loadDarknet } from '../shared/model/darknet.ts';
+import type { Model } from '../shared/model/ir.ts';
 import { modelStats } from '../shared/model/stats.ts';
 import { resolveBuiltinModel } from '../shared/assets.ts';
-import { modelOptions, loadModelFromOpts } from './model-opts.ts';
+import { DEFAULT_MODEL, modelOptions, loadModelFromOpts } from './model-opts.ts';
 import { devicesFromOption } from '../planner/devices.ts';
 import { choosePlan } from '../planner/choose/choose.ts';
 import { baselines } from '../planner/choose/baselines.ts';
@@ -29,6 +32,14 @@ async function measureGflops(): Promise<number> {
   const t0 = performance.now();
   await runReference(model, weights, input, { cache });
   return modelStats(model).flops / 1e6 / (performance.now() - t0);
+}
+
+/** Planning needs shapes only: a Darknet cfg is parsed without building weights (seconds for YOLOv2). */
+async function planModel(opts: Record<string, unknown>): Promise<Model> {
+  const spec = resolveBuiltinModel(String(opts.model ?? DEFAULT_MODEL));
+  const size = gridOpt(opts, 'input-size');
+  if (extname(spec).toLowerCase() !== '.cfg') return (await loadModelFromOpts(opts)).model;
+  return loadDarknet(spec, size ? { inputSize: { h: size.rows, w: size.cols } } : {});
 }
 
 async function devicesOpt(v: string): Promise<ReturnType<typeof devicesFromOption>> {
@@ -62,7 +73,7 @@ export const planCommand: Command = {
     compare: { type: 'boolean', help: 'print the chosen plan against unfused (all-LOP) and one device' },
   },
   async run(opts) {
-    const { model } = await loadModelFromOpts(opts);
+    const model = await planModel(opts);
     const devices = await devicesOpt(String(opts.devices));
     const messageOverheadMs = Number(opts['message-ms']);
     if (!(messageOverheadMs >= 0)) throw new UsageError(`--message-ms: expected a number of ms >= 0, got '${String(opts['message-ms'])}'`);

@@ -45,46 +45,57 @@ export function taskFlops(model: Model, task: TaskDoc): number {
   return f;
 }
 
+interface Clock {
+  readonly free: Map<string, { cpu: number; up: number; down: number }>;
+  /** Arrival time (ms) of each piece at each consuming device. */
+  readonly arrival: Map<string, Map<string, number>>;
+  readonly perDevice: Timeline['perDevice'];
+  readonly sendMs: (bytes: number, device: string) => number;
+}
+
+/** A finished task's output piece: local consumers have it now; remote ones after uplink, broker, downlink. */
+function deliver(clock: Clock, id: string, from: string, done: number, traffic: Traffic, params: LatencyParams): void {
+  const got = new Map<string, number>();
+  clock.arrival.set(id, got);
+  const workers = [...(traffic.consumers.get(id)?.keys() ?? [])];
+  if (workers.includes(from)) got.set(from, done);
+  const remote = workers.filter((w) => w !== from);
+  if (remote.length === 0) return;
+  const bytes = traffic.messageBytes.get(id)!;
+  const tx = clock.free.get(from)!, up = clock.sendMs(bytes, from);
+  tx.up = Math.max(tx.up, done) + up;
+  clock.perDevice[from]!.upMs += up;
+  const atBroker = tx.up + params.messageOverheadMs;
+  for (const w of remote) {
+    const rx = clock.free.get(w)!, down = clock.sendMs(bytes, w);
+    rx.down = Math.max(rx.down, atBroker) + down;
+    clock.perDevice[w]!.downMs += down;
+    got.set(w, rx.down);
+  }
+}
+
 export function planTimeline(model: Model, plan: PlanDoc, traffic: Traffic, params: LatencyParams = DEFAULT_LATENCY): Timeline {
   const dev = new Map(plan.devices.map((d) => [d.id, d]));
-  const free = new Map<string, { cpu: number; up: number; down: number }>(plan.devices.map((d) => [d.id, { cpu: 0, up: 0, down: 0 }]));
-  const perDevice: Timeline['perDevice'] = {};
-  for (const d of plan.devices) perDevice[d.id] = { computeMs: 0, upMs: 0, downMs: 0, flops: 0 };
-  /** Arrival time (ms) of each piece at each consuming device. */
-  const arrival = new Map<string, Map<string, number>>();
-  const sendMs = (bytes: number, device: string): number => (bytes * 8 * 1000) / dev.get(device)!.linkBps;
+  const clock: Clock = {
+    free: new Map(plan.devices.map((d) => [d.id, { cpu: 0, up: 0, down: 0 }])),
+    arrival: new Map(),
+    perDevice: Object.fromEntries(plan.devices.map((d) => [d.id, { computeMs: 0, upMs: 0, downMs: 0, flops: 0 }])),
+    sendMs: (bytes, device) => (bytes * 8 * 1000) / dev.get(device)!.linkBps,
+  };
   let end = 0;
   for (const s of plan.stages) {
     for (const t of s.tasks) {
-      const at = free.get(t.worker)!;
+      const at = clock.free.get(t.worker)!;
       let start = at.cpu;
-      for (const n of t.needs) for (const p of n.pieces) start = Math.max(start, arrival.get(p)?.get(t.worker) ?? 0);
+      for (const n of t.needs) for (const p of n.pieces) start = Math.max(start, clock.arrival.get(p)?.get(t.worker) ?? 0);
       const flops = taskFlops(model, t);
       const ms = flops / (dev.get(t.worker)!.speed * 1e6);
       at.cpu = start + ms;
-      perDevice[t.worker]!.computeMs += ms;
-      perDevice[t.worker]!.flops += flops;
+      clock.perDevice[t.worker]!.computeMs += ms;
+      clock.perDevice[t.worker]!.flops += flops;
       end = Math.max(end, at.cpu);
-      for (const id of t.outputs) {
-        const got = new Map<string, number>();
-        arrival.set(id, got);
-        const workers = [...(traffic.consumers.get(id)?.keys() ?? [])];
-        if (workers.includes(t.worker)) got.set(t.worker, at.cpu);
-        const remote = workers.filter((w) => w !== t.worker);
-        if (remote.length === 0) continue;
-        const bytes = traffic.messageBytes.get(id)!;
-        const up = sendMs(bytes, t.worker);
-        at.up = Math.max(at.up, at.cpu) + up;
-        perDevice[t.worker]!.upMs += up;
-        const atBroker = at.up + params.messageOverheadMs;
-        for (const w of remote) {
-          const rx = free.get(w)!, down = sendMs(bytes, w);
-          rx.down = Math.max(rx.down, atBroker) + down;
-          perDevice[w]!.downMs += down;
-          got.set(w, rx.down);
-        }
-      }
+      for (const id of t.outputs) deliver(clock, id, t.worker, at.cpu, traffic, params);
     }
   }
-  return { latencyMs: end, perDevice };
+  return { latencyMs: end, perDevice: clock.perDevice };
 }

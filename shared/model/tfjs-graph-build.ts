@@ -18,6 +18,8 @@ export type Value =
   | { readonly kind: 'shifted'; readonly of: number; readonly b: number; readonly tf: string }
   /** relu6(map + 3). */
   | { readonly kind: 'relu6Shifted'; readonly of: number; readonly tf: string }
+  /** A map flattened to [1, H·W·C] (HWC order, as the IR's dense reads its input). */
+  | { readonly kind: 'flat'; readonly of: number; readonly tf: string }
   /** Produced by an unsupported op (already reported). */
   | { readonly kind: 'unsupported' };
 

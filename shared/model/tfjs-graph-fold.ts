@@ -71,6 +71,10 @@ export function materialize(b: GraphBuilder, v: Value, op: string): number {
       const r = applyActivation(b, x, 'relu6', v.tf);
       return r.kind === 'map' ? r.id : materialize(b, r, op);
     }
+    case 'flat':
+      // [1, C] and 1×1×C hold the same values in the same order; a flattened larger map only feeds a dense.
+      if (b.shape(v.of).h === 1 && b.shape(v.of).w === 1) return v.of;
+      throw new UnsupportedOp(`Reshape (a flattened feature map read by ${op}, not by MatMul)`);
     case 'const': throw new UnsupportedOp(`${op} (on a constant where a feature map is expected)`);
     // The dispatcher never passes values of unsupported ops on (they were reported once already).
     case 'unsupported': throw new Error(`tfjs-graph: internal: ${op} reached an unsupported value`);

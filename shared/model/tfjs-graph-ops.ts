@@ -69,13 +69,41 @@ function poolOp(b: GraphBuilder, n: TfNode, ins: readonly Value[]): Value {
   return b.add({ kind: n.op === 'MaxPool' ? 'maxpool' : 'avgpool', global: false, size, stride, pad, inputs: [x] }, n.name);
 }
 
-/** Mean over rows and columns with keep_dims: the global average pool of squeeze-excite. */
+/** Mean over rows and columns: the global average pool of squeeze-excite (keep_dims) or of a classifier ([1, C]). */
 function meanOp(b: GraphBuilder, n: TfNode, ins: readonly Value[]): Value {
   const x = mapOf(b, ins[0], n);
   const axes = Array.from(constOf(ins[1], n).data, (a) => (a < 0 ? a + 4 : a)).sort();
-  if (axes.join() !== '1,2' || !attr.bool(n, 'keep_dims', false)) throw new UnsupportedOp(`Mean (over axes [${axes}]${attr.bool(n, 'keep_dims', false) ? '' : ' without keep_dims'})`);
+  if (axes.join() !== '1,2') throw new UnsupportedOp(`Mean (over axes [${axes}])`);
   const s = b.shape(x);
   return b.add({ kind: 'avgpool', global: true, size: [s.h, s.w], stride: [1, 1], pad: NO_PAD, inputs: [x] }, n.name);
+}
+
+/** Reshape: a no-op on the map, or a flatten to [1, N] that only a MatMul (dense) may read. */
+function reshapeOp(b: GraphBuilder, n: TfNode, ins: readonly Value[]): Value {
+  const x = mapOf(b, ins[0], n);
+  const s = b.shape(x);
+  const want = Array.from(constOf(ins[1], n).data);
+  const size = s.h * s.w * s.c;
+  const flat = want.length === 2 && (want[0] === 1 || want[0] === -1) && (want[1] === size || want[1] === -1);
+  if (flat) return { kind: 'flat', of: x, tf: n.name };
+  const same = want.length === 4 && want.slice(1).join() === [s.h, s.w, s.c].join() && want[0]! <= 1;
+  if (!same) throw new UnsupportedOp(`Reshape (${s.h}x${s.w}x${s.c} to [${want}])`);
+  return ins[0]!;
+}
+
+/** MatMul / _FusedMatMul(x [1, in], W [in, units], bias?) → dense, activation fused as for convs. */
+function matMulOp(b: GraphBuilder, n: TfNode, ins: readonly Value[]): Value {
+  if (attr.bool(n, 'transpose_a', false) || attr.bool(n, 'transpose_b', false)) throw new UnsupportedOp(`${n.op} (transposed)`);
+  const x = ins[0]?.kind === 'flat' ? ins[0].of : mapOf(b, ins[0], n);
+  const w = constOf(ins[1], n);
+  const [inputs, units] = w.shape as [number, number];
+  const s = b.shape(x);
+  if (inputs !== s.h * s.w * s.c) throw new Error(`tfjs-graph: node ${n.name}: weights [${w.shape}] do not fit a ${s.h}x${s.w}x${s.c} input`);
+  const ops = attr.strs(n, 'fused_ops');
+  const act = ops.length > 1 ? tfActivation(ops[1]!, attr.float(n, 'leakyrelu_alpha', 0.2)) : 'linear';
+  if ((ops.length > 0 && ops[0] !== 'BiasAdd') || ops.length > 2 || act === undefined) throw new UnsupportedOp(`${n.op} (${ops.join('+')})`);
+  const bias = ops.length > 0 ? { bias: Float32Array.from(constOf(ins[2], n).data) } : {};
+  return b.add({ kind: 'dense', units, batchNorm: false, activation: act, inputs: [x] }, n.name, { kernel: Float32Array.from(w.data), ...bias });
 }
 
 function concatOp(b: GraphBuilder, n: TfNode, ins: readonly Value[]): Value {
@@ -101,7 +129,9 @@ const HANDLERS: Record<string, Handler> = {
   Conv2D: convOp, _FusedConv2D: convOp, DepthwiseConv2dNative: convOp, FusedDepthwiseConv2dNative: convOp,
   Add: addOp, AddV2: addOp, BiasAdd: addOp, Sub: addOp, Mul: mulOp,
   Relu: activationOp, Relu6: activationOp, Sigmoid: activationOp, Tanh: activationOp, LeakyRelu: activationOp,
-  MaxPool: poolOp, AvgPool: poolOp, Mean: meanOp, ConcatV2: concatOp,
+  MaxPool: poolOp, AvgPool: poolOp, Mean: meanOp, ConcatV2: concatOp, Reshape: reshapeOp,
+  MatMul: matMulOp, _FusedMatMul: matMulOp,
+  AddN: (b, n, ins) => b.add({ kind: 'add', activation: 'linear', inputs: ins.map((v) => mapOf(b, v, n)) }, n.name),
   ResizeBilinear: resizeOp, ResizeNearestNeighbor: resizeOp,
   Softmax: (b, n, ins) => b.add({ kind: 'softmax', temperature: 1, inputs: [mapOf(b, ins[0], n)] }, n.name),
   Identity: (_b, _n, ins) => ins[0]!, StopGradient: (_b, _n, ins) => ins[0]!, Snapshot: (_b, _n, ins) => ins[0]!,

@@ -120,6 +120,8 @@ export function parseGraph(json: ModelJson, file: string): TfGraph {
   return { nodes, order: topoOrder(nodes, file), consumers, outputs: sig.length > 0 ? sig : sinks };
 }
 
+const CONTROL_FLOW = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'NextIteration', 'LoopCond', 'LoopExitOp']);
+
 /** Kahn's algorithm, always taking the ready node that comes first in model.json. */
 function topoOrder(nodes: ReadonlyMap<string, TfNode>, file: string): TfNode[] {
   const pending = new Map<string, number>();
@@ -141,6 +143,13 @@ function topoOrder(nodes: ReadonlyMap<string, TfNode>, file: string): TfNode[] {
       if (left === 0) ready.push(u);
     }
   }
-  if (order.length !== nodes.size) throw new ModelFormatError('tfjs-graph', file, undefined, `the graph has a cycle (${nodes.size - order.length} nodes never become ready)`);
+  if (order.length !== nodes.size) {
+    // A cycle is TF control flow (a while loop: Enter, Merge, NextIteration, …), which the IR has no node for.
+    const stuck = new Map<string, number>();
+    for (const n of nodes.values()) if (pending.get(n.name)! > 0) stuck.set(n.op, (stuck.get(n.op) ?? 0) + 1);
+    const control = [...stuck].filter(([op]) => CONTROL_FLOW.has(op));
+    const ops = (control.length > 0 ? control : [...stuck]).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([op, k]) => `${op} ×${k}`).join(', ');
+    throw new ModelFormatError('tfjs-graph', file, undefined, `the graph has a cycle (control flow) through ${nodes.size - order.length} nodes: ${ops}`);
+  }
   return order;
 }

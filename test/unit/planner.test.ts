@@ -21,6 +21,22 @@ import { parseObjective } from '../../planner/choose/objective.ts';
 import { baselines } from '../../planner/choose/baselines.ts';
 import { planJson } from '../../planner/choose/report.ts';
 import { explainChoice, forcedCosts } from '../../planner/explain.ts';
+import { planCommand } from '../../cli/plan.ts';
+import { parseCommand } from '../../cli/args.ts';
+
+/** Runs `deeperthings plan <argv>` in process and returns what it printed. */
+async function runPlan(argv: string[]): Promise<string> {
+  const { opts, positionals } = parseCommand(planCommand, argv);
+  const out: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => (out.push(chunk), true)) as typeof process.stdout.write;
+  try {
+    assert.equal(await planCommand.run(opts, positionals), 0);
+  } finally {
+    process.stdout.write = write;
+  }
+  return out.join('');
+}
 
 const cache = new Map<string, Promise<Model>>();
 const load = (name: string): Promise<Model> => {
@@ -207,5 +223,19 @@ describe('planner: --explain and --json', () => {
     assert.ok(base.unfusedBytesPerFrame > (doc.predicted as { bytesPerFrame: number }).bytesPerFrame);
     assert.ok(base.singleDeviceMemoryBytes > 4 * c.chosen.cost.maxMemoryBytes);
     assert.equal(doc.objectiveValue, c.chosen.cost.bytesPerFrame);
+  });
+});
+
+describe('cli: deeperthings plan', () => {
+  it('--json prints the plan document with the solver figures; --compare and --explain print their sections', async () => {
+    const doc = JSON.parse(await runPlan(['--model', 'alexnet', '--devices', '3', '--ftp-layers', '2', '--json'])) as Record<string, unknown>;
+    assert.equal((doc.model as { name: string }).name, 'alexnet');
+    assert.deepEqual((doc.layers as { partition: string }[]).slice(2, 8).map((l) => l.partition), AUTHORS.alexnet.types);
+    assert.equal(doc.solver, 'chain-dp');
+    const text = await runPlan(['--model', 'alexnet', '--devices', '3', '--compare', '--explain']);
+    assert.match(text, /alexnet: chosen vs unfused vs one device/);
+    assert.match(text, /predicted latency +\d+ ms +\d+ ms +\d+ ms/);
+    assert.match(text, /FTP boundary: ILP-2/);
+    assert.match(text, /dev2 +\d+\.\d\d MB/);
   });
 });

@@ -145,6 +145,25 @@ describe('tfjs-graph: op mapping', function () {
     gm.dispose();
   });
 
+  it('imports other graphs of the package as classifiers (flatten, MatMul, global Mean) equal to tfjs', async () => {
+    const dir = resolveBuiltinModel('centernet').replace(/centernet\.json$/, '');
+    for (const [name, classes] of [['emotion', 7], ['antispoof', 1]] as const) {
+      const { model, weights } = await loadTfjsGraph(`${dir}${name}.json`);
+      assert.equal(model.head, 'classifier');
+      assert.equal(model.nodes[model.outputs[0]!]!.out.c, classes);
+      const r = rng(7, 0.5);
+      const { h, w, c } = model.input;
+      const input = tensor3(model.input, Float32Array.from({ length: h * w * c }, () => 0.5 + r()));
+      const ours = (await runReference(model, weights, input)).get(model.outputs[0]!)!;
+      const gm = await tfjsGraphModel(JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8')), readFileSync(`${dir}${name}.bin`));
+      const x = tf.tensor4d(input.data, [1, h, w, c]);
+      const ref = gm.execute(x) as tf.Tensor;
+      assert.ok(relDiff(ours.data, (await ref.data()) as Float32Array) <= 1e-4, name);
+      tf.dispose([x, ref]);
+      gm.dispose();
+    }
+  });
+
   it('reports every unsupported op, with counts, in one error naming the file', () => {
     const g = new GraphFixture();
     const x = g.input('x', [1, 4, 4, 2]);
