@@ -1,25 +1,28 @@
 /**
- * The plan function the services use: model + the workers online → a plan document. The planner
- * service calls it on every change of the worker set.
+ * The plan function the services use: model + the workers online → the optimiser's plan
+ * (planner/choose: ILP-2 boundary, ILP-1 tail, or the latency search), re-run on every change of
+ * the worker set. Workers load the model named by `source`.
  */
 import type { Model } from '../shared/model/ir.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
-import { buildPlan } from './plan/build.ts';
-import { defaultFtpLayers, specFromPreset } from './presets.ts';
+import { logger } from '../shared/log.ts';
+import { choosePlan } from './choose/choose.ts';
 
 export interface AutoPlanOptions {
   /** How workers load the model (built-in name or path) and weights. */
   readonly source: string;
   readonly weights?: string;
+  /** `comm` (the paper's), `memory`, `latency`, or a list such as `latency,comm`. */
   readonly objective?: string;
 }
 
-export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc {
-  return (model, devices, objective) => {
-    const k = defaultFtpLayers(model);
-    const sink = k > 0 ? model.nodes[k - 1]!.out : undefined;
-    const g = sink ? Math.min(5, sink.h, sink.w) : 1;
-    const spec = specFromPreset(model, { devices, ftpLayers: k, grid: { rows: g, cols: g }, tail: 'fused' });
-    return buildPlan(model, { ...spec, objective: objective ?? o.objective ?? 'comm' }, { source: o.source, weights: o.weights });
+const log = logger('planner');
+
+export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[], objective?: string) => Promise<PlanDoc> {
+  return async (model, devices, objective) => {
+    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'comm', dataSource: devices[0]?.id, build: { source: o.source, weights: o.weights } });
+    const p = choice.chosen.plan;
+    log.info(`${choice.chosen.label}: ${((p.predicted?.bytesPerFrame ?? 0) / 1e6).toFixed(2)} MB/frame, predicted ${Math.round(p.predicted?.latencyMs ?? 0)} ms (${choice.solver}, ${Math.round(choice.solveMs)} ms)`);
+    return p;
   };
 }

@@ -70,7 +70,8 @@ const STAR_TYPE: Partial<Record<PartitionKind, LayerType>> = { lop: 'LOP', lip: 
 export function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   const k = plan.layers.findIndex((l) => l.partition !== 'ftp');
   if (k < 0) return { bytes: 0, convBytes: 0 };
-  const layers = tailLayers(model, k, { fc: true });
+  // A weight layer run whole on the data source costs nothing in the star, like a pool (PAPER §1).
+  const layers = tailLayers(model, k, { fc: true }).map((l, i) => (plan.layers[k + i]!.partition === 'local' ? { ...l, conv: false } : l));
   const types = plan.layers.slice(k).map((l, i): LayerType | undefined => (layers[i]!.conv ? STAR_TYPE[l.partition] : '-'));
   if (types.some((t) => t === undefined)) return undefined;
   const n = plan.devices.length;

@@ -73,7 +73,9 @@ export function gridChoices(model: Model, k: number, devices: readonly PlanDevic
 }
 
 export interface TailChoice {
-  readonly label: 'fused' | 'unfused';
+  /** `source`: the whole tail on the data source (no weight partitioning), for models whose
+   *  weights are too small for partitioning to pay, e.g. MobileNet-style DAGs at 100 Mbit/s. */
+  readonly label: 'fused' | 'unfused' | 'source';
   readonly tail: Record<number, PartitionKind>;
   /** The ILP-1 solution behind it (the DP's, or the all-LOP restriction's). */
   readonly solution: ChainSolution;
@@ -134,6 +136,12 @@ export function tailChoices(model: Model, k: number, n: number, solve = solveCha
     if (!sol) continue;
     const tail = toTail(model, k, sol.types);
     if (tailFits(model, tail, n)) out.push({ label, tail, solution: sol, restricted: !free });
+  }
+  if (n > 1 && k < model.nodes.length) {
+    const tail: Record<number, PartitionKind> = {};
+    for (let l = k; l < model.nodes.length; l++) tail[l] = 'local';
+    const none = layers.map((): LayerType => '-');
+    out.push({ label: 'source', tail, solution: { types: none, costElements: 0, bytes: 0, optima: [none], optimaCount: 1 }, restricted: false });
   }
   return out;
 }

@@ -97,7 +97,8 @@ async function evaluate(ctx: Ctx, ks: readonly number[], pool: Pool): Promise<Ca
   const seen = pool.seen;
   for (const k of ks) {
     const grids = k > 0 ? gridChoices(ctx.model, k, ctx.devices, { fixed: ctx.opts.grid, search: pool.search }) : [undefined];
-    const tails = await ctx.tails(k);
+    // Keeping the tail on the data source trivially minimises bytes; it competes only on latency.
+    const tails = (await ctx.tails(k)).filter((t) => t.label !== 'source' || ctx.metrics[0] === 'latency');
     if (tails.length === 0) ctx.errors.push(`planner: the tail from layer ${k} has a weight layer with fewer channels than ${ctx.devices.length} devices (PAPER §3.2 splits channels)`);
     for (const tail of pool.firstTail ? tails.slice(0, 1) : tails) {
       for (const g of grids) {

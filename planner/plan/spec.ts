@@ -19,7 +19,8 @@ export interface PartitionSpec {
   readonly devices: readonly PlanDevice[];
   readonly dataSource?: string;
   readonly ftp?: FtpSpec;
-  /** Partition per tail layer index; missing: LOP for conv/dense, local for the rest. */
+  /** Partition per tail layer index; missing: LOP for conv/dense, local for the rest. `local` on a
+   *  conv/dense layer runs it whole on the data source, where PAPER §1 runs every other tail layer. */
   readonly tail: Readonly<Record<number, PartitionKind>>;
   /** Channel shares per device (heterogeneous devices); default equal. */
   readonly shares?: readonly number[];
@@ -136,7 +137,6 @@ export function validateTail(model: Model, spec: PartitionSpec, from: number): v
   for (let l = from; l < model.nodes.length; l++) {
     const n = model.nodes[l]!, t = tailKind(spec, model, l);
     if (!isWeightLayer(n) && t !== 'local') fail('tail-kind', l, `${t.toUpperCase()} needs a conv or dense layer, but layer ${l} is a ${n.kind}`);
-    if (isWeightLayer(n) && t === 'local') fail('tail-kind', l, `a ${n.kind} layer must be lop, lip, fuse1, fuse2 or seq`);
     const grouped = n.kind === 'conv2d' && n.groups !== 1;
     if (grouped && (t === 'lip' || t === 'fuse1' || t === 'fuse2')) fail('lip-grouped', l, `${t.toUpperCase()} does not apply to a grouped/depthwise conv (PAPER §2.3): use lop or seq`);
     if (t === 'fuse1') {
