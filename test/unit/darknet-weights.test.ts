@@ -140,7 +140,7 @@ describe('loadModel', () => {
       const b = await loadModel(cfg, { weights: file, inputSize: { h: 6, w: 4 } });
       assert.equal(b.weightsSource, 'file');
       sameWeights(a.weights, b.weights);
-      await assert.rejects(loadModel(join(dir, 'model.onnx')), { message: `model: ${join(dir, 'model.onnx')}: unsupported model file extension '.onnx' (supported: .cfg)` });
+      await assert.rejects(loadModel(join(dir, 'model.onnx')), { message: `model: ${join(dir, 'model.onnx')}: unsupported model file extension '.onnx' (supported: .cfg, .json)` });
       await assert.rejects(loadModel(join(dir, 'missing.cfg')), /darknet: .*missing.cfg: cannot read cfg/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,8 @@ const source: DiscoverySource = {
   ],
 };
 const byId = (ms: DiscoveryMessage[], suffix: string) => ms.find((m) => m.id.endsWith(suffix))!;
-const flush = () => new Promise((r) => setTimeout(r, 5));
+// Delivery on the MemoryBus is asynchronous; leave room for a loaded CI machine.
+const flush = async () => { for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 10)); };
 
 describe('discovery: payloads pass the rules of Home Assistant (test/support/ha-rules.ts)', () => {
   const messages = buildDiscovery(ctx, source);
