@@ -13,6 +13,7 @@ import { spawnWorker, type SpawnedWorker } from '../../cli/spawn.ts';
 import { mosquittoMissing, startMosquitto } from '../support/mosquitto.ts';
 import { darknetModel } from '../support/models.ts';
 import { DOG, assertSameDetections, collect, fusedPlanFn } from '../support/runtime.ts';
+import { planCost } from '../../planner/cost.ts';
 
 const SIZE = 160, FTP = 10, THRESHOLD = '0.005';
 
@@ -82,14 +83,25 @@ for (const b of BROKERS) {
       });
     }
 
-    it('20 frames pipelined all arrive; a killed worker gives errors and a re-plan', async () => {
+    it('20 frames pipelined all arrive; bytes per frame match the planner; a killed worker gives errors and a re-plan', async () => {
+      const { model } = await darknetModel('yolov2-tiny', SIZE);
       await withCluster(broker.url, 3, async (c) => {
         await firstPredictions(c);
+        const stats = new Map<string, number>();
+        await c.client.subscribe(c.topics.workerStats('+'), (_t, payload) => {
+          const s = JSON.parse(Buffer.from(payload).toString('utf8'));
+          if (s.plan === c.planner.plan?.planId) stats.set(s.worker, s.receivedBytes);
+        });
+        const settle = async () => { stats.clear(); await waitFor(() => stats.size === 3, 10_000, 'stats of every worker'); return [...stats.values()].reduce((a, b) => a + b, 0); };
+        const s0 = await settle();
         const preds = await collect(c.client, c.topics.cameraPredictions('+'));
         for (let i = 0; i < 20; i++) await c.client.publish(c.topics.cameraFrame('front'), DOG);
         const got = await preds.next(20, 240_000);
         const frames = got.map((p) => p.frame);
         assert.equal(new Set(frames).size, 20, 'twenty distinct frames');
+        const measured = ((await settle()) - s0) / 20;
+        const predicted = planCost(model, c.planner.plan!).bytesPerFrame;
+        assert.ok(Math.abs(measured - predicted) <= 0.05 * predicted, `measured ${measured} bytes per frame, planner predicted ${predicted}`);
         const errors = await collect(c.client, c.topics.errors());
         const before = c.planner.plan!.planId;
         for (let i = 0; i < 3; i++) await c.client.publish(c.topics.cameraFrame('front'), DOG);
