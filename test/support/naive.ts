@@ -5,6 +5,7 @@
  */
 import { BN_EPSILON, type Activation, type Pad4 } from '../../shared/model/ir.ts';
 import { tensor3, type Tensor3 } from '../../shared/tensor.ts';
+import { mulberry32 } from '../../shared/model/synthetic.ts';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 const relu6 = (v: number): number => Math.min(6, Math.max(0, v));
@@ -191,17 +192,10 @@ export function yolo(x: Tensor3, classes: number): Tensor3 {
   return map(x, (v, _y, _i, k) => (k % (5 + classes) === 2 || k % (5 + classes) === 3 ? v : sigmoid(v)));
 }
 
-/** Seeded uniform floats in [lo, hi) (mulberry32), so every case is reproducible. */
+/** Seeded uniform floats in [lo, hi), so every case is reproducible. */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const d = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    d[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
-  }
-  return d;
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => lo + r() * (hi - lo));
 }
 
 /** Random batch-norm parameters for `outs` outputs (γ in [0.5, 1.5), σ² in [0.1, 1)), in NodeWeights' field names. */

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import type { ModelJson } from '../../shared/model/tfjs-graph-parse.ts';
 import type { WeightEntry } from '../../shared/model/tfjs-graph-weights.ts';
+import { mulberry32 } from '../../shared/model/synthetic.ts';
 
 type Attr = Record<string, unknown>;
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -39,16 +40,10 @@ export function floatToHalf(v: number): number {
   return sign | (e << 10) | mant;
 }
 
-/** A seeded generator in [-a, a) (mulberry32). */
+/** A seeded generator in [-a, a). */
 export function rng(seed: number, a = 1): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * a;
-  };
+  const r = mulberry32(seed);
+  return () => (r() * 2 - 1) * a;
 }
 
 export type Quant = 'float32' | 'float16' | 'uint8' | 'uint16';

@@ -3,6 +3,7 @@ import { windowOutSize } from '../../shared/geometry.ts';
 import { traceStack } from '../../shared/geometry-trace.ts';
 import { INPUT, type Model, type Node, type Pad4, type Shape3 } from '../../shared/model/ir.ts';
 import type { Region } from '../../shared/tensor.ts';
+import { mulberry32 } from '../../shared/model/synthetic.ts';
 
 const R = (y0: number, y1: number, x0: number, x1: number): Region => ({ y0, y1, x0, x1 });
 const P = (top: number, bottom: number, left: number, right: number): Pad4 => ({ top, bottom, left, right });
@@ -169,14 +170,8 @@ function run1d(kind: Win['kind'], x: number[], [k, s, d]: Axis, pl: number, ph: 
   return out;
 }
 
-/** Seeded integer generator in [0, n) (mulberry32). */
+/** Seeded integer generator in [0, n). */
 function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const r = mulberry32(seed);
+  return (n) => Math.floor(r() * n);
 }

@@ -6,6 +6,7 @@ import {
 } from '../../shared/geometry.ts';
 import { INPUT, type Node, type Pad4, type Shape3 } from '../../shared/model/ir.ts';
 import type { Region } from '../../shared/tensor.ts';
+import { mulberry32 } from '../../shared/model/synthetic.ts';
 
 tf.env().set('IS_TEST', true); // silences the tfjs-node advert; the cpu backend is all this file needs
 
@@ -193,14 +194,8 @@ function count(lo: number, hi: number, pred: (i: number) => boolean): number {
   return n;
 }
 
-/** Seeded integer generator in [0, n) (mulberry32). */
+/** Seeded integer generator in [0, n). */
 function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const r = mulberry32(seed);
+  return (n) => Math.floor(r() * n);
 }

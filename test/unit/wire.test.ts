@@ -5,17 +5,10 @@ import {
   fromHalf, splitPayload, toHalf, type ChunkLostError as Lost, type TensorHeaderInput,
 } from '../../shared/wire/index.ts';
 import { publishPacketSize } from '../../shared/transport/types.ts';
+import { mulberry32 } from '../../shared/model/synthetic.ts';
 
-/** Deterministic PRNG (mulberry32): the fuzz cases are the same on every run. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(42);
+/** Deterministic PRNG: the fuzz cases are the same on every run. */
+const rand = mulberry32(42);
 const randomData = (n: number, range = 10) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * range);
 const header = (over: Partial<TensorHeaderInput> = {}): TensorHeaderInput => ({
   frame: 7, plan: 'plan-1', stage: 2, piece: 't0_1', shape: [3, 4, 5], region: { y0: 3, y1: 6, x0: 0, x1: 4 }, t: 1.7e12, ...over,
