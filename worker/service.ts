@@ -46,6 +46,8 @@ export class Worker {
   #plan: PlanDoc | undefined;
   #model: Model | undefined;
   #weights: Weights | undefined;
+  /** A plan being loaded: frames for it are reported, not dropped silently. */
+  #pending: PlanDoc | undefined;
   readonly #trackers = new CameraTrackers();
   readonly #fps = new Map<string, number[]>();
   #frame = 0;
@@ -121,8 +123,13 @@ export class Worker {
     this.#weights = weights;
     await this.#runtime?.stop(plan ? 'plan replaced' : 'restart or plan withdrawn');
     this.#runtime = undefined;
-    this.#plan = plan;
-    if (!plan || !weights || !this.#model) return;
+    // The plan counts as adopted (stats, `plan` getter) only once its runtime listens.
+    this.#plan = undefined;
+    this.#pending = plan;
+    if (!plan || !weights || !this.#model) {
+      this.#plan = plan;
+      return;
+    }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000,
@@ -130,6 +137,8 @@ export class Worker {
     });
     await rt.start();
     this.#runtime = rt;
+    this.#plan = plan;
+    this.#pending = undefined;
     this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights`);
   }
 
@@ -142,8 +151,9 @@ export class Worker {
 
   #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
-    if (!rt?.ingestTask || !this.#model) return;
     const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
+    if (!rt && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`);
+    if (!rt?.ingestTask || !this.#model) return;
     const limit = this.#ctx.maxFrameBytes ?? 16 * 1024 * 1024;
     if (payload.length > limit) {
       this.counters.oversizeFrames++;
