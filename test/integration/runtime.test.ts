@@ -14,6 +14,12 @@ import { mosquittoMissing, startMosquitto } from '../support/mosquitto.ts';
 import { darknetModel } from '../support/models.ts';
 import { DOG, assertSameDetections, collect, fusedPlanFn } from '../support/runtime.ts';
 import { planCost } from '../../planner/cost.ts';
+import { SAMPLE_IMAGE } from '../../shared/assets.ts';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
 
 const SIZE = 160, FTP = 10, THRESHOLD = '0.005';
 
@@ -82,6 +88,19 @@ for (const b of BROKERS) {
         });
       });
     }
+
+    it('mosquitto_pub of a JPEG gives predictions (any MQTT client works)', async function () {
+      if (!existsSync(MOSQUITTO_PUB)) { console.log(`      skipped: ${MOSQUITTO_PUB} not found (apt-get install mosquitto-clients)`); this.skip(); }
+      await withCluster(broker.url, 2, async (c) => {
+        await firstPredictions(c);
+        const preds = await collect(c.client, c.topics.cameraPredictions('porch'));
+        const u = new URL(broker.url);
+        await promisify(execFile)(MOSQUITTO_PUB, ['-h', u.hostname, '-p', u.port, '-V', broker.protocol === 5 ? '5' : '311', '-t', c.topics.cameraFrame('porch'), '-f', SAMPLE_IMAGE]);
+        const [p] = await preds.next(1, 60_000);
+        assert.equal(p.camera, 'porch');
+        assert.ok(p.detections.length > 0);
+      });
+    });
 
     it('20 frames pipelined all arrive; bytes per frame match the planner; a killed worker gives errors and a re-plan', async () => {
       const { model } = await darknetModel('yolov2-tiny', SIZE);
