@@ -38,6 +38,7 @@ export class PlannerService {
   #current: PlanDoc | undefined;
   #started = 0;
   #objective: string | undefined;
+  #framesOff: Unsubscribe | undefined;
   #chain: Promise<void> = Promise.resolve();
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
 
@@ -65,12 +66,37 @@ export class PlannerService {
     }));
     const wait = this.#ctx.waitMs ?? 10_000;
     this.#schedule(wait);
+    await this.#watchFrames(true);
+  }
+
+  /**
+   * While no plan runs, nobody would ingest a camera frame: the planner listens then and reports
+   * each dropped frame (at most once a second per camera), so no frame is lost in silence.
+   */
+  async #watchFrames(on: boolean): Promise<void> {
+    if (on === (this.#framesOff !== undefined)) return;
+    if (!on) {
+      const off = this.#framesOff!;
+      this.#framesOff = undefined;
+      return off();
+    }
+    const { transport: t, topics } = this.#ctx;
+    const last = new Map<string, number>();
+    this.#framesOff = await t.subscribe(topics.cameraFrame('+'), (topic) => {
+      const cam = topics.parse(topic)?.params.cam ?? '?';
+      if (this.#current || Date.now() - (last.get(cam) ?? 0) < 1000) return;
+      last.set(cam, Date.now());
+      const online = this.#ready().length;
+      const msg = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, time: Date.now() };
+      void topics.publish(t, topics.errors(), msg).catch(() => undefined);
+    });
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#chain;
+    await this.#watchFrames(false).catch(() => undefined);
     const { transport: t, topics } = this.#ctx;
     await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
   }
@@ -111,6 +137,7 @@ export class PlannerService {
     if (infos.length === 0) {
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
       this.#current = undefined;
+      await this.#watchFrames(true);
       await t.publish(topics.plan(), '', { retain: true, qos: 1 });
       for (const l of this.listeners) l(undefined);
       return;
@@ -121,6 +148,7 @@ export class PlannerService {
     const plan = await this.#ctx.plan(this.#ctx.model, devices, this.#objective);
     this.#current = plan;
     await t.publish(topics.plan(), JSON.stringify(plan), { retain: true, qos: 1 });
+    await this.#watchFrames(false);
     this.#log.info(`plan ${plan.planId}: ${devices.length} workers (${devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}`);
     for (const l of this.listeners) l(plan);
   }
