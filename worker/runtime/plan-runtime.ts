@@ -50,6 +50,8 @@ export class PlanRuntime {
   readonly #chunks = new ChunkAssembler({ timeoutMs: 30_000 });
   readonly #queue: { frame: number; task: TaskDoc }[] = [];
   readonly #meta = new Map<number, FrameMeta>();
+  /** Preprocessed frames waiting for their ingest task. */
+  readonly #inputs = new Map<number, Tensor3>();
   readonly #unsubs: Unsubscribe[] = [];
   #running = false;
   #stopped = false;
@@ -111,12 +113,10 @@ export class PlanRuntime {
     if (!task) return;
     this.#meta.set(meta.frame, meta);
     this.#buffers.start(meta.frame, task.id);
-    this.#queue.push({ frame: meta.frame, task: { ...task } });
+    this.#queue.push({ frame: meta.frame, task });
     this.#inputs.set(meta.frame, input);
     void this.#pump();
   }
-
-  readonly #inputs = new Map<number, Tensor3>();
 
   #deliver(frame: number, piece: string, data: Tensor3): void {
     if (this.#stopped) return;
@@ -142,7 +142,7 @@ export class PlanRuntime {
   async #runOne({ frame, task }: { frame: number; task: TaskDoc }): Promise<void> {
     const entry = this.#buffers.entry(frame);
     const input = task.kind === 'ingest' ? this.#inputs.get(frame) : undefined;
-    this.#inputs.delete(frame);
+    if (input) this.#inputs.delete(frame);
     try {
       const env = { model: this.#ctx.model, pieces: this.#pieces, cache: this.#cache, weightsFor: (t: TaskDoc, use: Parameters<WeightStore['get']>[1]) => this.#store.get(t, use) };
       const r = await runTask(env, task, entry.pieces, input);
@@ -164,9 +164,9 @@ export class PlanRuntime {
 
   /** Report and drop frames that missed the deadline, naming the missing pieces and their workers. */
   sweep(): void {
+    this.#chunks.sweep();
     for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
       this.#meta.delete(frame);
-      this.#chunks.sweep();
       for (const s of stalled) {
         const missing = s.missing.map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`).join(', ');
         this.#ctx.report.error('deadline', `frame ${frame}: task ${s.task.id} missed the ${this.#ctx.deadlineMs} ms deadline; missing pieces: ${missing || 'none (never started)'}`, { frame, task: s.task.id });
