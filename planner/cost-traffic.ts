@@ -9,6 +9,7 @@ import { encode as cborEncode } from 'cbor-x';
 import type { PieceDoc, PlanDoc } from '../shared/plan/types.ts';
 import { selShape } from '../shared/plan/sel.ts';
 import { DTYPE_BYTES } from '../shared/wire/elements.ts';
+import { pieceConsumers } from '../shared/plan/footprint.ts';
 
 export interface LinkBytes { up: number; down: number }
 
@@ -49,22 +50,6 @@ export function messageBytes(piece: PieceDoc, planId: string): number {
   return align4(8 + cbor.length) + s.h * s.w * s.c * DTYPE_BYTES[piece.dtype];
 }
 
-/** Consuming workers per piece, in plan order, with their use counts (a task counts once per need naming it). */
-export function pieceConsumers(plan: PlanDoc): Map<string, Map<string, number>> {
-  const m = new Map<string, Map<string, number>>();
-  for (const s of plan.stages) {
-    for (const t of s.tasks) {
-      for (const n of t.needs) {
-        for (const p of n.pieces) {
-          let byWorker = m.get(p);
-          if (!byWorker) m.set(p, (byWorker = new Map()));
-          byWorker.set(t.worker, (byWorker.get(t.worker) ?? 0) + 1);
-        }
-      }
-    }
-  }
-  return m;
-}
 
 export function planTraffic(plan: PlanDoc): Traffic {
   const consumers = pieceConsumers(plan);

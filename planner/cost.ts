@@ -3,7 +3,7 @@
  * bytes. Per plan: bytes per frame counted two ways — the paper's star around the data source
  * (ILP-1's objective, PAPER §4, so results stay comparable with PAPER §8) and the broker topology we
  * actually run (cost-traffic.ts: publisher uplink, broker egress, subscriber downlink) — memory per
- * device (cost-memory.ts) and predicted latency (cost-latency.ts).
+ * device (shared/plan/footprint.ts) and predicted latency (cost-latency.ts).
  */
 import type { Model } from '../shared/model/ir.ts';
 import { elements, nodeInputs } from '../shared/model/ir.ts';
@@ -13,7 +13,7 @@ import { DTYPE_BYTES } from '../shared/wire/elements.ts';
 import { tailLayers } from './layers.ts';
 import { commCost, type LayerType } from './optimize/comm-cost.ts';
 import { planTraffic, type LinkBytes } from './cost-traffic.ts';
-import { peakActivationPerDevice, weightBytesPerDevice } from './cost-memory.ts';
+import { peakActivationPerDevice, weightBytesPerDevice } from '../shared/plan/footprint.ts';
 import { DEFAULT_LATENCY, planTimeline, type LatencyParams, type Timeline } from './cost-latency.ts';
 
 export { DEFAULT_LATENCY, type LatencyParams } from './cost-latency.ts';

@@ -8,13 +8,13 @@ import { nodeInputs } from '../shared/model/ir.ts';
 import { assert } from '../shared/errors.ts';
 import type { NodeRun, PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { sliceWeights, weightBytes, type SliceSpec } from '../shared/partition/slice.ts';
+import { sliceKey } from '../shared/plan/footprint.ts';
 
 type Use = NodeRun | { node: number; finish: true };
 
 function sliceOf(use: Use): SliceSpec & { key: string } {
   if ('finish' in use) return { key: `${use.node}|finish`, finishOnly: true };
-  const o = use.outChannels, i = use.inChannels;
-  return { key: `${use.node}|o${o ? `${o.c0}-${o.c1}` : '*'}|i${i ? `${i.c0}-${i.c1}` : '*'}`, out: o, in: i };
+  return { key: sliceKey(use), out: use.outChannels, in: use.inChannels };
 }
 
 export class WeightStore {

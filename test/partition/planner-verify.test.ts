@@ -3,7 +3,7 @@
  * objectives, device counts and heterogeneous devices at reduced input sizes. The same runs check the
  * cost model against what the virtual cluster measures: bytes through the broker, uplink bytes and
  * deliveries are equal to the byte (message headers are encoded exactly, frame 0), and so are each
- * device's weight bytes and peak activation bytes (cost-memory.ts replays the cluster's accounting:
+ * device's weight bytes and peak activation bytes (shared/plan/footprint.ts replays the cluster's accounting:
  * held undelivered pieces + the running task's live values, in plan order).
  */
 import { strict as assert } from 'node:assert';

@@ -16,7 +16,7 @@ import { specFromPreset } from '../../planner/presets.ts';
 import { tailPreset, type PartitionSpec } from '../../planner/plan/spec.ts';
 import { layerCosts, planCost } from '../../planner/cost.ts';
 import { messageBytes, planTraffic } from '../../planner/cost-traffic.ts';
-import { sliceElements } from '../../planner/cost-memory.ts';
+import { sliceElements } from '../../shared/plan/footprint.ts';
 import { taskFlops } from '../../planner/cost-latency.ts';
 
 const load = (name: string, size?: number) => loadDarknet(assetPath('darknet', `${name}.cfg`), size ? { inputSize: { h: size, w: size } } : {});

@@ -15,6 +15,7 @@ import { WeightStore } from '../weight-store.ts';
 import { runTask } from '../tasks/run-task.ts';
 import { disposeCache } from '../engine/kernels/index.ts';
 import { FrameBuffers } from './frames.ts';
+import { pieceConsumers } from '../../shared/plan/footprint.ts';
 import { Outbox, pieceTopic } from './outbox.ts';
 import type { FrameMeta } from './frame-meta.ts';
 
@@ -42,7 +43,8 @@ export class PlanRuntime {
   readonly #now: () => number;
   readonly #tasks: TaskDoc[];
   readonly #pieces: Map<string, PieceDoc>;
-  readonly #users = new Map<string, Set<string>>();
+  /** Consuming workers per piece (and how many of their tasks use it). */
+  readonly #users: Map<string, Map<string, number>>;
   readonly #buffers: FrameBuffers;
   readonly #store: WeightStore;
   readonly #cache = new Map<string, unknown>();
@@ -62,12 +64,10 @@ export class PlanRuntime {
     this.#now = ctx.now ?? (() => performance.now());
     this.#tasks = ctx.plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === ctx.worker);
     this.#pieces = new Map(ctx.plan.pieces.map((p) => [p.id, p]));
-    for (const t of ctx.plan.stages.flatMap((s) => s.tasks)) {
-      for (const id of t.needs.flatMap((n) => n.pieces)) this.#users.set(id, (this.#users.get(id) ?? new Set()).add(t.worker));
-    }
+    this.#users = pieceConsumers(ctx.plan);
     this.#buffers = new FrameBuffers({ tasks: this.#tasks, now: this.#now });
     this.#store = new WeightStore({ model: ctx.model, plan: ctx.plan, worker: ctx.worker, weights: ctx.weights });
-    this.#outbox = new Outbox({ transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id) ?? [])].some((w) => w !== ctx.worker) });
+    this.#outbox = new Outbox({ transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker) });
   }
 
   get weightBytes(): number { return this.#store.bytes; }
@@ -148,7 +148,7 @@ export class PlanRuntime {
       const r = await runTask(env, task, entry.pieces, input);
       const meta = this.#meta.get(frame);
       for (const [id, data] of r.outputs) {
-        if ([...(this.#users.get(id) ?? [])].includes(this.#ctx.worker)) this.#deliver(frame, id, data);
+        if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);
         await this.#outbox.send(frame, this.#pieces.get(id)!, data, meta?.frameTime ?? Date.now());
       }
       if (task.kind === 'head' && meta) {

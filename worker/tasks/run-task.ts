@@ -11,6 +11,7 @@ import { assert } from '../../shared/errors.ts';
 import type { NodeRun, PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
 import { selShape } from '../../shared/plan/sel.ts';
 import { finalizePartial } from '../engine/kernels/index.ts';
+import { toTf } from '../engine/executor.ts';
 import { stitch, sumPartials, type Received } from './assemble.ts';
 import { computeRuns, cropValue, liveBytes, type Value } from './compute.ts';
 
@@ -27,10 +28,6 @@ export interface TaskResult {
   /** Values of nodes a head task gathered (model outputs), host copies. */
   readonly gathered: Map<number, Tensor3>;
   readonly peakBytes: number;
-}
-
-function toTf(t: Tensor3): tf.Tensor3D {
-  return tf.tensor3d(t.data, [t.shape.h, t.shape.w, t.shape.c]);
 }
 
 function assembleNeeds(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>, values: Map<number, Value>): void {

@@ -1,5 +1,6 @@
 /**
- * Memory per device (PAPER §5 counts weights held + peak activation; we count them for the real plan).
+ * What a plan puts on each device, shared so that the planner's cost model and a worker's admission
+ * check count the same bytes. Memory per device (PAPER §5 counts weights held + peak activation; we count them for the real plan).
  *
  * Weights: the slices a device's tasks use, each held once (PAPER §3.2): FTP tasks replicate their
  * stack, LOP keeps filters [c0, c1) with their bias/BN, LIP keeps every filter restricted to input
@@ -13,10 +14,10 @@
  * needs are the traced regions. Nothing here depends on data, so the estimate equals the cluster's
  * measured peakActivationBytes whenever the cluster runs the plan in the same order.
  */
-import type { Model, Node } from '../shared/model/ir.ts';
-import { INPUT, elements, nodeInputs } from '../shared/model/ir.ts';
-import type { NodeRun, PlanDoc, TaskDoc } from '../shared/plan/types.ts';
-import { selVolume } from '../shared/plan/sel.ts';
+import type { Model, Node } from '../model/ir.ts';
+import { INPUT, elements, nodeInputs } from '../model/ir.ts';
+import type { NodeRun, PlanDoc, TaskDoc } from './types.ts';
+import { selVolume } from './sel.ts';
 
 /** Values are float32 on the device (shared/tensor.ts). */
 const F32 = 4;
@@ -41,7 +42,8 @@ export function sliceElements(model: Model, node: Node, s: { out?: { c0: number;
   return keptRows * width + vectors;
 }
 
-function runKey(r: NodeRun): string {
+/** The key a device holds one weight slice under (worker/weight-store.ts keys its slices the same way). */
+export function sliceKey(r: Pick<NodeRun, 'node' | 'outChannels' | 'inChannels'>): string {
   const o = r.outChannels, i = r.inChannels;
   return `${r.node}|o${o ? `${o.c0}-${o.c1}` : '*'}|i${i ? `${i.c0}-${i.c1}` : '*'}`;
 }
@@ -53,7 +55,7 @@ export function weightBytesPerDevice(model: Model, plan: PlanDoc): Map<string, n
     for (const t of s.tasks) {
       const slices = held.get(t.worker)!;
       for (const r of t.runs) {
-        const key = runKey(r);
+        const key = sliceKey(r);
         if (!slices.has(key)) slices.set(key, sliceElements(model, model.nodes[r.node]!, { out: r.outChannels, in: r.inChannels }));
       }
       for (const n of t.needs) {
@@ -110,4 +112,21 @@ export function peakActivationPerDevice(model: Model, plan: PlanDoc, consumers: 
     }
   }
   return peak;
+}
+
+/** Consuming workers per piece, in plan order, with their use counts (a task counts once per need naming it). */
+export function pieceConsumers(plan: PlanDoc): Map<string, Map<string, number>> {
+  const m = new Map<string, Map<string, number>>();
+  for (const s of plan.stages) {
+    for (const t of s.tasks) {
+      for (const n of t.needs) {
+        for (const p of n.pieces) {
+          let byWorker = m.get(p);
+          if (!byWorker) m.set(p, (byWorker = new Map()));
+          byWorker.set(t.worker, (byWorker.get(t.worker) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  return m;
 }
