@@ -56,11 +56,11 @@ function choice<T extends string>(opts: Record<string, unknown>, name: string, a
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Choose the partitioning (FTP boundary, grid, LOP/LIP/FUSE per layer) for a model on devices.',
-  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective comm|memory|latency[,..]] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare]',
+  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective latency|fps|comm|memory[,..]] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare]',
   options: {
     ...modelOptions,
     devices: { type: 'string', help: 'N equal devices (1 GB, 5 GFLOP/s, 100 Mbit/s each), or a devices.yaml of {id, memory, speed, link}', default: '6' },
-    objective: { type: 'string', help: 'comm | memory | latency, or a lexicographic list like latency,comm', default: 'comm' },
+    objective: { type: 'string', help: 'latency (default) | fps (pipelined throughput) | comm | memory (the paper\'s), or a lexicographic list like latency,comm', default: 'latency' },
     'ftp-layers': { type: 'string', help: 'fix the FTP stack to layers 0..K-1 (0: none); default: ILP-2\'s breakpoint (comm, memory) or searched (latency)' },
     grid: { type: 'string', help: 'fix the FTP grid ROWSxCOLS; default 5x5 (comm, memory) or searched 1..6 (latency)' },
     solver: { type: 'string', help: 'ILP solver: dp (exact chain DP) | highs (the MILP, cross-checked against the DP)', default: 'dp' },

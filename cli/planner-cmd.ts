@@ -10,12 +10,12 @@ import { configOption, configFromOpts } from './config-opts.ts';
 export const plannerCommand: Command = {
   name: 'planner',
   summary: 'Run the planner service: plan for the workers online, re-plan when one joins or leaves.',
-  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N]',
+  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective latency|fps|comm|memory] [--workers N]',
   options: {
     ...brokerOptions,
     ...modelOptions,
     ...configOption,
-    objective: { type: 'string', help: 'what the plan minimises: comm | memory | latency', default: 'comm' },
+    objective: { type: 'string', help: 'what the plan minimises: latency (one frame) | fps (pipelined throughput) | comm | memory (the paper\'s)', default: 'latency' },
     workers: { type: 'string', help: 'plan as soon as this many workers are online' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long', default: '10000' },
     'data-source': { type: 'string', help: 'worker id that ingests frames and runs the head (default: the first by id)' },

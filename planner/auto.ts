@@ -12,7 +12,7 @@ export interface AutoPlanOptions {
   /** How workers load the model (built-in name or path) and weights. */
   readonly source: string;
   readonly weights?: string;
-  /** `comm` (the paper's), `memory`, `latency`, or a list such as `latency,comm`. */
+  /** `latency` (default), `fps`, `comm` (the paper's), `memory`, or a list such as `latency,comm`. */
   readonly objective?: string;
 }
 
@@ -20,7 +20,7 @@ const log = logger('planner');
 
 export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[], objective?: string) => Promise<PlanDoc> {
   return async (model, devices, objective) => {
-    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'comm', dataSource: devices[0]?.id, build: { source: o.source, weights: o.weights } });
+    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'latency', dataSource: devices[0]?.id, build: { source: o.source, weights: o.weights } });
     const p = choice.chosen.plan;
     log.info(`${choice.chosen.label}: ${((p.predicted?.bytesPerFrame ?? 0) / 1e6).toFixed(2)} MB/frame, predicted ${Math.round(p.predicted?.latencyMs ?? 0)} ms (${choice.solver}, ${Math.round(choice.solveMs)} ms)`);
     return p;

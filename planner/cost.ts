@@ -61,6 +61,8 @@ export interface PlanCost {
   readonly memoryPerDevice: Record<string, DeviceCost>;
   readonly maxMemoryBytes: number;
   readonly latencyMs: number;
+  /** ms per frame of the busiest device or link when frames pipeline (`--objective fps`). */
+  readonly bottleneckMs: number;
   readonly timeline: Timeline;
 }
 
@@ -97,7 +99,7 @@ export function planCost(model: Model, plan: PlanDoc, params: LatencyParams = DE
     bytesPerFrame: traffic.bytesPerFrame, uplinkBytes: traffic.uplinkBytes, messages: traffic.messages, bytesPerLink: traffic.perLink,
     star: starCost(model, plan), memoryPerDevice,
     maxMemoryBytes: Math.max(...Object.values(memoryPerDevice).map((m) => m.totalBytes)),
-    latencyMs: timeline.latencyMs, timeline,
+    latencyMs: timeline.latencyMs, bottleneckMs: timeline.bottleneckMs, timeline,
   };
 }
 
@@ -105,5 +107,8 @@ export function planCost(model: Model, plan: PlanDoc, params: LatencyParams = DE
 export function toPrediction(cost: PlanCost): PlanPrediction {
   const memoryPerDevice: Record<string, { weightBytes: number; peakActivationBytes: number }> = {};
   for (const [id, m] of Object.entries(cost.memoryPerDevice)) memoryPerDevice[id] = { weightBytes: m.weightBytes, peakActivationBytes: m.peakActivationBytes };
-  return { bytesPerFrame: cost.bytesPerFrame, bytesPerLink: cost.bytesPerLink, memoryPerDevice, latencyMs: cost.latencyMs };
+  return {
+    bytesPerFrame: cost.bytesPerFrame, bytesPerLink: cost.bytesPerLink, memoryPerDevice, latencyMs: cost.latencyMs,
+    fps: cost.bottleneckMs > 0 ? Math.round((1000 / cost.bottleneckMs) * 1000) / 1000 : undefined, stages: cost.timeline.stages,
+  };
 }

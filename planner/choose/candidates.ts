@@ -74,8 +74,9 @@ export function gridChoices(model: Model, k: number, devices: readonly PlanDevic
 
 export interface TailChoice {
   /** `source`: the whole tail on the data source (no weight partitioning), for models whose
-   *  weights are too small for partitioning to pay, e.g. MobileNet-style DAGs at 100 Mbit/s. */
-  readonly label: 'fused' | 'unfused' | 'source';
+   *  weights are too small for partitioning to pay, e.g. MobileNet-style DAGs at 100 Mbit/s;
+   *  `mixed`: each weight layer split or whole, whichever pays (mixed-tail.ts). */
+  readonly label: 'fused' | 'unfused' | 'source' | 'mixed';
   readonly tail: Record<number, PartitionKind>;
   /** The ILP-1 solution behind it (the DP's, or the all-LOP restriction's). */
   readonly solution: ChainSolution;
@@ -90,12 +91,15 @@ function channelsIn(model: Model, l: number): number {
   return src === INPUT ? model.input.c : model.nodes[src]!.out.c;
 }
 
-/** Every channel range must be non-empty (PAPER §3.2 splits channels N ways): does the tail fit N devices? */
+/**
+ * LIP and FUSE split channels N ways (PAPER §3.2): does the tail fit N devices? LOP always fits:
+ * a layer with fewer output channels than devices runs on fewer devices (plan/build.ts widthShares).
+ */
 export function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
   return Object.entries(tail).every(([key, t]) => {
     const l = Number(key), out = model.nodes[l]!.out.c;
     if (t === 'lip') return out >= n && channelsIn(model, l) >= n;
-    return t === 'local' || out >= n;
+    return t === 'local' || t === 'lop' || t === 'seq' || out >= n;
   });
 }
 

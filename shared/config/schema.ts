@@ -104,7 +104,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        objective: { type: 'string', pattern: OBJECTIVE_PATTERN, description: 'must be comm, memory or latency, or a list like latency,comm' },
+        objective: { type: 'string', pattern: OBJECTIVE_PATTERN, description: 'must be latency, fps, comm or memory, or a list like latency,comm' },
         devices: { type: ['integer', 'array'], minimum: 1, maximum: 64, minItems: 1, items: device },
         waitForWorkersSeconds: { type: 'number', minimum: 0 },
       },

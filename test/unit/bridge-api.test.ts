@@ -67,7 +67,7 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
     ['not an object', 'info', '[1, 2]', "bridge: request 'info': payload must be an object"],
     ['a transaction that is neither string nor number', 'info', '{"transaction": {"a": 1}}', "bridge: request 'info': field 'transaction' must be a string or number (got object)"],
     ['an unknown request', 'reboot', '{"transaction": "x"}', `bridge: unknown request 'reboot' (known: ${BRIDGE_REQUESTS.join(', ')})`],
-    ['an unknown objective', 'plan', '{"objective": "speed", "transaction": "x"}', `bridge: request 'plan': field 'objective' must be comm, memory or latency, or a list like latency,comm (got "speed")`],
+    ['an unknown objective', 'plan', '{"objective": "speed", "transaction": "x"}', `bridge: request 'plan': field 'objective' must be latency, fps, comm or memory, or a list like latency,comm (got "speed")`],
     ['restart-worker without id', 'restart-worker', '{"transaction": "x"}', "bridge: request 'restart-worker': field 'id' must name a worker (got nothing)"],
     ['an empty payload', 'health', '', "bridge: request 'health': empty payload (a cleared retained message)"],
   ];
