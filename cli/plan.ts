@@ -16,6 +16,7 @@ import { resolveBuiltinModel } from '../shared/assets.ts';
 import { DEFAULT_MODEL, modelOptions, loadModelFromOpts } from './model-opts.ts';
 import { devicesFromOption } from '../planner/devices.ts';
 import { choosePlan } from '../planner/choose/choose.ts';
+import { DEFAULT_LATENCY } from '../planner/cost.ts';
 import { baselines } from '../planner/choose/baselines.ts';
 import { compareReport, planJson, planReport } from '../planner/choose/report.ts';
 import { explainChoice } from '../planner/explain.ts';
@@ -77,7 +78,7 @@ export const planCommand: Command = {
     const devices = await devicesOpt(String(opts.devices));
     const messageOverheadMs = Number(opts['message-ms']);
     if (!(messageOverheadMs >= 0)) throw new UsageError(`--message-ms: expected a number of ms >= 0, got '${String(opts['message-ms'])}'`);
-    const latency = { messageOverheadMs };
+    const latency = { ...DEFAULT_LATENCY, messageOverheadMs };
     const chosen = await choosePlan(model, devices, {
       objective: String(opts.objective),
       ftpLayers: intOpt(opts, 'ftp-layers', 0, model.nodes.length),

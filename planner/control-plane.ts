@@ -81,10 +81,13 @@ export class ControlPlane {
 
   #handlers(): ConstructorParameters<typeof BridgeApi>[0]['handlers'] {
     const planner = this.#ctx.planner;
-    const summary = () => ({ planId: planner.plan?.planId ?? null, devices: planner.plan?.devices.map((d) => d.id) ?? [], dataSource: planner.plan?.dataSource ?? null });
+    const summary = () => ({
+      planId: planner.plan?.planId ?? null, devices: planner.plan?.devices.map((d) => d.id) ?? [], dataSource: planner.plan?.dataSource ?? null,
+      ...(planner.plan?.reason ? { reason: planner.plan.reason } : {}),
+    });
     return {
       health: () => ({ status: 'online', workersOnline: planner.workers.filter((w) => w.online).length, plan: planner.plan?.planId ?? null }),
-      info: () => ({ version: VERSION, model: this.#ctx.config.model.name, objective: this.#ctx.config.planner.objective, plan: summary(), workers: planner.workers, cameras: [...this.#cameras.keys()] }),
+      info: () => ({ version: VERSION, model: this.#ctx.config.model.name, objective: this.#ctx.config.planner.objective, plan: summary(), calibration: planner.calibration.snapshot(), workers: planner.workers, cameras: [...this.#cameras.keys()] }),
       plan: async (r) => {
         const plan = await planner.replan(r.objective);
         if (!plan) throw new Error('no worker is online to plan for');

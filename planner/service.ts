@@ -9,6 +9,7 @@ import type { Topics } from '../shared/topics.ts';
 import type { WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
+import { Calibration } from './calibration.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -25,6 +26,8 @@ export interface PlannerContext {
   /** The data source (ingest + head) when online; default: the first worker by id. */
   readonly dataSource?: string;
   readonly log?: Logger;
+  /** Corrects device and link speeds from measured stage times (default: a new one). */
+  readonly calibration?: Calibration;
 }
 
 interface Known { info?: WorkerInfo; online: boolean }
@@ -41,10 +44,12 @@ export class PlannerService {
   #framesOff: Unsubscribe | undefined;
   #chain: Promise<void> = Promise.resolve();
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
+  readonly calibration: Calibration;
 
   constructor(ctx: PlannerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('planner');
+    this.calibration = ctx.calibration ?? new Calibration();
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -64,6 +69,7 @@ export class PlannerService {
     this.#unsubs.push(await topics.subscribe(t, topics.workerState('+'), (m) => {
       if (m.payload.ok) this.#update(m.params.id!, { online: m.payload.value === 'online' });
     }));
+    this.#unsubs.push(await this.#watchPredictions());
     const wait = this.#ctx.waitMs ?? 10_000;
     this.#schedule(wait);
     await this.#watchFrames(true);
@@ -89,6 +95,17 @@ export class PlannerService {
       const online = this.#ready().length;
       const msg = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, time: Date.now() };
       void topics.publish(t, topics.errors(), msg).catch(() => undefined);
+    });
+  }
+
+  /** Measured stage times of the current plan's frames feed the calibration (calibration.ts). */
+  #watchPredictions(): Promise<Unsubscribe> {
+    const { transport: t, topics } = this.#ctx;
+    return topics.subscribe(t, topics.cameraPredictions('+'), (m) => {
+      const p = m.payload.ok ? (m.payload.value as { plan?: unknown; latencyMs?: { stages?: unknown } }) : undefined;
+      const stages = p?.latencyMs?.stages;
+      if (!this.#current || p?.plan !== this.#current.planId || !Array.isArray(stages)) return;
+      this.calibration.observe(this.#current, stages.filter((s): s is { stage: string; ms: number } => typeof s?.stage === 'string' && typeof s?.ms === 'number'));
     });
   }
 
@@ -144,12 +161,13 @@ export class PlannerService {
     }
     const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
-    const devices = ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps }));
+    const devices = this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
     const plan = await this.#ctx.plan(this.#ctx.model, devices, this.#objective);
+    this.calibration.planned(plan);
     this.#current = plan;
     await t.publish(topics.plan(), JSON.stringify(plan), { retain: true, qos: 1 });
     await this.#watchFrames(false);
-    this.#log.info(`plan ${plan.planId}: ${devices.length} workers (${devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}`);
+    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
   }
 

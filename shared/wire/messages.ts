@@ -4,6 +4,7 @@
  * kind to its payload type and validator.
  */
 import { describe, field, type Validator } from './json.ts';
+import { profileProblem, type SpeedProfile } from '../plan/speed-profile.ts';
 
 /** Retained state and last will of the bridge and of each worker. */
 export type Availability = 'online' | 'offline';
@@ -20,6 +21,8 @@ export interface WorkerInfo {
   linkBps: number;
   /** Engine backend, e.g. 'tfjs-wasm', 'onnxruntime'. */
   backend: string;
+  /** Measured speed per work class on this worker's engine (worker/engine/speed.ts), when measured. */
+  profile?: SpeedProfile;
   pid?: number;
 }
 
@@ -56,7 +59,8 @@ export const validateAvailability: Validator = (x) =>
 export const validateWorkerInfo: Validator = (x) => {
   const o = x as Obj;
   return field.object(x) ?? field.string(o, 'id') ?? field.string(o, 'version') ?? positive(o, 'memoryBytes') ??
-    positive(o, 'speedGflops') ?? positive(o, 'linkBps') ?? field.string(o, 'backend') ?? field.number(o, 'pid', true);
+    positive(o, 'speedGflops') ?? positive(o, 'linkBps') ?? field.string(o, 'backend') ?? field.number(o, 'pid', true) ??
+    (o.profile === undefined ? undefined : profileProblem(o.profile));
 };
 
 export const validateErrorMessage: Validator = (x) => {

@@ -232,7 +232,7 @@ describe('cli: deeperthings plan', () => {
     assert.equal((doc.model as { name: string }).name, 'alexnet');
     assert.deepEqual((doc.layers as { partition: string }[]).slice(2, 8).map((l) => l.partition), AUTHORS.alexnet.types);
     assert.equal(doc.solver, 'chain-dp');
-    const text = await runPlan(['--model', 'alexnet', '--devices', '3', '--compare', '--explain']);
+    const text = await runPlan(['--model', 'alexnet', '--devices', '3', '--objective', 'comm', '--compare', '--explain']);
     assert.match(text, /alexnet: chosen vs unfused vs one device/);
     assert.match(text, /predicted latency +\d+ ms +\d+ ms +\d+ ms/);
     assert.match(text, /FTP boundary: ILP-2/);
