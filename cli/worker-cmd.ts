@@ -5,21 +5,28 @@ import { brokerOptions, targetFromOpts, topicsFromOpts, untilSignal } from './ne
 import { startWorker } from './stack.ts';
 import { parseBytes, parseRate, DEFAULT_DEVICE } from '../planner/devices.ts';
 import { initBackend } from '../worker/engine/backend.ts';
-import { measureSpeed } from '../worker/engine/speed.ts';
+import { headlineGflops, measureProfile } from '../worker/engine/speed.ts';
+import { cachedProfile } from '../worker/engine/profile-cache.ts';
+import { tfjsEngine } from '../worker/engine/engine.ts';
 import { logger } from '../shared/log.ts';
+import type { SpeedProfile } from '../shared/plan/speed-profile.ts';
 import { hostname } from 'node:os';
 import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './config-opts.ts';
+
+function profileLine(p: SpeedProfile): string {
+  return Object.entries(p.classes).map(([k, c]) => `${k} ${c.gflops.toFixed(2)} G/s + ${c.fixedMs.toFixed(2)} ms`).join(', ');
+}
 
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker: announce this device, follow the plan, compute its tiles and slices.',
-  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure] [--link 100Mbit]',
+  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit]',
   options: {
     ...brokerOptions,
     ...configOption,
     id: { type: 'string', help: 'worker id (unique in the cluster)', default: hostname() },
     memory: { type: 'string', help: 'memory budget for weights + activations', default: '1GB' },
-    speed: { type: 'string', help: 'GFLOP/s, or "measure"', default: 'measure' },
+    speed: { type: 'string', help: 'GFLOP/s, or "measure" (per kind of layer, cached per machine and engine), or "remeasure" (ignore the cache)', default: 'measure' },
     link: { type: 'string', help: 'link bandwidth to the broker', default: '100Mbit' },
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
     threshold: { type: 'string', help: 'detection score threshold of the head (data source only)' },
@@ -29,11 +36,16 @@ export const workerCommand: Command = {
     const config = await configFromOpts(opts);
     const log = logger(`worker ${String(opts.id)}`);
     const backend = await initBackend();
-    const speed = opts.speed === 'measure' ? await measureSpeed() : Number(opts.speed);
-    if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0 or "measure", got '${String(opts.speed)}'`);
+    const measured = opts.speed === 'measure' || opts.speed === 'remeasure'
+      ? await cachedProfile(`${tfjsEngine.name}:${backend}`, () => measureProfile({ engine: tfjsEngine }), { refresh: opts.speed === 'remeasure' })
+      : undefined;
+    if (measured) log.info(`speed profile ${measured.cached ? 'from cache' : 'measured'} (${measured.file}): ${profileLine(measured.profile)}`);
+    const speed = measured ? headlineGflops(measured.profile) : Number(opts.speed);
+    if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0, "measure" or "remeasure", got '${String(opts.speed)}'`);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
     const { worker, transport } = await startWorker(targetFromOpts(opts), topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
+      ...(measured ? { profile: measured.profile } : {}),
       extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold } },
     });
     log.info(`online at ${String(opts.broker)} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);

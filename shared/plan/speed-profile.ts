@@ -9,10 +9,14 @@
 import { elements, type Model, type Node } from '../model/ir.ts';
 import { nodeFlops } from '../model/stats.ts';
 
-/** conv: k×k, ungrouped; pointwise: 1×1 ungrouped; depthwise: grouped; eltwise: everything memory-bound. */
-export type WorkClass = 'conv' | 'pointwise' | 'depthwise' | 'dense' | 'pool' | 'eltwise';
+/**
+ * conv: k×k, ungrouped; pointwise: 1×1 ungrouped; depthwise: grouped; resize: upsample and reorg
+ * (broadcasts and gathers, far slower per element than arithmetic on the wasm backend);
+ * eltwise: every other memory-bound layer (activations, add, mul, concat, …).
+ */
+export type WorkClass = 'conv' | 'pointwise' | 'depthwise' | 'dense' | 'pool' | 'resize' | 'eltwise';
 
-export const WORK_CLASSES: readonly WorkClass[] = ['conv', 'pointwise', 'depthwise', 'dense', 'pool', 'eltwise'];
+export const WORK_CLASSES: readonly WorkClass[] = ['conv', 'pointwise', 'depthwise', 'dense', 'pool', 'resize', 'eltwise'];
 
 /** One class: sustained rate (GFLOP/s, or G elements/s for eltwise) and the fixed cost of one run. */
 export interface ClassSpeed {
@@ -34,13 +38,16 @@ export function workClass(node: Node): WorkClass {
     case 'dense': return 'dense';
     case 'maxpool':
     case 'avgpool': return 'pool';
+    case 'upsample':
+    case 'reorg': return 'resize';
     default: return 'eltwise';
   }
 }
 
 /** The amount of work a class rate divides: FLOPs for compute classes, output elements for eltwise. */
 export function nodeWork(model: Model, node: Node): number {
-  return workClass(node) === 'eltwise' ? elements(node.out) : nodeFlops(model, node);
+  const c = workClass(node);
+  return c === 'eltwise' || c === 'resize' ? elements(node.out) : nodeFlops(model, node);
 }
 
 /**
