@@ -38,6 +38,8 @@ export interface Choice {
   readonly widened: boolean;
   /** Run-time objectives: why this many devices (also the plan's `reason`). */
   readonly reason?: string;
+  /** Devices offered (the plan may use fewer). */
+  readonly offered: number;
 }
 
 /**
@@ -111,6 +113,6 @@ export async function choosePlan(model: Model, devices: readonly PlanDevice[], o
   return {
     chosen: { ...chosen, plan }, metrics, solver: tails.solverName, solveMs: performance.now() - t0,
     optimal: !runtime && !widened && tails.proven,
-    objectiveValue: metricValue(chosen.cost, metrics[0]!), breakpoint, candidates, widened, ...(reason ? { reason } : {}),
+    objectiveValue: metricValue(chosen.cost, metrics[0]!), breakpoint, candidates, widened, offered: devices.length, ...(reason ? { reason } : {}),
   };
 }

@@ -43,7 +43,7 @@ export function planReport(choice: Choice, base: Baselines): string[] {
   const d0 = plan.devices[0]!;
   const star = cost.star ? `; star count (PAPER §4) ${MB(cost.star.bytes)} vs unfused ${MB(base.unfused.cost.star?.bytes ?? 0)} (${(100 * base.commReductionVsUnfused).toFixed(1)}% less)` : '';
   return [
-    `${plan.model.name}: ${plan.devices.length} devices, data source ${plan.dataSource}, objective ${choice.metrics.join(' > ')}; ` +
+    `${plan.model.name}: ${plan.devices.length === choice.offered ? '' : `${plan.devices.length} of `}${choice.offered} devices, data source ${plan.dataSource}, objective ${choice.metrics.join(' > ')}; ` +
       `solver ${choice.solver}, solved in ${choice.solveMs.toFixed(0)} ms${choice.optimal ? ' (optimal)' : ''}`,
     `Plan: ${choice.chosen.label}`,
     ...(plan.reason ? [`Why: ${plan.reason}`] : []),
