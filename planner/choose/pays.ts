@@ -16,6 +16,12 @@ export function byPreference(devices: readonly PlanDevice[], source: string | un
   return [src, ...devices.filter((d) => d !== src).sort((a, b) => b.speed - a.speed)];
 }
 
+/** Subset sizes to weigh below n: every size up to 8 devices, then roughly ×1.5 steps (bounded solve time). */
+export function subsetSizes(n: number): number[] {
+  const all = [2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48];
+  return all.filter((m) => m < n).reverse();
+}
+
 /** The whole model as one local stage on device d (d owns the frame). */
 async function alone(ctx: Ctx, d: PlanDevice): Promise<Candidate[]> {
   const tail: TailChoice['tail'] = {};
@@ -28,7 +34,7 @@ async function alone(ctx: Ctx, d: PlanDevice): Promise<Candidate[]> {
 
 /**
  * Candidates on fewer devices: the best boundaries of the full search again on the m fastest
- * devices (m = N−1 .. 2, default grid, every tail), and each device alone.
+ * devices (subsetSizes: m < N, default grid, every tail), and each device alone.
  */
 export async function fewerDevices(ctx: Ctx, found: readonly Candidate[]): Promise<Candidate[]> {
   const n = ctx.devices.length;
@@ -36,7 +42,7 @@ export async function fewerDevices(ctx: Ctx, found: readonly Candidate[]): Promi
   const ks = [...new Set(ranked.map((c) => c.ftpLayers))].slice(0, 2);
   const order = byPreference(ctx.devices, ctx.opts.dataSource);
   const out: Candidate[] = [];
-  for (let m = n - 1; m >= 2 && ks.length > 0; m--) {
+  for (const m of ks.length > 0 ? subsetSizes(n) : []) {
     const sub = order.slice(0, m);
     const tails = crossCheckedTails(ctx.model, m, ctx.opts.solver ?? 'dp');
     const c: Ctx = { ...ctx, devices: sub, opts: { ...ctx.opts, dataSource: sub[0]!.id }, tails: tails.get, prefix: `${m} of ${n} devices: ` };
