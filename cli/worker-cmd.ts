@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './config-opts.ts';
 
 function profileLine(p: SpeedProfile): string {
-  return Object.entries(p.classes).map(([k, c]) => `${k} ${c.gflops.toFixed(2)} G/s + ${c.fixedMs.toFixed(2)} ms`).join(', ');
+  return Object.entries(p.classes).map(([k, c]) => `${k} ${c.gflops.toPrecision(3)} G/s + ${c.fixedMs.toFixed(2)} ms`).join(', ');
 }
 
 export const workerCommand: Command = {

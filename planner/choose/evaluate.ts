@@ -12,6 +12,7 @@ import { DEFAULT_LATENCY, planCost, type LatencyParams, type PlanCost } from '..
 import { gridChoices, heterogeneous, type GridChoice, type TailChoice } from './candidates.ts';
 import { compareCosts, runtimeObjective, shortfalls, type Metric } from './objective.ts';
 import { mixedTail } from './mixed-tail.ts';
+import { DTYPE_BYTES } from '../../shared/wire/elements.ts';
 
 export interface ChooseOptions {
   /** `comm` (the library default, the paper's), `memory`, `latency`, `fps`, or a list such as `latency,comm`. */
@@ -81,7 +82,8 @@ async function tailsAt(ctx: Ctx, k: number): Promise<TailChoice[]> {
   // Keeping the tail on the data source trivially minimises bytes; it competes only on run time.
   const tails = (await ctx.tails(k)).filter((t) => t.label !== 'source' || runtime);
   if (!runtime || ctx.devices.length < 2 || k >= ctx.model.nodes.length) return tails;
-  const tail = mixedTail({ model: ctx.model, devices: ctx.devices, latency: ctx.opts.latency ?? DEFAULT_LATENCY }, k);
+  const bytesPerElement = DTYPE_BYTES[ctx.opts.dtype ?? 'float32'];
+  const tail = mixedTail({ model: ctx.model, devices: ctx.devices, latency: ctx.opts.latency ?? DEFAULT_LATENCY, bytesPerElement }, k);
   const same = (t: TailChoice): boolean => Object.entries(tail).every(([l, p]) => t.tail[Number(l)] === p);
   if (tails.some(same)) return tails;
   const none = ctx.model.nodes.slice(k).map(() => '-' as const);

@@ -1,6 +1,6 @@
 /**
- * The measured speed profile, cached per machine and engine (`~/.cache/deeperthings`, or
- * $DEEPERTHINGS_CACHE_DIR, or $XDG_CACHE_HOME/deeperthings). The key covers what changes the
+ * The measured speed profile, cached per machine and engine in `$XDG_CACHE_HOME/deeperthings`
+ * (default `~/.cache/deeperthings`; not a DEEPERTHINGS_* variable, which the config owns). The key covers what changes the
  * speed: host, CPU model and count, the cgroup's CPU quota (a container at 0.3 of a core is another
  * machine), Node's version and the engine with its backend.
  */
@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { profileProblem, type SpeedProfile } from '../../shared/plan/speed-profile.ts';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.DEEPERTHINGS_CACHE_DIR) return env.DEEPERTHINGS_CACHE_DIR;
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'deeperthings');
 }
 

@@ -85,7 +85,8 @@ export async function measureProfile(o: MeasureOptions = {}): Promise<SpeedProfi
     const small = await timeProbe(engine, probeModel(...a!), o.budgetMs ?? 120);
     const large = await timeProbe(engine, probeModel(...b!), o.budgetMs ?? 120);
     const fit = fitClass(small, large);
-    classes[cls] = { gflops: Math.round(fit.gflops * 1000) / 1000, fixedMs: fit.fixedMs };
+    // Four significant digits: a resize rate of 0.0004 G elements/s must not round to 0.
+    classes[cls] = { gflops: Math.max(1e-9, Number(fit.gflops.toPrecision(4))), fixedMs: fit.fixedMs };
   }
   return { engine: o.label ?? engine.name, classes };
 }
