@@ -141,7 +141,7 @@ export function tailChoices(model: Model, k: number, n: number, solve = solveCha
     const tail = toTail(model, k, sol.types);
     if (tailFits(model, tail, n)) out.push({ label, tail, solution: sol, restricted: !free });
   }
-  if (n > 1 && k < model.nodes.length) {
+  if (k < model.nodes.length) {
     const tail: Record<number, PartitionKind> = {};
     for (let l = k; l < model.nodes.length; l++) tail[l] = 'local';
     const none = layers.map((): LayerType => '-');

@@ -107,7 +107,7 @@ export async function choosePlan(model: Model, devices: readonly PlanDevice[], o
     }
     infeasible(candidates);
   }
-  if (weigh) chosen = fewestDevices(chosen, candidates, metrics);
+  if (runtime) chosen = fewestDevices(chosen, candidates, metrics);
   const reason = weigh ? reasonFor(chosen, candidates, metrics) : undefined;
   const plan: PlanDoc = { ...chosen.plan, ...(reason ? { reason } : {}), predicted: toPrediction(chosen.cost) };
   return {

@@ -112,6 +112,8 @@ export async function evaluate(ctx: Ctx, ks: readonly number[], pool: Pool): Pro
         if (pool.seen.has(label)) continue;
         pool.seen.add(label);
         const spec = specOf(ctx, k, g, tail);
+        // Yield between candidates: the planner may share its event loop with the embedded broker (`up`).
+        await new Promise((r) => setImmediate(r));
         const plan = build(ctx, spec);
         if (!plan) continue;
         out.push({ label, ftpLayers: k, grid: g?.label, tail, spec, plan, cost: planCost(ctx.model, plan, ctx.opts.latency ?? DEFAULT_LATENCY) });

@@ -66,11 +66,12 @@ export function devicesOf(c: Candidate): number {
 
 /**
  * Among candidates as good as `chosen` on the first objective term, the one with the fewest devices
- * taking part: a tie costs nothing to break toward fewer moving parts.
+ * taking part, then listed, then tasks: a tie costs nothing to break toward fewer moving parts.
  */
 export function fewestDevices(chosen: Candidate, cands: readonly Candidate[], metrics: readonly Metric[]): Candidate {
   const m = metrics[0]!, v = metricValue(chosen.cost, m);
-  const size = (c: Candidate): number => devicesOf(c) * 1000 + c.plan.devices.length;
+  const tasks = (c: Candidate): number => c.plan.stages.reduce((a, s) => a + s.tasks.length, 0);
+  const size = (c: Candidate): number => devicesOf(c) * 1e9 + c.plan.devices.length * 1e6 + tasks(c);
   const ties = cands.filter((c) => shortfalls(c.cost).length === 0 && metricValue(c.cost, m) <= v * (1 + 1e-9) && size(c) < size(chosen));
   return ties.reduce((b, c) => (size(c) < size(b) || (size(c) === size(b) && compareCosts(c.cost, b.cost, metrics) < 0) ? c : b), chosen);
 }
