@@ -76,6 +76,18 @@ describe('speed profile: measuring and caching', () => {
     assert.equal((await cachedProfile('tfjs:wasm', measure, { dir, refresh: true })).cached, false);
   });
 
+  it('workers started together measure once: the others wait for the first one\'s file', async () => {
+    let runs = 0;
+    const slow = async (): Promise<SpeedProfile> => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 300));
+      return profile;
+    };
+    const all = await Promise.all([0, 1, 2].map(() => cachedProfile('together', slow, { dir })));
+    assert.equal(runs, 1);
+    assert.deepEqual(all.map((r) => r.cached).sort(), [false, true, true]);
+  });
+
   it('measures through the engine: depthwise convs run far below a 3x3 conv per FLOP', async () => {
     await initBackend();
     const p = await measureProfile({ budgetMs: 20 });

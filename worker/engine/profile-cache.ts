@@ -5,7 +5,7 @@
  * machine), Node's version and the engine with its backend.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { profileProblem, type SpeedProfile } from '../../shared/plan/speed-profile.ts';
@@ -40,24 +40,58 @@ export interface CachedProfile {
   readonly file: string;
 }
 
-/** The cached profile for `engine`, else `measure()` and store it (best effort: a read-only home still works). */
-export async function cachedProfile(engine: string, measure: () => Promise<SpeedProfile>, o: { dir?: string; refresh?: boolean } = {}): Promise<CachedProfile> {
-  const file = profileFile(engine, o.dir);
-  if (!o.refresh) {
+function readProfile(file: string, engine: string): SpeedProfile | undefined {
+  try {
+    const p = JSON.parse(readFileSync(file, 'utf8')) as SpeedProfile;
+    return !profileProblem(p) && p.engine === engine ? p : undefined;
+  } catch {
+    return undefined; // missing or unreadable: measure
+  }
+}
+
+/** Take the measuring lock; false while another process (e.g. a sibling worker of `up`) holds a fresh one. */
+function lock(path: string, staleMs: number): boolean {
+  try {
+    closeSync(openSync(path, 'wx'));
+    return true;
+  } catch {
     try {
-      const p = JSON.parse(readFileSync(file, 'utf8')) as SpeedProfile;
-      if (!profileProblem(p) && p.engine === engine) return { profile: p, cached: true, file };
+      if (Date.now() - statSync(path).mtimeMs < staleMs) return false;
+      unlinkSync(path);
+      return lock(path, staleMs);
     } catch {
-      // Missing or unreadable: measure.
+      return true; // no lock possible here (read-only cache): measure alone
     }
   }
-  const profile = { ...(await measure()), engine };
-  try {
-    mkdirSync(o.dir ?? cacheDir(), { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(profile, null, 2) + '\n');
-    renameSync(`${file}.tmp`, file);
-  } catch {
-    // Not cacheable here; the next start measures again.
+}
+
+/**
+ * The cached profile for `engine`, else `measure()` and store it (best effort: a read-only home still
+ * works). Workers started together measure once: the others wait for the first one's file, because
+ * six probes running at once on a shared CPU would each measure a sixth of the machine and cache it.
+ */
+export async function cachedProfile(engine: string, measure: () => Promise<SpeedProfile>, o: { dir?: string; refresh?: boolean; waitMs?: number } = {}): Promise<CachedProfile> {
+  const file = profileFile(engine, o.dir);
+  const cached = o.refresh ? undefined : readProfile(file, engine);
+  if (cached) return { profile: cached, cached: true, file };
+  try { mkdirSync(o.dir ?? cacheDir(), { recursive: true }); } catch { /* read-only: measure without caching */ }
+  const wait = o.waitMs ?? 60_000;
+  for (const end = Date.now() + wait; !lock(`${file}.lock`, wait);) {
+    await new Promise((r) => setTimeout(r, 200));
+    const p = readProfile(file, engine);
+    if (p && !o.refresh) return { profile: p, cached: true, file };
+    if (Date.now() > end) break;
   }
-  return { profile, cached: false, file };
+  try {
+    const profile = { ...(await measure()), engine };
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify(profile, null, 2) + '\n');
+      renameSync(`${file}.tmp`, file);
+    } catch {
+      // Not cacheable here; the next start measures again.
+    }
+    return { profile, cached: false, file };
+  } finally {
+    try { unlinkSync(`${file}.lock`); } catch { /* never taken */ }
+  }
 }
