@@ -1,47 +1,57 @@
 /**
  * How fast this device runs each kind of work on its engine (`worker --speed measure`) [ours]:
  * per work class (shared/plan/speed-profile.ts) a small and a large probe layer run through the
- * engine's task seam (compile → run, host tensors in and out, as real tasks run), and the two
- * timings fit `fixedMs + work / rate`. One conv figure was 8× off for CenterNet (issue 13), where
+ * engine's task seam (compile → run, as real tasks run; chains of 4 minus chains of 1, so the
+ * task's host tensors in and out drop out), and the two timings fit `fixedMs + work / rate`. One conv figure was 8× off for CenterNet (issue 13), where
  * depthwise and small layers run far below a big 3×3 conv's GFLOP/s. Cached per machine and engine
  * (profile-cache.ts), so a restart does not pay the ~2 s again.
  */
-import { INPUT, type Model } from '../../shared/model/ir.ts';
+import { INPUT, type Model, type Node } from '../../shared/model/ir.ts';
 import { parseDarknet } from '../../shared/model/darknet.ts';
 import { syntheticWeights } from '../../shared/model/synthetic.ts';
 import { tensor3 } from '../../shared/tensor.ts';
-import { nodeFlops } from '../../shared/model/stats.ts';
 import { nodeWork, type ClassSpeed, type SpeedProfile, type WorkClass } from '../../shared/plan/speed-profile.ts';
 import { tfjsEngine, type Engine } from './engine.ts';
 
-/** Probe layers per class: [input h, w, c] and the Darknet section, small then large. */
-const PROBES: Record<WorkClass, readonly [readonly [number, number, number], string][]> = {
-  conv: [[[16, 16, 32], 'convolutional]\nfilters=32\nsize=3\nstride=1\npad=1\nbatch_normalize=1\nactivation=leaky'],
-    [[52, 52, 64], 'convolutional]\nfilters=64\nsize=3\nstride=1\npad=1\nbatch_normalize=1\nactivation=leaky']],
-  pointwise: [[[16, 16, 64], 'convolutional]\nfilters=64\nsize=1\nstride=1\npad=0\nbatch_normalize=1\nactivation=leaky'],
-    [[52, 52, 128], 'convolutional]\nfilters=128\nsize=1\nstride=1\npad=0\nbatch_normalize=1\nactivation=leaky']],
-  depthwise: [[[16, 16, 64], 'convolutional]\nfilters=64\ngroups=64\nsize=3\nstride=1\npad=1\nbatch_normalize=1\nactivation=relu'],
-    [[64, 64, 128], 'convolutional]\nfilters=128\ngroups=128\nsize=3\nstride=1\npad=1\nbatch_normalize=1\nactivation=relu']],
-  dense: [[[1, 1, 256], 'connected]\noutput=256\nactivation=linear'], [[4, 4, 256], 'connected]\noutput=1024\nactivation=linear']],
-  pool: [[[16, 16, 32], 'maxpool]\nsize=2\nstride=2'], [[104, 104, 64], 'maxpool]\nsize=2\nstride=2']],
-  resize: [[[16, 16, 32], 'upsample]\nstride=2'], [[64, 64, 64], 'upsample]\nstride=2']],
-  // Darknet has no standalone activation layer: built directly (probeModel).
-  eltwise: [[[32, 32, 32], 'activation'], [[104, 104, 64], 'activation']],
+/**
+ * Probe layers per class: input [h, w, c] small and large, and one Darknet section that keeps the
+ * shape (so it chains). `resize` chains upsample ×2 with a 2×2/2 maxpool and subtracts the pool.
+ */
+const PROBES: Record<WorkClass, { readonly sizes: readonly (readonly [number, number, number])[]; readonly layers: readonly string[] }> = {
+  conv: { sizes: [[16, 16, 32], [52, 52, 64]], layers: ['convolutional]\nfilters=$C\nsize=3\nstride=1\npad=1\nbatch_normalize=1\nactivation=leaky'] },
+  pointwise: { sizes: [[16, 16, 64], [52, 52, 128]], layers: ['convolutional]\nfilters=$C\nsize=1\nstride=1\npad=0\nbatch_normalize=1\nactivation=leaky'] },
+  depthwise: { sizes: [[16, 16, 64], [64, 64, 128]], layers: ['convolutional]\nfilters=$C\ngroups=$C\nsize=3\nstride=1\npad=1\nbatch_normalize=1\nactivation=relu'] },
+  dense: { sizes: [[1, 1, 256], [1, 1, 1024]], layers: ['connected]\noutput=$C\nactivation=linear'] },
+  pool: { sizes: [[16, 16, 32], [104, 104, 64]], layers: ['maxpool]\nsize=3\nstride=1'] },
+  // Bilinear, as the TF.js models (CenterNet) upsample; built directly like eltwise.
+  resize: { sizes: [[16, 16, 32], [64, 64, 64]], layers: ['bilinear', 'maxpool'] },
+  // Darknet has no standalone activation layer: built directly (chainModel).
+  eltwise: { sizes: [[32, 32, 32], [104, 104, 64]], layers: ['activation'] },
 };
 
-function probeModel([h, w, c]: readonly [number, number, number], section: string): Model {
-  if (section !== 'activation') return parseDarknet(`[net]\nheight=${h}\nwidth=${w}\nchannels=${c}\n\n[${section}\n`, 'speed-probe.cfg');
+/** The probe's layers repeated `times` on an input of `shape`. */
+function chainModel([h, w, c]: readonly [number, number, number], layers: readonly string[], times: number): Model {
   const shape = { h, w, c };
-  return {
-    name: 'speed-probe', format: 'darknet', input: shape, outputs: [0], preprocess: { resize: 'stretch', scale: 1 }, head: 'none',
-    nodes: [{ id: 0, name: 'leaky', kind: 'activation', inputs: [INPUT], out: shape, activation: 'leaky' }],
-  };
+  const built = (nodes: Node[]): Model => ({ name: 'speed-probe', format: 'tfjs-graph', input: shape, outputs: [nodes.length - 1], preprocess: { resize: 'stretch', scale: 1 }, head: 'none', nodes });
+  if (layers[0] === 'activation') {
+    return built(Array.from({ length: times }, (_, i) => ({ id: i, name: `leaky${i}`, kind: 'activation', inputs: [i - 1], out: shape, activation: 'leaky' })));
+  }
+  if (layers[0] === 'bilinear') {
+    const up = { h: 2 * h, w: 2 * w, c }, zero = { top: 0, bottom: 0, left: 0, right: 0 };
+    return built(Array.from({ length: times }, (_, i): Node[] => [
+      { id: 2 * i, name: `up${i}`, kind: 'upsample', inputs: [2 * i - 1], out: up, stride: 2, mode: 'bilinear', scale: 1, alignCorners: false, halfPixelCenters: true },
+      { id: 2 * i + 1, name: `pool${i}`, kind: 'maxpool', inputs: [2 * i], out: shape, global: false, size: [2, 2], stride: [2, 2], pad: zero },
+    ]).flat());
+  }
+  const body = Array.from({ length: times }, () => layers.map((l) => `[${l.replace(/\$C/g, String(c))}\n`).join('\n')).join('\n');
+  return parseDarknet(`[net]\nheight=${h}\nwidth=${w}\nchannels=${c}\n\n${body}`, 'speed-probe.cfg');
 }
 
-/** Median ms of one run of the probe's single layer, and its work (FLOPs or elements). */
-async function timeProbe(engine: Engine, model: Model, budgetMs: number): Promise<{ ms: number; work: number; flops: number }> {
+/** Median ms of one run of the whole probe model through the engine (host tensors in and out). */
+async function timeModel(engine: Engine, model: Model, budgetMs: number): Promise<number> {
   const weights = syntheticWeights(model, 1);
-  const task = engine.compile({ model, nodes: [0], keep: [0], weightsFor: (id) => weights.get(id) });
+  const last = model.nodes.length - 1;
+  const task = engine.compile({ model, nodes: model.nodes.map((n) => n.id), keep: [last], weightsFor: (id) => weights.get(id) });
   const input = tensor3(model.input, Float32Array.from({ length: model.input.h * model.input.w * model.input.c }, (_, i) => ((i * 7919) % 1000) / 1000));
   const feeds = new Map([[INPUT, input]]);
   try {
@@ -54,11 +64,27 @@ async function timeProbe(engine: Engine, model: Model, budgetMs: number): Promis
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    const node = model.nodes[0]!;
-    return { ms: times[Math.floor(times.length / 2)]!, work: nodeWork(model, node), flops: nodeFlops(model, node) };
+    return times[Math.floor(times.length / 2)]!;
   } finally {
     task.dispose();
   }
+}
+
+/**
+ * ms of one layer group inside a task, and its work per layer: the difference between a chain of
+ * r and a chain of one, so the task's own cost (host tensors in and out) drops out, as it does
+ * for a layer in the middle of a real task.
+ */
+async function timeLayer(engine: Engine, cls: WorkClass, size: readonly [number, number, number], budgetMs: number): Promise<{ ms: number; work: number; extraWork: number }> {
+  const { layers } = PROBES[cls];
+  // Cheap layers chain longer, so their share stands out of the timing noise.
+  const r = cls === 'pool' || cls === 'resize' || cls === 'eltwise' ? 8 : 4;
+  const one = chainModel(size, layers, 1), many = chainModel(size, layers, r);
+  const total = await timeModel(engine, many, budgetMs);
+  // Floor: noise can make the difference vanish; a layer costs at least a quarter of its chain's average.
+  const ms = Math.max(total / r / 4, (total - (await timeModel(engine, one, budgetMs))) / (r - 1));
+  const work = nodeWork(one, one.nodes[0]!);
+  return { ms, work, extraWork: one.nodes.length > 1 ? nodeWork(one, one.nodes[1]!) : 0 };
 }
 
 /** `fixedMs + work / rate` through the small and large probe (rate alone when noise inverts them). */
@@ -73,7 +99,7 @@ export interface MeasureOptions {
   readonly engine?: Engine;
   /** The profile's engine key, e.g. `tfjs:wasm` (default: the engine's name). */
   readonly label?: string;
-  /** Time per probe (default 120 ms; at least 3 runs each). */
+  /** Time per probe model (default 60 ms; at least 3 runs each). */
   readonly budgetMs?: number;
 }
 
@@ -81,11 +107,15 @@ export interface MeasureOptions {
 export async function measureProfile(o: MeasureOptions = {}): Promise<SpeedProfile> {
   const engine = o.engine ?? tfjsEngine;
   const classes: Partial<Record<WorkClass, ClassSpeed>> = {};
-  for (const [cls, [a, b]] of Object.entries(PROBES) as [WorkClass, typeof PROBES[WorkClass]][]) {
-    const small = await timeProbe(engine, probeModel(...a!), o.budgetMs ?? 120);
-    const large = await timeProbe(engine, probeModel(...b!), o.budgetMs ?? 120);
-    const fit = fitClass(small, large);
-    // Four significant digits: a resize rate of 0.0004 G elements/s must not round to 0.
+  const budget = o.budgetMs ?? 60;
+  for (const cls of Object.keys(PROBES) as WorkClass[]) {
+    const small = await timeLayer(engine, cls, PROBES[cls].sizes[0]!, budget);
+    const large = await timeLayer(engine, cls, PROBES[cls].sizes[1]!, budget);
+    // resize: the chained pool's share, at the pool rate just fitted, is not the resize's.
+    const pool = classes.pool;
+    const own = (t: { ms: number; work: number; extraWork: number }) => ({ work: t.work, ms: Math.max(1e-4, t.ms - (pool && t.extraWork ? pool.fixedMs + t.extraWork / (pool.gflops * 1e6) : 0)) });
+    const fit = fitClass(own(small), own(large));
+    // Four significant digits: a slow class's rate must not round to 0.
     classes[cls] = { gflops: Math.max(1e-9, Number(fit.gflops.toPrecision(4))), fixedMs: fit.fixedMs };
   }
   return { engine: o.label ?? engine.name, classes };
