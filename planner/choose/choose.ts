@@ -4,8 +4,9 @@
  * comm / memory (the paper's flow): the FTP boundary is ILP-2's memory breakpoint (PAPER §5,
  * normalised, moved to the nearest legal boundary at or after it) unless fixed, the grid is 5×5
  * (PAPER §2.1), and the tail is ILP-1's optimum (PAPER §4, chain DP; HiGHS as cross-check) or the
- * all-LOP baseline, whichever the objective prefers. latency [ours, PAPER §6]: every legal boundary ×
- * square grids 1..6 × both tails, ranked by the predicted latency. Memory capacities are hard
+ * all-LOP baseline, whichever the objective prefers. latency / fps [ours, PAPER §6]: every legal
+ * boundary × square grids 1..6 × the tails (evaluate.ts), then fewer devices and each device alone
+ * (pays.ts), ranked by the predicted latency or pipelined throughput. Memory capacities are hard
  * constraints (PAPER §12.2): when no candidate fits, the search widens to every boundary and grid,
  * and if still nothing fits it fails naming the device and the bytes missing.
  */

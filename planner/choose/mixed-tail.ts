@@ -58,7 +58,7 @@ function inputBytes(ctx: MixedContext, node: Node): number {
 export function mixedTail(ctx: MixedContext, k: number): Record<number, PartitionKind> {
   const nodes = ctx.model.nodes.slice(k);
   const n = ctx.devices.length;
-  const cost: [number, number][] = [], back: [State, State][] = [];
+  const back: [State, State][] = [];
   let prev: [number, number] = [0, Infinity], prevWays = 1;
   for (const node of nodes) {
     const states: State[] = isWeightLayer(node) && n > 1 ? [0, 1] : [0];
@@ -70,7 +70,6 @@ export function mixedTail(ctx: MixedContext, k: number): Record<number, Partitio
         if (c < here[s]) [here[s], from[s]] = [c, p];
       }
     }
-    cost.push(here);
     back.push(from);
     prev = here;
     prevWays = ways(node, n);
