@@ -6,7 +6,7 @@
  * toward the factor that would have predicted the measurement. The next plan divides the device's
  * speeds and link rate by its factors; `bridge/request/info` shows them.
  */
-import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
+import type { PlanDevice, PlanDoc, StagePrediction } from '../shared/plan/types.ts';
 import { scaleProfile } from '../shared/plan/speed-profile.ts';
 
 export interface CalibrationOptions {
@@ -23,6 +23,25 @@ export interface CalibrationSnapshot {
 }
 
 type Factors = Map<string, number>;
+
+/** Stage kinds as predictions group them by default (worker/runtime/frame-meta.ts stageGroup; not imported: planner and worker share no code but shared/). */
+const group = (kind: string): string => (kind === 'ingest' || kind === 'ftp' || kind === 'head' ? kind : 'tail');
+
+/** The predicted stages summed by kind, for predictions that carry `stages` per kind (no `--debug` detail). */
+export function groupedPredictions(plan: PlanDoc): StagePrediction[] {
+  const kinds = new Map(plan.stages.map((s) => [s.id, s.kind]));
+  const sums = new Map<string, { ms: number; computeMs: number; transferMs: number; workers: Set<string> }>();
+  for (const p of plan.predicted?.stages ?? []) {
+    const g = group(kinds.get(p.stage) ?? 'tail');
+    const s = sums.get(g) ?? { ms: 0, computeMs: 0, transferMs: 0, workers: new Set<string>() };
+    s.ms += p.ms;
+    s.computeMs += p.computeMs;
+    s.transferMs += p.transferMs;
+    for (const w of p.workers) s.workers.add(w);
+    sums.set(g, s);
+  }
+  return [...sums].map(([stage, s]) => ({ stage, ms: s.ms, computeMs: s.computeMs, transferMs: s.transferMs, workers: [...s.workers] }));
+}
 
 export class Calibration {
   readonly #alpha: number;
@@ -52,13 +71,14 @@ export class Calibration {
     this.#planned = { planId: plan.planId, compute: new Map(this.#compute), link: new Map(this.#link) };
   }
 
-  /** One frame's measured stage times for `plan` (a predictions message's `latencyMs.stages`). */
+  /** One frame's measured stage times for `plan`: a predictions message's `latencyMs.detail` (per stage) or `stages` (per kind). */
   observe(plan: PlanDoc, measured: readonly { stage: string; ms: number }[]): void {
     const at = this.#planned;
     if (!at || at.planId !== plan.planId || !plan.predicted?.stages) return;
     const got = new Map(measured.map((s) => [s.stage, s.ms]));
+    const perStage = plan.stages.some((s) => got.has(s.id) && s.id !== s.kind);
     let used = false;
-    for (const p of plan.predicted.stages) {
+    for (const p of perStage ? plan.predicted.stages : groupedPredictions(plan)) {
       const m = got.get(p.stage);
       if (m === undefined || p.ms < 0.5) continue;
       // Blame the larger part: the factor that alone would have predicted the measurement.

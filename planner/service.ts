@@ -102,8 +102,8 @@ export class PlannerService {
   #watchPredictions(): Promise<Unsubscribe> {
     const { transport: t, topics } = this.#ctx;
     return topics.subscribe(t, topics.cameraPredictions('+'), (m) => {
-      const p = m.payload.ok ? (m.payload.value as { plan?: unknown; latencyMs?: { stages?: unknown } }) : undefined;
-      const stages = p?.latencyMs?.stages;
+      const p = m.payload.ok ? (m.payload.value as { plan?: unknown; latencyMs?: { stages?: unknown; detail?: unknown } }) : undefined;
+      const stages = p?.latencyMs?.detail ?? p?.latencyMs?.stages;
       if (!this.#current || p?.plan !== this.#current.planId || !Array.isArray(stages)) return;
       this.calibration.observe(this.#current, stages.filter((s): s is { stage: string; ms: number } => typeof s?.stage === 'string' && typeof s?.ms === 'number'));
     });

@@ -9,7 +9,7 @@ import { assetPath } from '../../shared/assets.ts';
 import type { PlanDoc } from '../../shared/plan/types.ts';
 import { equalDevices } from '../../planner/devices.ts';
 import { choosePlan } from '../../planner/choose/choose.ts';
-import { Calibration } from '../../planner/calibration.ts';
+import { Calibration, groupedPredictions } from '../../planner/calibration.ts';
 
 async function splitPlan(): Promise<PlanDoc> {
   const model = await loadDarknet(assetPath('darknet', 'yolov2-tiny.cfg'));
@@ -60,5 +60,17 @@ describe('planner/calibration', () => {
     assert.ok(Math.abs(f - Math.sqrt(3)) < 1e-3, `link factor ${f}`);
     const [d] = cal.apply(plan.devices.filter((x) => x.id === transfer.workers[0]));
     assert.ok(d!.linkBps < plan.devices[0]!.linkBps);
+  });
+
+  it('predictions that report stages per kind (ingest, ftp, tail, head) calibrate against the predicted stages summed by kind', () => {
+    const grouped = groupedPredictions(plan);
+    assert.deepEqual(grouped.map((g) => g.stage), ['ingest', 'ftp', 'tail', 'head'].filter((k) => grouped.some((g) => g.stage === k)));
+    const total = grouped.reduce((a, g) => a + g.ms, 0);
+    assert.ok(Math.abs(total - plan.predicted!.stages!.reduce((a, s) => a + s.ms, 0)) < 1e-6);
+    const cal = new Calibration({ alpha: 1 });
+    cal.planned(plan);
+    const busy = grouped.find((g) => g.computeMs >= g.transferMs && g.ms >= 0.5)!;
+    cal.observe(plan, [{ stage: busy.stage, ms: busy.transferMs + 2 * busy.computeMs }]);
+    for (const w of busy.workers) assert.ok(Math.abs(cal.snapshot().compute[w]! - 2) < 1e-3, `${w}: ${JSON.stringify(cal.snapshot())}`);
   });
 });
