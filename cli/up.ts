@@ -113,17 +113,14 @@ export const upCommand: Command = {
       const failed = firstPlanFailure(planner).then((e) => { throw e; });
       await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });
-      const sub = `mosquitto_sub ${mosquittoArgs(url)} -t '${topics.cameraPredictions('+')}'`;
+      process.stdout.write(`frames: mosquitto_pub ${mosquittoArgs(url)} -t ${topics.cameraFrame(String(opts.camera))} -f photo.jpg\n`);
+      process.stdout.write(`predictions: mosquitto_sub ${mosquittoArgs(url)} -t '${topics.cameraPredictions('+')}'\n`);
       if (!opts['no-sample']) {
         const first = status.nextPredictions();
         await client.publish(topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
         await first;
       }
-      if (!opts.once) {
-        process.stdout.write(`serving: mosquitto_pub ${mosquittoArgs(url)} -t ${topics.cameraFrame('<camera>')} -f photo.jpg\n`);
-        process.stdout.write(`predictions: ${sub}\n`);
-        await untilSignal();
-      }
+      if (!opts.once) await untilSignal();
       status.stop();
       clean = true;
     } finally {

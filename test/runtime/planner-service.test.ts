@@ -8,7 +8,7 @@ import { MemoryBus } from '../../shared/transport/memory.ts';
 import { Topics } from '../../shared/topics.ts';
 import { validateConfig, withDefaults } from '../../shared/config/load.ts';
 import type { Config } from '../../shared/config/types.ts';
-import type { Transport } from '../../shared/transport/types.ts';
+import type { MessageHandler, Transport } from '../../shared/transport/types.ts';
 import { PlanInfeasibleError } from '../../shared/errors.ts';
 import { connect, startPlanner, startWorker } from '../../cli/stack.ts';
 import { firstPlanFailure } from '../../cli/planner-cmd.ts';
@@ -78,7 +78,7 @@ describe('planner service', function () {
     const inner = bus.connect({ clientId: 'planner' });
     const transport = new Proxy(inner, {
       get: (t, key) => key === 'subscribe'
-        ? async (...a: Parameters<Transport['subscribe']>) => { const off = await t.subscribe(...a); await new Promise((r) => setTimeout(r, 20)); return off; }
+        ? async (filter: string, handler: MessageHandler) => { const off = await t.subscribe(filter, handler); await new Promise((r) => setTimeout(r, 20)); return off; }
         : bound(Reflect.get(t, key, t), t),
     });
     const planner = new PlannerService({ transport, topics, model: w.model, plan: fusedPlanFn('yolov2-tiny', 10), expectedWorkers: 2, waitMs: 60_000 });
