@@ -22,6 +22,7 @@ import { explainChoice } from '../planner/explain.ts';
 import { initBackend } from '../worker/engine/backend.ts';
 import { runReference } from '../worker/engine/executor.ts';
 import { sampleInput } from '../worker/verify.ts';
+import { writePlanImages } from '../planner/ui/plan-image.ts';
 
 /** This machine's GFLOP/s for `speed: measure`: the second of two runs of a small Darknet model. */
 async function measureGflops(): Promise<number> {
@@ -56,7 +57,7 @@ function choice<T extends string>(opts: Record<string, unknown>, name: string, a
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Choose the partitioning (FTP boundary, grid, LOP/LIP/FUSE per layer) for a model on devices.',
-  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective comm|memory|latency[,..]] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare]',
+  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective comm|memory|latency[,..]] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare] [--svg plan.svg] [--png plan.png]',
   options: {
     ...modelOptions,
     devices: { type: 'string', help: 'N equal devices (1 GB, 5 GFLOP/s, 100 Mbit/s each), or a devices.yaml of {id, memory, speed, link}', default: '6' },
@@ -71,6 +72,8 @@ export const planCommand: Command = {
     json: { type: 'boolean', help: 'print the plan document with solver figures as JSON' },
     explain: { type: 'boolean', help: 'say why each boundary, grid and type was chosen' },
     compare: { type: 'boolean', help: 'print the chosen plan against unfused (all-LOP) and one device' },
+    svg: { type: 'string', help: 'also draw the plan (layer strip, FTP grid, tail channels per device) to this SVG file' },
+    png: { type: 'string', help: 'the same picture as PNG' },
   },
   async run(opts) {
     const model = await planModel(opts);
@@ -92,6 +95,7 @@ export const planCommand: Command = {
     const explain = opts.explain ? explainChoice(model, chosen) : undefined;
     const doc = planJson(chosen, base, explain);
     if (opts.out) writeFileSync(String(opts.out), JSON.stringify(doc, null, 2) + '\n');
+    if (opts.svg || opts.png) await writePlanImages(chosen.chosen.plan, { svg: opts.svg as string | undefined, png: opts.png as string | undefined });
     if (opts.json) {
       process.stdout.write(JSON.stringify(opts.compare ? { ...doc, compare: compareReport(chosen, base) } : doc) + '\n');
       return 0;

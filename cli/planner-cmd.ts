@@ -6,15 +6,17 @@ import { modelOptions, loadModelFromOpts, DEFAULT_MODEL } from './model-opts.ts'
 import { startPlanner } from './stack.ts';
 import { autoPlanFn } from '../planner/auto.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
 
 export const plannerCommand: Command = {
   name: 'planner',
   summary: 'Run the planner service: plan for the workers online, re-plan when one joins or leaves.',
-  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N]',
+  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N] [--ui-port P]',
   options: {
     ...brokerOptions,
     ...modelOptions,
     ...configOption,
+    ...uiOptions,
     objective: { type: 'string', help: 'what the plan minimises: comm | memory | latency', default: 'comm' },
     workers: { type: 'string', help: 'plan as soon as this many workers are online' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long', default: '10000' },
@@ -24,13 +26,15 @@ export const plannerCommand: Command = {
     const config = await configFromOpts(opts);
     const { model } = await loadModelFromOpts(opts);
     const source = String(opts.model ?? DEFAULT_MODEL);
-    const { stop } = await startPlanner(targetFromOpts(opts), topicsFromOpts(opts, config), {
+    const { stop, planner, transport } = await startPlanner(targetFromOpts(opts), topicsFromOpts(opts, config), {
       config,
       model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: String(opts.objective) }),
       expectedWorkers: intOpt(opts, 'workers', 1), waitMs: intOpt(opts, 'wait-ms', 0), dataSource: opts['data-source'] as string | undefined,
     });
-    process.stdout.write(`planner for ${model.name} at ${String(opts.broker)}\n`);
+    const ui = await dashboardFromOpts(opts, { transport, topics: topicsFromOpts(opts, config), planner, model });
+    process.stdout.write(`planner for ${model.name} at ${String(opts.broker)}${ui ? `; dashboard ${ui.url}` : ''}\n`);
     await untilSignal();
+    await ui?.stop();
     await stop();
     return 0;
   },

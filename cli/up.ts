@@ -18,6 +18,7 @@ import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
+import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
 
 const log = logger('up');
 
@@ -55,10 +56,11 @@ async function planAdopted(t: Transport, topics: Topics, ids: string[], planId: 
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--broker mqtt://host:1883] [--no-sample]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080]',
   options: {
     ...modelOptions,
     ...configOption,
+    ...uiOptions,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
     'ws-port': { type: 'string', help: 'embedded broker WebSocket port' },
@@ -79,9 +81,12 @@ export const upCommand: Command = {
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
     const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
     const source = String(opts.model);
-    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
+    const { planner, transport: plannerTransport, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
+    const ui = await dashboardFromOpts(opts, { transport: plannerTransport, topics, planner, model });
+    if (ui) process.stdout.write(`dashboard ${ui.url}\n`);
     const client = await connect({ url }, `deeperthings-up-${process.pid}`);
     const stopAll = async () => {
+      await ui?.stop();
       await stopPlanner();
       await client.close();
       await Promise.all(workers.map((w) => w.stop()));
