@@ -3,6 +3,21 @@
 import { h, ms, pct, replace } from './dom.js';
 
 const classColour = (id) => `hsl(${(id * 67) % 360} 80% 42%)`;
+/** Boxes drawn and labels listed per frame: the best by score (a low threshold can give thousands). */
+const MAX_BOXES = 50, MAX_LABELS = 20;
+/** One <img> per camera, kept across redraws: the old frame stays up while the next one loads. */
+const images = new Map();
+
+function snapshotImage(cam) {
+  const src = `/api/cameras/${encodeURIComponent(cam.camera)}/snapshot.jpg?v=${cam.frame}-${cam.snapshot}`;
+  let img = images.get(cam.camera);
+  if (!img) images.set(cam.camera, (img = h('img', { width: cam.width, height: cam.height })));
+  if (img.getAttribute('src') !== src) img.setAttribute('src', src);
+  img.alt = `camera ${cam.camera}, frame ${cam.frame}`;
+  return img;
+}
+
+const best = (list, n) => [...list].sort((a, b) => b.score - a.score).slice(0, n);
 
 /** Darknet's letterbox (worker/engine/image-resize.ts): where the frame sits inside the network input. */
 function content(frameW, frameH, netW, netH, resize) {
@@ -28,7 +43,7 @@ function gridOverlay(cam, plan) {
 }
 
 function boxes(cam) {
-  return h('div', { class: 'boxes' }, (cam.detections ?? []).map((d) => {
+  return h('div', { class: 'boxes' }, best(cam.detections ?? [], MAX_BOXES).map((d) => {
     const [x1, y1, x2, y2] = d.box;
     return h('div', { class: 'box', dataset: { label: d.label }, style: { left: pct(x1 / cam.width), top: pct(y1 / cam.height), width: pct((x2 - x1) / cam.width), height: pct((y2 - y1) / cam.height), borderColor: classColour(d.classId) } },
       h('span', { class: 'box-label', style: { background: classColour(d.classId) }, text: `${d.label} ${(d.score * 100).toFixed(0)}%` }));
@@ -38,19 +53,21 @@ function boxes(cam) {
 function cameraCard(cam, state) {
   const frame = h('div', { class: `frame ${state.showGrid ? 'show-grid' : ''}` },
     cam.snapshot > 0
-      ? h('img', { src: `/api/cameras/${encodeURIComponent(cam.camera)}/snapshot.jpg?v=${cam.frame}-${cam.snapshot}`, alt: `camera ${cam.camera}, frame ${cam.frame}`, width: cam.width, height: cam.height })
+      ? snapshotImage(cam)
       : h('div', { class: 'no-image', text: 'no snapshot (worker --snapshot 0)' }),
     gridOverlay(cam, state.plan), boxes(cam));
   frame.style.aspectRatio = `${cam.width} / ${cam.height}`;
-  const found = cam.detections ?? cam.top ?? [];
+  const all = cam.detections ?? cam.top ?? [];
+  const found = best(all, MAX_LABELS);
   const when = new Date(cam.frameTime * 1000).toLocaleTimeString();
   return h('figure', { class: 'camera', dataset: { camera: cam.camera, frame: String(cam.frame) } }, frame,
     h('figcaption', {},
       h('strong', { text: cam.camera }),
       h('span', { class: 'muted', text: ` frame ${cam.frame} · ${cam.width}×${cam.height} · ${when} · ${ms(cam.latencyMs.total)}${cam.fps !== undefined ? ` · ${cam.fps.toFixed(1)} frames/s` : ''}` }),
-      h('ul', { class: 'labels', 'aria-label': `${found.length} detections` }, found.length
-        ? found.map((d) => h('li', {}, h('span', { class: 'swatch', style: { background: classColour(d.classId ?? 0) }, 'aria-hidden': 'true' }), `${d.label} ${(d.score * 100).toFixed(0)}%`))
-        : h('li', { class: 'muted', text: 'nothing detected' }))));
+      h('ul', { class: 'labels', 'aria-label': `${all.length} ${cam.detections ? 'detections' : 'classes'}` }, found.length
+        ? found.map((d) => h('li', {}, h('span', { class: 'swatch', style: { background: classColour(d.classId ?? 0) }, 'aria-hidden': 'true' }), `${d.label} ${(d.score * 100).toFixed(d.score < 0.1 ? 1 : 0)}%`))
+        : h('li', { class: 'muted', text: 'nothing detected' }),
+        all.length > found.length ? h('li', { class: 'muted', text: `+${all.length - found.length} more (${Math.min(all.length, MAX_BOXES)} boxes drawn)` }) : null)));
 }
 
 export function renderCameras(el, state) {
