@@ -21,6 +21,7 @@ import { staticFile } from './static-files.ts';
 import { planView, type PlanView } from './plan-view.ts';
 import { planSvg } from './plan-svg.ts';
 import { predictedStageTimes } from './stage-latency.ts';
+import { planCost, toPrediction } from '../cost.ts';
 
 /** What the dashboard needs of the planner service (planner/service.ts). */
 export interface PlanSource {
@@ -107,9 +108,11 @@ export class DashboardServer {
     };
   }
 
-  #setPlan(plan: PlanDoc | undefined): void {
+  #setPlan(doc: PlanDoc | undefined): void {
     const m = this.#ctx.model;
-    this.#view = plan && planView(plan, { explain: this.#ctx.explain?.(plan), stages: m ? predictedStageTimes(m, plan) : undefined, resize: m?.preprocess.resize });
+    // A plan made without the optimiser (a fixed preset) has no prediction: make it here.
+    const plan = doc && !doc.predicted && m ? { ...doc, predicted: toPrediction(planCost(m, doc)) } : doc;
+    this.#view = plan && planView(plan, { explain: this.#ctx.explain?.(doc!), stages: m ? predictedStageTimes(m, plan) : undefined, resize: m?.preprocess.resize });
     this.#metrics.setPlan(this.#view);
     this.#sse.send('plan', this.#view ?? null);
   }
