@@ -30,7 +30,9 @@ function renderSummary() {
   const ws = [...state.workers.values()];
   $('sum-workers').textContent = `${ws.filter((w) => w.online).length}/${ws.length}`;
   const cams = [...state.cameras.values()];
-  $('sum-fps').textContent = cams.length ? cams.reduce((s, c) => s + (c.fps ?? 0), 0).toFixed(1) : '–';
+  // A head reports frames/s over its last 10 s when it publishes; with no frame since, the rate is 0.
+  const live = cams.filter((c) => Date.now() - c.frameTime * 1000 < 10_000 + c.latencyMs.total);
+  $('sum-fps').textContent = cams.length ? live.reduce((s, c) => s + (c.fps ?? 0), 0).toFixed(1) : '–';
   const last = cams.sort((a, b) => b.frameTime - a.frameTime)[0];
   $('sum-latency').textContent = last ? ms(last.latencyMs.total) : '–';
   const errors = Object.values(state.errorCounts).reduce((a, b) => a + b, 0);
@@ -79,3 +81,4 @@ $('toggle-grid').addEventListener('click', (e) => {
 });
 
 connect();
+setInterval(renderSummary, 2000);

@@ -19,6 +19,23 @@ function bar(kind, start, len, max, cls, title) {
   return h('span', { class: `wf-bar ${cls}`, title, style: { left: pct(start / max), width: pct(Math.max(len, max * 0.002) / max), background: KIND_COLOURS[kind] ?? '#888' } });
 }
 
+const PHASES = [['ingest', (k) => k === 'ingest', '#4b5563'], ['FTP', (k) => k === 'ftp', '#0072B2'], ['tail', (k) => !['ingest', 'ftp', 'head'].includes(k), '#009E73'], ['head', (k) => k === 'head', '#1f2937']];
+
+/** Predicted and measured time per phase (ingest, FTP, tail stages, head) as two stacked bars. */
+function phases(list, max) {
+  const line = (name, pick) => {
+    let at = 0;
+    const segs = PHASES.map(([phase, test, colour]) => {
+      const t = list.filter((r) => test(r.kind) && pick(r)).reduce((sum, r) => sum + pick(r).end - pick(r).start, 0);
+      const seg = t > 0 ? h('span', { class: 'ph-seg', title: `${phase} ${ms(t)}`, style: { left: pct(at / max), width: pct(t / max), background: colour } }, t / max > 0.08 ? `${phase} ${ms(t)}` : '') : null;
+      at += t;
+      return seg;
+    });
+    return h('div', { class: 'ph-row' }, h('span', { class: 'wf-name', text: name }), h('span', { class: 'ph-track' }, segs));
+  };
+  return h('div', { class: 'phases', 'aria-hidden': 'true' }, line('predicted', (r) => r.p), line('measured', (r) => r.m));
+}
+
 export function renderWaterfall(el, state) {
   const cam = [...state.cameras.values()].sort((a, b) => b.frameTime - a.frameTime)[0];
   const plan = state.plan;
@@ -41,5 +58,5 @@ export function renderWaterfall(el, state) {
       h('span', { class: 'wf-num', text: `${r.p ? ms(r.p.end - r.p.start) : '–'} / ${r.m ? ms(r.m.end - r.m.start) : '–'}` }));
   });
   const axis = h('div', { class: 'wf-axis', 'aria-hidden': 'true' }, [0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { style: { left: pct(f) }, text: ms(max * f) })));
-  replace(el, head, axis, h('ol', { class: 'wf', tabindex: 0, 'aria-label': 'stages, predicted and measured time' }, items));
+  replace(el, head, phases(list, max), axis, h('ol', { class: 'wf', tabindex: 0, 'aria-label': 'stages, predicted and measured time' }, items));
 }
