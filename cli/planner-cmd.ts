@@ -26,12 +26,12 @@ export const plannerCommand: Command = {
     const config = await configFromOpts(opts);
     const { model } = await loadModelFromOpts(opts);
     const source = String(opts.model ?? DEFAULT_MODEL);
-    const { stop, planner, transport } = await startPlanner(targetFromOpts(opts), topicsFromOpts(opts, config), {
+    const { stop, planner } = await startPlanner(targetFromOpts(opts), topicsFromOpts(opts, config), {
       config,
       model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: String(opts.objective) }),
       expectedWorkers: intOpt(opts, 'workers', 1), waitMs: intOpt(opts, 'wait-ms', 0), dataSource: opts['data-source'] as string | undefined,
     });
-    const ui = await dashboardFromOpts(opts, { transport, topics: topicsFromOpts(opts, config), planner, model });
+    const ui = await dashboardFromOpts(opts, { target: targetFromOpts(opts), topics: topicsFromOpts(opts, config), planner, model });
     process.stdout.write(`planner for ${model.name} at ${String(opts.broker)}${ui ? `; dashboard ${ui.url}` : ''}\n`);
     await untilSignal();
     await ui?.stop();

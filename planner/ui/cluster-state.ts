@@ -61,6 +61,7 @@ export class ClusterState {
   readonly errorCounts = new Map<string, number>();
   readonly listeners = new Set<(e: ClusterEvent) => void>();
   readonly #unsubs: Unsubscribe[] = [];
+  readonly #snapshotSeq = new Map<string, number>();
   readonly #ctx: { transport: Transport; topics: Topics };
 
   constructor(ctx: { transport: Transport; topics: Topics }) {
@@ -109,17 +110,22 @@ export class ClusterState {
 
   #camera(cam: string, msg: CameraView): void {
     if (typeof msg.frame !== 'number' || !msg.latencyMs) return;
-    const view = { ...msg, camera: cam, snapshot: this.cameras.get(cam)?.snapshot ?? 0 };
+    const view = { ...msg, camera: cam, snapshot: this.#snapshotSeq.get(cam) ?? 0 };
     this.cameras.set(cam, view);
     this.#emit({ type: 'camera', camera: view, fresh: true });
   }
 
-  /** The snapshot follows its predictions message (worker/service.ts), so it re-announces the camera. */
+  /**
+   * The worker publishes the snapshot after its predictions (worker/service.ts), but the broker may
+   * deliver the retained one first: count snapshots per camera, whichever comes first.
+   */
   #snapshot(cam: string, jpeg: Uint8Array): void {
     this.snapshots.set(cam, jpeg);
+    const seq = (this.#snapshotSeq.get(cam) ?? 0) + 1;
+    this.#snapshotSeq.set(cam, seq);
     const view = this.cameras.get(cam);
     if (!view) return;
-    view.snapshot++;
+    view.snapshot = seq;
     this.#emit({ type: 'camera', camera: view, fresh: false });
   }
 
