@@ -123,10 +123,12 @@ describe('dashboard in headless Chromium (up --workers 3 --ui-port 0)', function
     process.stdout.write(`      (frame 2 on the page with ${pred.detections.length} boxes ${shownMs} ms after it was published: predictions on MQTT after ${arrived[1]! - sent} ms, of which ${pred.latencyMs.total} ms from ingest to head)\n`);
     assert.match(await page.textContent('.camera[data-camera="front"] figcaption') ?? '', /frame 2\b/);
 
-    await checkKeyboard(page, plan);
     await page.waitForSelector('#waterfall .wf-row');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-1280x720.png') });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-full.png'), fullPage: true });
+    await checkKeyboard(page, plan);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-keyboard.png') });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scrolling on a phone');

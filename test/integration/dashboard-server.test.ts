@@ -58,6 +58,9 @@ describe('dashboard server (planner/ui) on a real broker', function () {
     const { model } = await darknetModel('yolov2-tiny', 160);
     const devices = ['w0', 'w1', 'w2'].map((id) => ({ id, memoryBytes: 1e9, speed: 5, linkBps: 100e6 }));
     plan = await fusedPlanFn('yolov2-tiny', 4)(model, devices);
+    // Retained before the dashboard starts: it must still learn of this worker.
+    await topics.publish(pub, topics.workerInfo('w9'), { id: 'w9', version: '0.1.0', memoryBytes: 5e8, speedGflops: 1, linkBps: 1e7, backend: 'cpu' }, { qos: 1 });
+    await topics.publish(pub, topics.workerState('w9'), 'online', { qos: 1 });
     ui = new DashboardServer({ transport: planner, topics, planner: source, model, port: 0, explain: () => ['Objective: comm'] });
     base = await ui.start();
   });
@@ -112,6 +115,8 @@ describe('dashboard server (planner/ui) on a real broker', function () {
     await until(async () => { const s = await state(); return s.errors.length === 1 && s.cameras[0]?.snapshot === 1; }, 'the error and the snapshot');
     const s = await state();
     const w0 = s.workers.find((w: { id: string }) => w.id === 'w0');
+    const w9 = s.workers.find((w: { id: string }) => w.id === 'w9');
+    assert.deepEqual([w9?.online, w9?.info?.backend], [true, 'cpu'], 'retained before start');
     assert.deepEqual([w0.online, w0.info.backend, w0.stats.frames], [true, 'wasm', 5]);
     // 250 kB up and 500 kB down in 2 s.
     assert.deepEqual(w0.link, { upBps: 1e6, downBps: 2e6 });
