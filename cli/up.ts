@@ -100,8 +100,7 @@ export const upCommand: Command = {
     const unkill = onForcedExit(() => workers.forEach((w) => w.child.kill()));
     const source = String(opts.model);
     const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, objective: config.planner.objective, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
-    const ui = await dashboardFromOpts(opts, { target: { url }, topics, planner, model });
-    if (ui) process.stdout.write(`dashboard ${ui.url}\n`);
+    let ui: Awaited<ReturnType<typeof dashboardFromOpts>>;
     const client = await connect({ url }, `deeperthings-up-${process.pid}`);
     let clean = false;
     const stopAll = async () => {
@@ -115,6 +114,8 @@ export const upCommand: Command = {
       unkill();
     };
     try {
+      ui = await dashboardFromOpts(opts, { target: { url }, topics, planner, model });
+      if (ui) process.stdout.write(`dashboard ${ui.url}\n`);
       const failed = firstPlanFailure(planner).then((e) => { throw e; });
       await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });

@@ -40,8 +40,10 @@ export interface CameraView {
   plan: string;
   detections?: { label: string; classId: number; score: number; box: [number, number, number, number] }[];
   top?: { label: string; score: number }[];
-  latencyMs: { total: number; stages: { stage: string; ms: number }[] };
+  /** `stages` per stage kind (ingest, ftp, tail, head); `detail` per plan stage from workers with --debug. */
+  latencyMs: { total: number; stages: { stage: string; ms: number }[]; detail?: { stage: string; ms: number }[] };
   fps?: number;
+  weights?: 'synthetic';
   snapshot: number;
 }
 

@@ -16,7 +16,7 @@ export class DashboardMetrics {
   readonly #frames = new Counter({ name: 'deeperthings_frames_total', help: 'Camera frames ingested, by data-source worker', labelNames: ['worker'], registers: [this.registry] });
   readonly #predictions = new Counter({ name: 'deeperthings_predictions_total', help: 'Predictions messages published, by camera', labelNames: ['camera'], registers: [this.registry] });
   readonly #errors = new Counter({ name: 'deeperthings_errors_total', help: 'Messages on <c>/errors, by code', labelNames: ['code'], registers: [this.registry] });
-  readonly #stage = new Histogram({ name: 'deeperthings_stage_latency_seconds', help: 'Measured time per plan stage of a frame (from the previous stage to this one, at the data source)', labelNames: ['stage'], buckets: BUCKETS, registers: [this.registry] });
+  readonly #stage = new Histogram({ name: 'deeperthings_stage_latency_seconds', help: 'Measured time of a frame per stage kind (ingest, ftp, tail, head), as the head reports it', labelNames: ['stage'], buckets: BUCKETS, registers: [this.registry] });
   readonly #frame = new Histogram({ name: 'deeperthings_frame_latency_seconds', help: 'Measured frame latency, ingest to predictions', labelNames: ['camera'], buckets: BUCKETS, registers: [this.registry] });
   readonly #link = new Counter({ name: 'deeperthings_link_bytes_total', help: 'Bytes a worker published (up) and received (down) on its link to the broker', labelNames: ['worker', 'direction'], registers: [this.registry] });
   readonly #memory = new Gauge({ name: 'deeperthings_worker_memory_bytes', help: 'Worker memory: resident set (rss), weights held (weights) and its budget (allowed)', labelNames: ['worker', 'kind'], registers: [this.registry] });

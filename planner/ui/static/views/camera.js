@@ -63,6 +63,7 @@ function cameraCard(cam, state) {
   return h('figure', { class: 'camera', dataset: { camera: cam.camera, frame: String(cam.frame) } }, frame,
     h('figcaption', {},
       h('strong', { text: cam.camera }),
+      cam.weights === 'synthetic' ? h('span', { class: 'badge warn', title: 'the model runs without --weights: its detections are not meaningful', text: 'synthetic weights' }) : null,
       h('span', { class: 'muted', text: ` frame ${cam.frame} · ${cam.width}×${cam.height} · ${when} · ${ms(cam.latencyMs.total)}${cam.fps !== undefined ? ` · ${cam.fps.toFixed(1)} frames/s` : ''}` }),
       h('ul', { class: 'labels', 'aria-label': `${all.length} ${cam.detections ? 'detections' : 'classes'}` }, found.length
         ? found.map((d) => h('li', {}, h('span', { class: 'swatch', style: { background: classColour(d.classId ?? 0) }, 'aria-hidden': 'true' }), `${d.label} ${(d.score * 100).toFixed(d.score < 0.1 ? 1 : 0)}%`))
