@@ -60,6 +60,7 @@ export class DashboardServer {
   readonly #onPlan = (plan: PlanDoc | undefined) => this.#setPlan(plan);
   #http: http.Server | undefined;
   #view: PlanView | undefined;
+  #url = '';
 
   constructor(ctx: DashboardContext) {
     this.#ctx = ctx;
@@ -68,7 +69,9 @@ export class DashboardServer {
   }
 
   /** Listening address, after start(). */
-  url = '';
+  get url(): string {
+    return this.#url;
+  }
 
   async start(): Promise<string> {
     this.#metrics.attach(this.#state);
@@ -84,9 +87,9 @@ export class DashboardServer {
       server.listen(this.#ctx.port, host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
-    this.url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}/`;
-    this.#log.info(`dashboard at ${this.url} (metrics at ${this.url}metrics)`);
-    return this.url;
+    this.#url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}/`;
+    this.#log.info(`dashboard at ${this.#url} (metrics at ${this.#url}metrics)`);
+    return this.#url;
   }
 
   async stop(): Promise<void> {
