@@ -40,6 +40,16 @@ describe('cli', function () {
     assert.ok(o.predictions.every((p: { label: string; score: number }) => typeof p.label === 'string' && p.score >= 0));
   });
 
+  it('the backend is said once, at info, without a stack or "Cannot find package" (issue 10 #12)', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'infer', '--model', 'tiny', '--input-size', '64x64', '--json'], { env: { ...process.env, DEEPERTHINGS_LOG_LEVEL: 'info' } }, (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr }));
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.split('\n').filter((l) => /backend/.test(l)).length, 1, r.stderr);
+    assert.match(r.stderr, /^\[info\] engine: backend \w+ /m);
+    assert.doesNotMatch(r.stderr, /Cannot find package|\n\s+at /);
+  });
+
   it('a malformed cfg is one line naming file and line, no stack trace', async () => {
     const cfg = join(dir, 'bad.cfg');
     writeFileSync(cfg, '[net]\nwidth=32\nheight=32\nchannels=3\n\n[foo]\nx=1\n');
