@@ -86,8 +86,9 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
     await api.stop();
     await client.publish(topics.bridgeRequest('restart-worker'), '{"id": "pi-1"}', { retain: true });
     await api.start();
-    await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(calls, []);
+    // A later request is answered only after the retained one was delivered (in-order): no sleep.
+    assert.equal((await ask('health', '{}'))?.status, 'ok');
+    assert.deepEqual(calls.map((c) => c.name), ['health']);
   });
 
   it('stop() unsubscribes', async () => {
