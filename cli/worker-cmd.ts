@@ -9,7 +9,7 @@ import { initBackend } from '../worker/engine/backend.ts';
 import { measureSpeed } from '../worker/engine/speed.ts';
 import { logger, setLogLevel } from '../shared/log.ts';
 import { hostname } from 'node:os';
-import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './config-opts.ts';
+import { configOption, configFromOpts, cameraOptions, cameraTopics, maxFrameBytes } from './config-opts.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -39,7 +39,7 @@ export const workerCommand: Command = {
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
     const { worker, transport } = await startWorker(target, topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
-      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold }, latencyDetail: opts.debug === true },
+      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

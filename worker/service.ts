@@ -33,6 +33,8 @@ export interface WorkerContext {
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's). */
   readonly decode?: DecodeOptions;
+  /** Per camera (config `cameras.<name>`): its threshold and snapshot quality (0 = none) win over the above. */
+  readonly cameras?: ReadonlyMap<string, { threshold?: number; snapshotQuality: number }>;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
   /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
@@ -186,7 +188,9 @@ export class Worker {
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
     const { transport: t, topics } = this.#ctx;
-    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode: this.#ctx.decode, detail: this.#ctx.latencyDetail });
+    const cam = this.#ctx.cameras?.get(meta.camera);
+    const decode = cam?.threshold === undefined ? this.#ctx.decode : { ...this.#ctx.decode, threshold: cam.threshold };
+    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode, detail: this.#ctx.latencyDetail });
     const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
     this.#fps.set(meta.camera, recent);
     const weights = this.#weightsSource === 'synthetic' ? { weights: 'synthetic' as const } : {};
@@ -196,7 +200,8 @@ export class Worker {
       const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
       for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
     }
-    const jpeg = this.#ctx.snapshotQuality ? snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
+    const quality = cam ? cam.snapshotQuality : this.#ctx.snapshotQuality;
+    const jpeg = quality ? snapshotJpeg(meta, msg, quality) : undefined;
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 
