@@ -6,11 +6,12 @@ import { modelOptions, loadModelFromOpts, DEFAULT_MODEL } from './model-opts.ts'
 import { startPlanner } from './stack.ts';
 import { autoPlanFn } from '../planner/auto.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { wireFromOpts } from './wire-opts.ts';
 
 export const plannerCommand: Command = {
   name: 'planner',
   summary: 'Run the planner service: plan for the workers online, re-plan when one joins or leaves.',
-  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N]',
+  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N] [--wire float32|float16|int8]',
   options: {
     ...brokerOptions,
     ...modelOptions,
@@ -19,6 +20,7 @@ export const plannerCommand: Command = {
     workers: { type: 'string', help: 'plan as soon as this many workers are online' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long', default: '10000' },
     'data-source': { type: 'string', help: 'worker id that ingests frames and runs the head (default: the first by id)' },
+    wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
   },
   async run(opts) {
     const config = await configFromOpts(opts);
@@ -26,7 +28,7 @@ export const plannerCommand: Command = {
     const source = String(opts.model ?? DEFAULT_MODEL);
     const { stop } = await startPlanner(targetFromOpts(opts), topicsFromOpts(opts, config), {
       config,
-      model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: String(opts.objective) }),
+      model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: String(opts.objective), wire: wireFromOpts(opts, config.planner.wire) }),
       expectedWorkers: intOpt(opts, 'workers', 1), waitMs: intOpt(opts, 'wait-ms', 0), dataSource: opts['data-source'] as string | undefined,
     });
     process.stdout.write(`planner for ${model.name} at ${String(opts.broker)}\n`);

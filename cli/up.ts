@@ -17,6 +17,7 @@ import { autoPlanFn } from '../planner/auto.ts';
 import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
 
 const log = logger('up');
@@ -66,6 +67,7 @@ export const upCommand: Command = {
     'no-sample': { type: 'boolean', help: 'do not publish the sample photo at start' },
     camera: { type: 'string', help: 'camera name of the sample frame', default: 'front' },
     threshold: { type: 'string', help: 'detection score threshold' },
+    wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
   },
   async run(opts) {
@@ -79,7 +81,7 @@ export const upCommand: Command = {
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
     const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
     const source = String(opts.model);
-    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
+    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective, wire: wireFromOpts(opts, config.planner.wire) }), expectedWorkers: n, waitMs: 120_000, config });
     const client = await connect({ url }, `deeperthings-up-${process.pid}`);
     const stopAll = async () => {
       await stopPlanner();

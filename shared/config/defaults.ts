@@ -19,10 +19,11 @@ export const DEFAULTS: Config = {
   },
   model: { name: 'yolov2-tiny' },
   // `comm`, as `deeperthings plan` and `planner` default to.
-  planner: { objective: 'comm', waitForWorkersSeconds: 10 },
+  planner: { objective: 'comm', wire: 'float16', waitForWorkersSeconds: 10 },
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
-  workers: { memory: '1GB', speed: 'measure' },
+  // Two frames in flight keep every stage busy while the first finishes (issue 13 §3).
+  workers: { memory: '1GB', speed: 'measure', framesInFlight: 2 },
   logging: { level: 'info', json: false },
 };
 

@@ -69,8 +69,31 @@ export function int8Scale(data: Float32Array): number {
   return max / 127;
 }
 
-/** Encode elements; float32 on a little-endian host is a view of `data`, not a copy. */
-export function writeElements(data: Float32Array, dtype: Dtype): { bytes: Uint8Array; scale?: number } {
+/**
+ * int8 scales per channel of a channel-last tensor (`c` channels): max |x| / 127 of each channel,
+ * rounded to float32 so the header carries them in 4 bytes each and both ends use the same value.
+ */
+export function int8ChannelScales(data: Float32Array, c: number): Float32Array {
+  const max = new Float32Array(c);
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.abs(data[i]);
+    const k = i % c;
+    if (a > max[k] && a !== Infinity) max[k] = a;
+  }
+  for (let k = 0; k < c; k++) max[k] = max[k] / 127;
+  return max;
+}
+
+/** How int8 elements are scaled: one scale per tensor, or one per channel (channel-last). */
+export type Int8Scaling = 'tensor' | 'channel';
+
+export interface Encoded { bytes: Uint8Array; scale?: number; scales?: Float32Array }
+
+/**
+ * Encode elements; float32 on a little-endian host is a view of `data`, not a copy. int8 per
+ * channel needs `channels` (the innermost dimension).
+ */
+export function writeElements(data: Float32Array, dtype: Dtype, int8?: { scaling: Int8Scaling; channels: number }): Encoded {
   const n = data.length;
   if (dtype === 'float32') {
     if (LITTLE_ENDIAN) return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
@@ -85,22 +108,30 @@ export function writeElements(data: Float32Array, dtype: Dtype): { bytes: Uint8A
     for (let i = 0; i < n; i++) view.setUint16(i * 2, toHalf(data[i]), true);
     return { bytes: out };
   }
-  const scale = int8Scale(data);
-  const out = new Int8Array(n);
-  if (scale > 0) {
-    for (let i = 0; i < n; i++) {
-      const q = Math.round(data[i] / scale); // NaN → 0 below; ±Infinity clamps to ±127
-      out[i] = Number.isNaN(q) ? 0 : Math.max(-127, Math.min(127, q));
-    }
+  if (int8?.scaling === 'channel') {
+    const scales = int8ChannelScales(data, int8.channels);
+    return { bytes: quantize(data, (i) => scales[i % int8.channels]), scales };
   }
-  return { bytes: new Uint8Array(out.buffer), scale };
+  const scale = int8Scale(data);
+  return { bytes: quantize(data, () => scale), scale };
+}
+
+function quantize(data: Float32Array, scaleOf: (i: number) => number): Uint8Array {
+  const out = new Int8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const s = scaleOf(i);
+    if (!(s > 0)) continue; // an all-zero tensor or channel stays 0
+    const q = Math.round(data[i] / s); // NaN → 0 below; ±Infinity clamps to ±127
+    out[i] = Number.isNaN(q) ? 0 : Math.max(-127, Math.min(127, q));
+  }
+  return new Uint8Array(out.buffer);
 }
 
 /**
  * Decode `n` elements from `bytes` (exactly n × DTYPE_BYTES long, at any byte offset) into a new,
  * aligned Float32Array: the result never aliases the received buffer.
  */
-export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: number): Float32Array {
+export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: number | ArrayLike<number>): Float32Array {
   const out = new Float32Array(n);
   if (dtype === 'float32') {
     if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
@@ -111,8 +142,11 @@ export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: 
   } else if (dtype === 'float16') {
     const table = halves();
     for (let i = 0; i < n; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-  } else {
+  } else if (typeof scale === 'number') {
     for (let i = 0; i < n; i++) out[i] = ((bytes[i] << 24) >> 24) * scale; // sign-extend the byte
+  } else {
+    const c = scale.length;
+    for (let i = 0; i < n; i++) out[i] = ((bytes[i] << 24) >> 24) * scale[i % c];
   }
   return out;
 }

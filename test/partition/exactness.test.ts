@@ -36,7 +36,7 @@ describe('exactness: partitioned == single device', function () {
       for (const tail of TAILS) {
         for (const n of DEVICES) {
           const g = Math.min(GRIDS[k++ % GRIDS.length]!, sink.h, sink.w);
-          const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers, grid: { rows: g, cols: g }, tail });
+          const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers, grid: { rows: g, cols: g }, tail, dtype: 'float32' });
           const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference });
           assert.ok(r.ok, `${name} tail=${tail} N=${n} grid=${g}x${g}: max rel diff ${r.maxRelDiff}`);
           if (n > 1 && tail !== 'seq') assert.ok(r.bytesExchanged > 0, 'devices exchanged data');

@@ -15,7 +15,7 @@ export function fusedPlanFn(source: string, ftpLayers: number, grid = 2) {
   return (model: Model, devices: PlanDevice[]) => {
     const sink = model.nodes[ftpLayers - 1]!.out;
     const g = Math.min(grid, sink.h);
-    return buildPlan(model, specFromPreset(model, { devices, ftpLayers, grid: { rows: g, cols: g }, tail: 'fused' }), { source });
+    return buildPlan(model, specFromPreset(model, { devices, ftpLayers, grid: { rows: g, cols: g }, tail: 'fused', dtype: 'float32' }), { source });
   };
 }
 

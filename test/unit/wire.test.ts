@@ -74,6 +74,31 @@ describe('wire: tensor messages', () => {
     assert.ok(zeros.ok && zeros.header.scale === 0 && zeros.data.every((v) => v === 0));
   });
 
+  it('int8 per channel: each channel within its own scale/2, a small channel beside a large one survives', () => {
+    // shape [3, 4, 5]: channel k of element i is i % 5; channel 0 is 1000× smaller than the others.
+    const data = Float32Array.from(randomData(60, 5), (x, i) => (i % 5 === 0 ? x / 1000 : x));
+    const r = decodeTensorMessage(encodeTensorMessage(header(), data, { dtype: 'int8', int8: 'channel' }));
+    assert.ok(r.ok && r.header.scales instanceof Float32Array && r.header.scale === undefined);
+    assert.equal(r.header.scales.length, 5);
+    for (let k = 0; k < 5; k++) {
+      const own = data.filter((_, i) => i % 5 === k);
+      const scale = Math.max(...own.map(Math.abs)) / 127;
+      assert.ok(Math.abs(r.header.scales[k]! - scale) <= scale * 1e-6, `channel ${k} scale`);
+      data.forEach((x, i) => i % 5 === k && assert.ok(Math.abs(r.data[i]! - x) <= scale / 2 + 1e-9, `element ${i}`));
+    }
+    const perTensor = decodeTensorMessage(encodeTensorMessage(header(), data, { dtype: 'int8' }));
+    assert.ok(perTensor.ok && perTensor.data.every((v, i) => i % 5 !== 0 || v === 0), 'one scale rounds the small channel to zero');
+  });
+
+  it('int8 per channel: scales of the wrong length, or beside a scale, are refused', () => {
+    const good = { frame: 1, plan: 'p', stage: 1, piece: 'a', shape: [3, 4, 5], dtype: 'int8' };
+    const body = new Uint8Array(60);
+    expectError(raw({ ...good, scales: new Float32Array(4) }, body), /'scales' has 4 entries for 5 channels/);
+    expectError(raw({ ...good, scales: new Float32Array(5), scale: 1 }, body), /'scale' and 'scales' are exclusive/);
+    expectError(raw({ ...good, scales: Float32Array.of(1, 1, NaN, 1, 1) }, body), /'scales' must be finite and ≥ 0 \(got NaN\)/);
+    expectError(raw({ ...good, dtype: 'float16', scales: new Float32Array(5) }, new Uint8Array(120)), /'scales' only goes with dtype int8/);
+  });
+
   it('decodes a payload at an odd byte offset of a larger buffer into aligned memory', () => {
     const data = randomData(60);
     for (const dtype of ['float32', 'float16', 'int8'] as const) {

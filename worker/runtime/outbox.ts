@@ -9,6 +9,7 @@ import type { Tensor3 } from '../../shared/tensor.ts';
 import type { PieceDoc, PlanDoc } from '../../shared/plan/types.ts';
 import { encodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
 import { chunkLimit, splitPayload } from '../../shared/wire/chunks.ts';
+import { pieceEncoding } from '../../shared/plan/wire.ts';
 
 export function pieceTopic(topics: Topics, p: PieceDoc): string {
   return topics.data(p.stage, p.id.slice(p.stage.length + 1));
@@ -39,7 +40,7 @@ export class Outbox {
     const bytes = encodeTensorMessage({
       frame, plan: this.#ctx.plan.planId, stage: p.stage, piece: p.id, region: p.sel.region, channels: p.sel.channels,
       shape: [s.h, s.w, s.c], partial: p.partial, t: captureTime,
-    }, data.data, { dtype: p.dtype });
+    }, data.data, pieceEncoding(p));
     const topic = pieceTopic(this.#ctx.topics, p);
     const parts = splitPayload(bytes, { frame, piece: p.id, limit: chunkLimit(this.#ctx.transport.maxPacketSize, topic) });
     for (const part of parts) {
