@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { encode as cborEncode } from 'cbor-x';
 import {
   ChunkAssembler, ChunkLostError, DEFAULT_CHUNK_LIMIT, chunkLimit, decodeJson, decodeTensorMessage, encodeTensorMessage,
-  fromHalf, splitPayload, toHalf, type ChunkLostError as Lost, type TensorHeaderInput,
+  fromHalf, halfFromBits, splitPayload, toHalf, type ChunkLostError as Lost, type TensorHeaderInput,
 } from '../../shared/wire/index.ts';
 import { publishPacketSize } from '../../shared/transport/types.ts';
 import { mulberry32 } from '../../shared/model/synthetic.ts';
@@ -61,6 +61,16 @@ describe('wire: tensor messages', () => {
     }
     assert.equal(toHalf(1 + 2 ** -11), toHalf(1)); // tie rounds to even
     assert.equal(toHalf(1 + 3 * 2 ** -11), toHalf(1 + 2 ** -9));
+  });
+
+  it('float16: the tensor encoder (halfFromBits) rounds exactly as toHalf', () => {
+    const bits = new Uint32Array(1), f = new Float32Array(bits.buffer);
+    const check = (x: number) => { f[0] = x; assert.equal(halfFromBits(bits[0]!), toHalf(f[0]!), `${f[0]}`); };
+    for (const x of [0, -0, 1, -1, 65504, 65519, 65520, 1e9, Infinity, -Infinity, NaN, 2 ** -14, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 2 ** -26, 1e-8, 1 + 2 ** -11, 1 + 3 * 2 ** -11]) {
+      check(x);
+      check(-x);
+    }
+    for (let i = 0; i < 200_000; i++) check((rand() * 2 - 1) * 2 ** Math.floor(rand() * 60 - 30));
   });
 
   it('int8 round trip is within scale/2 with scale = max|x|/127', () => {
