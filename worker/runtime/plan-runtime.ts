@@ -23,8 +23,12 @@ import type { FrameMeta } from './frame-meta.ts';
 import { TaskQueue } from './task-queue.ts';
 import { FrameGate } from './frame-gate.ts';
 
-/** Frames of one camera waiting for admission beyond those in flight; older ones are dropped. */
-const MAX_WAITING_FRAMES = 16;
+/**
+ * Frames of one camera waiting for admission beyond those in flight; past this the oldest waiting
+ * one is dropped and reported. 32 decoded frames of 608×608 are ~150 MB: a burst of a few seconds
+ * of a camera is absorbed, a camera that is always faster than the cluster is not.
+ */
+const MAX_WAITING_FRAMES = 32;
 
 export interface RuntimeReport {
   error(code: string, message: string, extra?: { frame?: number; task?: string }): void;
