@@ -9,6 +9,8 @@ import { autoPlanFn } from '../planner/auto.ts';
 import type { PlannerService } from '../planner/service.ts';
 import { PlanInfeasibleError, UsageError } from '../shared/errors.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
+import { wireFromOpts } from './wire-opts.ts';
 
 /**
  * Resolves with the error when planning fails while no plan serves: there is nothing to serve, so
@@ -23,15 +25,17 @@ export function firstPlanFailure(planner: PlannerService): Promise<Error> {
 export const plannerCommand: Command = {
   name: 'planner',
   summary: 'Run the planner service: plan for the workers online, re-plan when one joins or leaves.',
-  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective latency|fps|comm|memory] [--workers N]',
+  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective latency|fps|comm|memory] [--workers N] [--wire float32|float16|int8] [--ui-port P]',
   options: {
     ...brokerOptions,
     ...modelOptions,
     ...configOption,
+    ...uiOptions,
     objective: { type: 'string', help: 'what the plan minimises: latency (one frame) | fps (pipelined throughput) | comm | memory (the paper\'s) (default: the config\'s planner.objective, latency)' },
     workers: { type: 'string', help: 'plan as soon as this many workers are online (default: the config\'s planner.devices)' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long (default: the config\'s planner.waitForWorkersSeconds)' },
     'data-source': { type: 'string', help: 'worker id that ingests frames and runs the head (default: the first by id)' },
+    wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
   },
   async run(opts) {
     const config = await configFromOpts(opts);
@@ -42,13 +46,15 @@ export const plannerCommand: Command = {
     const target = targetFromOpts(opts, config);
     const { planner, stop } = await startPlanner(target, topicsFromOpts(opts, config), {
       config, model, objective,
-      plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective }),
+      plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective, wire: wireFromOpts(opts, config.planner.wire) }),
       expectedWorkers: intOpt(opts, 'workers', 1) ?? (typeof declared === 'number' ? declared : declared?.length),
       waitMs: intOpt(opts, 'wait-ms', 0) ?? Math.round(config.planner.waitForWorkersSeconds * 1000),
       dataSource: opts['data-source'] as string | undefined,
     });
-    process.stdout.write(`planner for ${model.name} (objective ${objective}) at ${target.url}\n`);
+    const ui = await dashboardFromOpts(opts, { target, topics: topicsFromOpts(opts, config), planner, model });
+    process.stdout.write(`planner for ${model.name} (objective ${objective}) at ${target.url}${ui ? `; dashboard ${ui.url}` : ''}\n`);
     const outcome = await Promise.race([untilSignal(), firstPlanFailure(planner)]);
+    await ui?.stop();
     await stop({ clear: true });
     if (outcome instanceof Error) throw outcome;
     return 0;
