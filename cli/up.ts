@@ -79,7 +79,7 @@ export const upCommand: Command = {
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
     const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
     const source = String(opts.model);
-    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
+    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective, tail: config.planner.tail }), expectedWorkers: n, waitMs: 120_000, config });
     const client = await connect({ url }, `deeperthings-up-${process.pid}`);
     const stopAll = async () => {
       await stopPlanner();

@@ -19,7 +19,7 @@ export const DEFAULTS: Config = {
   },
   model: { name: 'yolov2-tiny' },
   // `comm`, as `deeperthings plan` and `planner` default to.
-  planner: { objective: 'comm', waitForWorkersSeconds: 10 },
+  planner: { objective: 'comm', tail: 'auto', waitForWorkersSeconds: 10 },
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
   workers: { memory: '1GB', speed: 'measure' },

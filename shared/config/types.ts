@@ -14,6 +14,13 @@ export const OBJECTIVES = ['comm', 'memory', 'latency'] as const;
 export const OBJECTIVE_PATTERN = '^\\s*(comm|memory|latency)(\\s*,\\s*(comm|memory|latency))*\\s*$';
 export type Objective = string;
 
+/**
+ * How planner/choose/pin.ts pins the tail: `fused` (ILP-1's optimum, PAPER §4), `lop` (all-LOP, the
+ * unfused baseline of PAPER §8), `lip`, `seq`, or `auto` (the objective decides).
+ */
+export const TAIL_PINS = ['fused', 'lop', 'lip', 'seq', 'auto'] as const;
+export type TailPin = (typeof TAIL_PINS)[number];
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export interface MqttConfig {
@@ -62,6 +69,8 @@ export interface DeclaredDevice {
 
 export interface PlannerConfig {
   objective: Objective;
+  /** Pin the tail to one of the paper's baselines (`auto`: the objective's choice). */
+  tail: TailPin;
   /** A number of workers to wait for, or the declared device list; absent: plan with whoever announced. */
   devices?: number | DeclaredDevice[];
   waitForWorkersSeconds: number;
