@@ -41,11 +41,10 @@ function guard(l: Layout, fs: CgroupFs, children: Children): { finish: () => voi
   return { finish, dispose: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); process.off('exit', finish); } };
 }
 
-async function runAll(o: ClusterOptions, l: Layout, fs: CgroupFs, children: Children, deadline: number): Promise<Row[]> {
+async function runAll(o: ClusterOptions, l: Layout, fs: CgroupFs, children: Children, deadline: number, rows: Row[]): Promise<void> {
   for (const cmd of setupCommands(l, o.link, o.linkBps)) run(cmd);
   applyCgroupSteps(cgroupSteps(fs, o.prefix, l.links.map((k) => k.id), o.cpu));
   say(`${o.devices} workers × ${o.cpu} core × ${o.link} (cgroup v${fs.version}, namespaces ${l.gw}, ${l.links[0]!.ns}…)`);
-  const rows: Row[] = [];
   for (const plan of o.plans) {
     const recipe = PLANS[plan]!;
     say(`plan ${plan}: ${recipe.label}`);
@@ -54,7 +53,10 @@ async function runAll(o: ClusterOptions, l: Layout, fs: CgroupFs, children: Chil
     emit({ bench: 'cluster', model: o.model, cpu: o.cpu, link: o.link, ...row });
     rows.push(row);
   }
-  return rows;
+}
+
+function report(rows: readonly Row[]): void {
+  if (rows.length) process.stdout.write(`\n${table(rows).join('\n')}\n\n${lastLine(rows)}\n`);
 }
 
 export async function benchCluster(argv: string[]): Promise<void> {
@@ -83,11 +85,13 @@ export async function benchCluster(argv: string[]): Promise<void> {
   const children = new Children();
   const { finish, dispose } = guard(l, fs, children);
   const deadline = Date.now() + o.timeoutS * 1000;
-  const timer = setTimeout(() => { say(`no result within --timeout ${o.timeoutS} s: tearing down`); finish(); process.exit(1); }, o.timeoutS * 1000);
+  const rows: Row[] = [];
+  const timer = setTimeout(() => { say(`not done within --timeout ${o.timeoutS} s: tearing down`); report(rows); finish(); process.exit(1); }, o.timeoutS * 1000);
   try {
-    const rows = await runAll(o, l, fs, children, deadline);
-    process.stdout.write(`\n${table(rows).join('\n')}\n\n${lastLine(rows)}\n`);
+    await runAll(o, l, fs, children, deadline, rows);
+    report(rows);
   } catch (e) {
+    report(rows);
     say((e as Error).message);
     process.exitCode = 1;
   } finally {

@@ -34,6 +34,8 @@ export interface PlanResult {
   /** Publish → predictions at the camera, ms (one frame at a time). */
   readonly latenciesMs: readonly number[];
   readonly latencyMs: number;
+  /** The data source's own figure (ingest start → head), median. */
+  readonly reportedMs: number;
   readonly framesPerS: number | null;
   readonly bytesPerFrame: number;
   readonly bytesPerLink: Record<string, { up: number; down: number }>;
@@ -83,12 +85,14 @@ export async function measurePlan(ctx: MeasureContext): Promise<PlanResult> {
   }
   const before = ctx.counters();
   const latencies: number[] = [];
+  const reported: number[] = [];
   const stages = new Map<string, number[]>();
   for (let i = 0; i < ctx.frames; i++) {
     const t0 = performance.now();
     await send();
     const p = await box.next(Number.POSITIVE_INFINITY);
     latencies.push(performance.now() - t0);
+    reported.push(p!.latencyMs.total);
     for (const s of p!.latencyMs.stages) stages.set(s.stage, [...(stages.get(s.stage) ?? []), s.ms]);
   }
   const after = ctx.counters();
@@ -106,7 +110,7 @@ export async function measurePlan(ctx: MeasureContext): Promise<PlanResult> {
   const pred = plan.predicted;
   return {
     planId, description: describePlan(plan), devices: plan.devices.length,
-    latenciesMs: latencies.map((x) => round(x)), latencyMs: round(median(latencies)), framesPerS,
+    latenciesMs: latencies.map((x) => round(x)), latencyMs: round(median(latencies)), reportedMs: round(median(reported)), framesPerS,
     bytesPerFrame: Object.values(bytesPerLink).reduce((s, l) => s + l.up + l.down, 0), bytesPerLink,
     stagesMs: Object.fromEntries([...stages].map(([s, xs]) => [s, round(median(xs))])),
     predicted: pred ? { latencyMs: round(pred.latencyMs), bytesPerFrame: Math.round(pred.bytesPerFrame), bytesPerLink: pred.bytesPerLink } : null,

@@ -21,14 +21,19 @@ export interface Row extends PlanResult {
   readonly label: string;
 }
 
-/** Stage times grouped: ingest, FTP, the weight-partitioned tail (L…), and whatever else the plan names. */
+/** Stage times grouped: ingest, FTP, the weight-partitioned tail (L… and their reduces R…), and whatever else the plan names. */
 export function stageGroups(stages: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [s, ms] of Object.entries(stages)) {
-    const g = s === 'in' ? 'in' : s.startsWith('ftp') ? 'ftp' : /^L\d/.test(s) ? 'tail' : s;
+    const g = s === 'in' ? 'in' : s.startsWith('ftp') ? 'ftp' : /^[LR]\d/.test(s) ? 'tail' : s;
     out[g] = (out[g] ?? 0) + ms;
   }
   return out;
+}
+
+/** Bytes the plan predicts through all links, both ways: what the veth counters see (without TCP/IP headers). */
+export function predictedLinkBytes(r: Pick<PlanResult, 'predicted'>): number | undefined {
+  return r.predicted ? Object.values(r.predicted.bytesPerLink).reduce((s, l) => s + l.up + l.down, 0) : undefined;
 }
 
 const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
@@ -37,13 +42,13 @@ const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 export function table(rows: readonly Row[]): string[] {
   const one = rows.find((r) => r.plan === 'one');
-  const head = '| plan | N | chosen | latency (median) | vs one device | frames/s pipelined | MB/frame on links | stages in / ftp / tail | predicted latency | predicted MB/frame |';
+  const head = '| plan | N | chosen | latency (median) | vs one device | frames/s pipelined | MB/frame on links | stages in / ftp / tail | predicted latency | predicted MB/frame on links |';
   const lines = [head, `|${'---|'.repeat(10)}`];
   for (const r of rows) {
     const g = stageGroups(r.stagesMs);
     const stages = ['in', 'ftp', 'tail'].map((k) => (g[k] === undefined ? '–' : (g[k]! / 1000).toFixed(2))).join(' / ');
     lines.push(`| ${r.label} | ${r.devices} | ${r.description} | ${sec(r.latencyMs)} | ${one ? ratio(one.latencyMs, r.latencyMs) : '–'} | ` +
-      `${r.framesPerS ?? '–'} | ${mb(r.bytesPerFrame)} | ${stages} s | ${r.predicted ? sec(r.predicted.latencyMs) : '–'} | ${r.predicted ? mb(r.predicted.bytesPerFrame) : '–'} |`);
+      `${r.framesPerS ?? '–'} | ${mb(r.bytesPerFrame)} | ${stages} s | ${r.predicted ? sec(r.predicted.latencyMs) : '–'} | ${r.predicted ? mb(predictedLinkBytes(r)!) : '–'} |`);
   }
   return lines;
 }
@@ -59,7 +64,7 @@ export function lastLine(rows: readonly Row[]): string {
       parts.push(`${r.plan} ${ratio(one.latencyMs, r.latencyMs)} latency${fps}`);
     }
   }
-  const speedups = parts.length ? `speed-up vs one device: ${parts.join('; ')}` : 'no one-device run to compare with';
+  const speedups = parts.length ? `speed-up vs one device: ${parts.join('; ')}` : one ? 'only the one-device plan ran' : 'no one-device run to compare with';
   const fused = comm && unfused ? `fused vs unfused: ${ratio(unfused.latencyMs, comm.latencyMs)} latency, ${mb(comm.bytesPerFrame)} vs ${mb(unfused.bytesPerFrame)} MB/frame` : 'fused vs unfused: needs plans comm and unfused';
   return `# ${speedups}. ${fused}`;
 }
