@@ -3,7 +3,8 @@
  * (`ip netns exec <prefix>-gw node --import tsx gateway.ts '<spec>'`): the broker on the veths'
  * gateway addresses, the planner with the plan's objective and tail pin, and the camera that sends
  * frames and times predictions. Unthrottled, as a home server would be. Prints JSON lines:
- * `{"event":"ready"}` once workers may connect, then `{"event":"result",…}` or `{"event":"error",…}`.
+ * `{"event":"ready"}` once workers may connect, `{"event":"progress",…}` as it goes, then
+ * `{"event":"result",…}` or `{"event":"error",…}`.
  */
 import { readFileSync } from 'node:fs';
 import { loadModel } from '../../shared/model/load.ts';
@@ -53,7 +54,7 @@ async function main(spec: GatewaySpec): Promise<void> {
   const client = await connect({ url }, 'bench-cluster-camera');
   say({ event: 'ready' });
   try {
-    const result = await measurePlan({ client, topics, planner, model, image: readFileSync(SAMPLE_IMAGE), counters: () => counters(spec), frames: spec.frames, pipelined: spec.pipelined, workers: spec.workers.length });
+    const result = await measurePlan({ client, topics, planner, model, image: readFileSync(SAMPLE_IMAGE), counters: () => counters(spec), frames: spec.frames, pipelined: spec.pipelined, workers: spec.workers.length, progress: (message) => say({ event: 'progress', message }) });
     say({ event: 'result', plan: spec.plan, objective: spec.objective, tail: spec.tail, ...result });
   } finally {
     await client.close();

@@ -23,6 +23,8 @@ export interface MeasureContext {
   readonly frames: number;
   readonly pipelined: number;
   readonly workers: number;
+  /** A line for whoever watches the run (adoption, each frame). */
+  readonly progress: (message: string) => void;
 }
 
 interface Prediction { frame: number; plan: string; latencyMs: { total: number; stages: { stage: string; ms: number }[] } }
@@ -77,6 +79,8 @@ export async function measurePlan(ctx: MeasureContext): Promise<PlanResult> {
   const box = inbox();
   await ctx.client.subscribe(ctx.topics.cameraPredictions('+'), (_t, p) => box.push(JSON.parse(Buffer.from(p).toString('utf8')) as Prediction));
   const planId = await adopted(ctx);
+  const pred0 = ctx.planner.plan!.predicted;
+  ctx.progress(`${ctx.workers} worker(s) run ${describePlan(ctx.planner.plan!)}, predicted ${round((pred0?.latencyMs ?? 0) / 1000, 2)} s; warm-up frame`);
   const send = (): Promise<void> => ctx.client.publish(ctx.topics.cameraFrame('bench'), ctx.image);
   // Warm-up (kernels compile, weights upload); resent if it raced the plan's adoption.
   for (let got: Prediction | undefined; !got;) {
@@ -93,6 +97,7 @@ export async function measurePlan(ctx: MeasureContext): Promise<PlanResult> {
     const p = await box.next(Number.POSITIVE_INFINITY);
     latencies.push(performance.now() - t0);
     reported.push(p!.latencyMs.total);
+    ctx.progress(`frame ${i + 1}/${ctx.frames}: ${round(latencies[i]! / 1000, 2)} s`);
     for (const s of p!.latencyMs.stages) stages.set(s.stage, [...(stages.get(s.stage) ?? []), s.ms]);
   }
   const after = ctx.counters();
@@ -105,6 +110,7 @@ export async function measurePlan(ctx: MeasureContext): Promise<PlanResult> {
     for (let i = 0; i < ctx.pipelined; i++) await send();
     for (let i = 0; i < ctx.pipelined; i++) await box.next(Number.POSITIVE_INFINITY);
     framesPerS = round(ctx.pipelined / ((performance.now() - t0) / 1000), 3);
+    ctx.progress(`${ctx.pipelined} frames back to back: ${framesPerS} frames/s`);
   }
   const plan = ctx.planner.plan!;
   const pred = plan.predicted;

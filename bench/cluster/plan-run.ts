@@ -44,7 +44,7 @@ export interface PlanRun {
   readonly deadlineMs: number;
 }
 
-type GatewayEvent = { event: 'ready' } | ({ event: 'result' } & PlanResult) | { event: 'error'; message: string };
+type GatewayEvent = { event: 'ready' } | { event: 'progress'; message: string } | ({ event: 'result' } & PlanResult) | { event: 'error'; message: string };
 
 /** The gateway's JSON lines, in order, as promises: `next()` resolves with the next one. */
 function events(child: ChildProcess, tail: string[]): () => Promise<GatewayEvent> {
@@ -57,7 +57,10 @@ function events(child: ChildProcess, tail: string[]): () => Promise<GatewayEvent
     for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      if (line.startsWith('{')) deliver(JSON.parse(line) as GatewayEvent);
+      if (!line.startsWith('{')) continue;
+      const e = JSON.parse(line) as GatewayEvent;
+      if (e.event === 'progress') process.stderr.write(`bench cluster:   ${e.message}\n`);
+      else deliver(e);
     }
   });
   child.once('exit', (code) => deliver({ event: 'error', message: `gateway exited with code ${code}: ${tail.join(' | ')}` }));
