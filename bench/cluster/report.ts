@@ -21,11 +21,15 @@ export interface Row extends PlanResult {
   readonly label: string;
 }
 
-/** Stage times grouped: ingest, FTP, the weight-partitioned tail (L… and their reduces R…), and whatever else the plan names. */
+/**
+ * Stage times grouped: ingest, FTP, the weight-partitioned tail (L… and their reduces R…) and the
+ * head. Predictions report these kinds (`ingest`, `ftp`, `tail`, `head`), or every plan stage with
+ * the worker's `--debug`.
+ */
 export function stageGroups(stages: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [s, ms] of Object.entries(stages)) {
-    const g = s === 'in' ? 'in' : s.startsWith('ftp') ? 'ftp' : /^[LR]\d/.test(s) ? 'tail' : s;
+    const g = s === 'in' || s === 'ingest' ? 'in' : s.startsWith('ftp') ? 'ftp' : /^[LR]\d/.test(s) ? 'tail' : s;
     out[g] = (out[g] ?? 0) + ms;
   }
   return out;
@@ -42,11 +46,11 @@ const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 export function table(rows: readonly Row[]): string[] {
   const one = rows.find((r) => r.plan === 'one');
-  const head = '| plan | N | chosen | latency (median) | vs one device | frames/s pipelined | MB/frame on links | stages in / ftp / tail | predicted latency | predicted MB/frame on links |';
+  const head = '| plan | N | chosen | latency (median) | vs one device | frames/s pipelined | MB/frame on links | stages in / ftp / tail / head | predicted latency | predicted MB/frame on links |';
   const lines = [head, `|${'---|'.repeat(10)}`];
   for (const r of rows) {
     const g = stageGroups(r.stagesMs);
-    const stages = ['in', 'ftp', 'tail'].map((k) => (g[k] === undefined ? '–' : (g[k]! / 1000).toFixed(2))).join(' / ');
+    const stages = ['in', 'ftp', 'tail', 'head'].map((k) => (g[k] === undefined ? '–' : (g[k]! / 1000).toFixed(2))).join(' / ');
     lines.push(`| ${r.label} | ${r.devices} | ${r.description} | ${sec(r.latencyMs)} | ${one ? ratio(one.latencyMs, r.latencyMs) : '–'} | ` +
       `${r.framesPerS ?? '–'} | ${mb(r.bytesPerFrame)} | ${stages} s | ${r.predicted ? sec(r.predicted.latencyMs) : '–'} | ${r.predicted ? mb(predictedLinkBytes(r)!) : '–'} |`);
   }

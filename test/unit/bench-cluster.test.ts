@@ -134,15 +134,16 @@ describe('bench cluster: the report', () => {
     assert.equal(describePlan({ layers: layers.slice(5), stages: [] }), 'no FTP, tail 1×LOP 1×LIP');
   });
 
-  it('stage groups: in, ftp, the tail with its reduces, the rest by name', () => {
+  it('stage groups: in, ftp, the tail with its reduces, the rest by name; the kinds predictions report map to the same', () => {
     assert.deepEqual(stageGroups({ in: 100, ftp: 1000, L12: 500, R13: 250, head: 1 }), { in: 100, ftp: 1000, tail: 750, head: 1 });
+    assert.deepEqual(stageGroups({ ingest: 100, ftp: 1000, tail: 750, head: 1 }), { in: 100, ftp: 1000, tail: 750, head: 1 });
   });
 
   it('table and last line: speed-ups against one device, fused against unfused', () => {
     const rows = [row('one', 8000, 0.12, 2e5), row('unfused', 5000, 0.2, 200e6), row('comm', 4000, 0.25, 150e6)];
     const t = table(rows);
     assert.equal(t.length, 5);
-    assert.match(t[3]!, /^\| unfused \(all-LOP\) \| 6 \| x \| 5\.00 s \| 1\.60× \| 0\.2 \| 200\.0 \| 0\.10 \/ 1\.00 \/ 0\.75 s \| 3\.00 s \| 3\.0 \|$/);
+    assert.match(t[3]!, /^\| unfused \(all-LOP\) \| 6 \| x \| 5\.00 s \| 1\.60× \| 0\.2 \| 200\.0 \| 0\.10 \/ 1\.00 \/ 0\.75 \/ 0\.00 s \| 3\.00 s \| 3\.0 \|$/);
     assert.equal(lastLine(rows), '# speed-up vs one device: unfused 1.60× latency, 1.67× frames/s; comm 2.00× latency, 2.08× frames/s. fused vs unfused: 1.25× latency, 150.0 vs 200.0 MB/frame');
   });
 });
