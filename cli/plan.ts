@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import type { Command } from './args.ts';
 import { gridOpt, intOpt } from './args.ts';
 import { UsageError } from '../shared/errors.ts';
+import { TAIL_PINS } from '../shared/config/types.ts';
 import { loadModel } from '../shared/model/load.ts';
 import { loadDarknet } from '../shared/model/darknet.ts';
 import type { Model } from '../shared/model/ir.ts';
@@ -60,11 +61,12 @@ function choice<T extends string>(opts: Record<string, unknown>, name: string, a
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Choose the partitioning (FTP boundary, grid, LOP/LIP/FUSE per layer) for a model on devices.',
-  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective latency|fps|comm|memory[,..]] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare] [--svg plan.svg] [--png plan.png]',
+  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective latency|fps|comm|memory[,..]] [--tail fused|lop|lip|seq|auto] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare] [--svg plan.svg] [--png plan.png]',
   options: {
     ...modelOptions,
     devices: { type: 'string', help: 'N equal devices (1 GB, 5 GFLOP/s, 100 Mbit/s each), or a devices.yaml of {id, memory, speed, link}', default: '6' },
     objective: { type: 'string', help: 'latency (default) | fps (pipelined throughput) | comm | memory (the paper\'s), or a lexicographic list like latency,comm', default: 'latency' },
+    tail: { type: 'string', help: 'pin the tail: fused (ILP-1) | lop (unfused, all-LOP) | lip | seq | auto', default: 'auto' },
     'ftp-layers': { type: 'string', help: 'fix the FTP stack to layers 0..K-1 (0: none); default: ILP-2\'s breakpoint (comm, memory) or searched (latency)' },
     grid: { type: 'string', help: 'fix the FTP grid ROWSxCOLS; default 5x5 (comm, memory) or searched 1..6 (latency)' },
     solver: { type: 'string', help: 'ILP solver: dp (exact chain DP) | highs (the MILP, cross-checked against the DP)', default: 'dp' },
@@ -88,6 +90,7 @@ export const planCommand: Command = {
       objective: String(opts.objective),
       ftpLayers: intOpt(opts, 'ftp-layers', 0, model.nodes.length),
       grid: gridOpt(opts, 'grid'),
+      tail: choice(opts, 'tail', TAIL_PINS),
       solver: choice(opts, 'solver', ['dp', 'highs'] as const),
       dtype: wireFromOpts(opts),
       dataSource: opts['data-source'] as string | undefined,

@@ -120,7 +120,7 @@ export const upCommand: Command = {
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : [])];
     const objective = config.planner.objective;
-    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, wire: wireFromOpts(opts, config.planner.wire) }) } });
+    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, tail: config.planner.tail, wire: wireFromOpts(opts, config.planner.wire) }) } });
     const { planner, client, workers } = stack;
     let clean = false;
     let ui: Awaited<ReturnType<typeof dashboardFromOpts>>;

@@ -8,6 +8,7 @@ import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { logger } from '../shared/log.ts';
 import { choosePlan } from './choose/choose.ts';
 import { explainChoice } from './explain.ts';
+import type { TailPin } from './choose/pin.ts';
 import type { WireDtype } from '../shared/plan/wire.ts';
 
 export interface AutoPlanOptions {
@@ -16,6 +17,8 @@ export interface AutoPlanOptions {
   readonly weights?: string;
   /** `latency` (default), `fps`, `comm` (the paper's), `memory`, or a list such as `latency,comm`. */
   readonly objective?: string;
+  /** Pin the tail to one of the paper's baselines (planner/choose/pin.ts); default `auto`. */
+  readonly tail?: TailPin;
   /** How activations travel between devices (default float16, shared/plan/wire.ts). */
   readonly wire?: WireDtype;
 }
@@ -31,7 +34,7 @@ export function explanationOf(plan: PlanDoc): readonly string[] | undefined {
 
 export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[], objective?: string) => Promise<PlanDoc> {
   return async (model, devices, objective) => {
-    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'latency', dataSource: devices[0]?.id, dtype: o.wire, build: { source: o.source, weights: o.weights } });
+    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'latency', tail: o.tail, dataSource: devices[0]?.id, dtype: o.wire, build: { source: o.source, weights: o.weights } });
     const p = choice.chosen.plan;
     try {
       explanations.set(p, explainChoice(model, choice));

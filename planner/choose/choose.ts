@@ -21,6 +21,7 @@ import { compareCosts, metricValue, parseObjective, runtimeObjective, shortfalls
 import { checkBreakpoint, crossCheckedTails } from './tails.ts';
 import { best, evaluate, type Candidate, type ChooseOptions, type Ctx } from './evaluate.ts';
 import { fewerDevices, fewestDevices, reasonFor } from './pays.ts';
+import { pinTails } from './pin.ts';
 
 export type { Candidate, ChooseOptions } from './evaluate.ts';
 
@@ -87,14 +88,14 @@ export async function choosePlan(model: Model, devices: readonly PlanDevice[], o
   const t0 = performance.now();
   const metrics = parseObjective(opts.objective ?? 'comm');
   const tails = crossCheckedTails(model, devices.length, opts.solver ?? 'dp');
-  const ctx: Ctx = { model, devices, opts, metrics, tails: tails.get, errors: [] };
+  const ctx: Ctx = { model, devices, opts, metrics, tails: pinTails(model, devices.length, opts.tail ?? 'auto', tails.get), errors: [] };
   const legal = legalFtpLayers(model);
   const runtime = runtimeObjective(metrics);
   const { ks, breakpoint } = await boundaries(ctx, legal);
   const seen = new Set<string>();
   let candidates = runtime ? await latencySearch(ctx, ks, seen) : await evaluate(ctx, ks, { search: false, seen });
-  // Which devices take part is a decision (pays.ts), unless the user fixed the boundary or grid.
-  const weigh = runtime && opts.subsets !== false && devices.length > 1 && opts.ftpLayers === undefined && opts.grid === undefined;
+  // Which devices take part is a decision (pays.ts), unless the user fixed the boundary, grid or tail.
+  const weigh = runtime && opts.subsets !== false && devices.length > 1 && opts.ftpLayers === undefined && opts.grid === undefined && (opts.tail ?? 'auto') === 'auto';
   if (weigh) candidates = [...candidates, ...await fewerDevices(ctx, candidates)];
   let chosen = best(candidates, metrics);
   const widened = chosen === undefined;
@@ -113,7 +114,7 @@ export async function choosePlan(model: Model, devices: readonly PlanDevice[], o
   const plan: PlanDoc = { ...chosen.plan, ...(reason ? { reason } : {}), predicted: toPrediction(chosen.cost) };
   return {
     chosen: { ...chosen, plan }, metrics, solver: tails.solverName, solveMs: performance.now() - t0,
-    optimal: !runtime && !widened && tails.proven,
+    optimal: !runtime && !widened && tails.proven && ['auto', 'fused'].includes(opts.tail ?? 'auto'),
     objectiveValue: metricValue(chosen.cost, metrics[0]!), breakpoint, candidates, widened, offered: devices.length, ...(reason ? { reason } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { DEFAULT_LATENCY, planCost, type LatencyParams, type PlanCost } from '..
 import { gridChoices, heterogeneous, type GridChoice, type TailChoice } from './candidates.ts';
 import { compareCosts, runtimeObjective, shortfalls, type Metric } from './objective.ts';
 import { mixedTail } from './mixed-tail.ts';
+import type { TailPin } from './pin.ts';
 import { DTYPE_BYTES } from '../../shared/wire/elements.ts';
 
 export interface ChooseOptions {
@@ -31,6 +32,8 @@ export interface ChooseOptions {
   readonly exhaustive?: boolean;
   /** Run-time objectives: also weigh subsets of the devices and one device alone (default true). */
   readonly subsets?: boolean;
+  /** Pin the tail to a baseline (pin.ts); default `auto`, the objective's choice. */
+  readonly tail?: TailPin;
 }
 
 /** One evaluated candidate. */
@@ -81,7 +84,7 @@ async function tailsAt(ctx: Ctx, k: number): Promise<TailChoice[]> {
   const runtime = runtimeObjective(ctx.metrics);
   // Keeping the tail on the data source trivially minimises bytes; it competes only on run time.
   const tails = (await ctx.tails(k)).filter((t) => t.label !== 'source' || runtime);
-  if (!runtime || ctx.devices.length < 2 || k >= ctx.model.nodes.length) return tails;
+  if (!runtime || (ctx.opts.tail ?? 'auto') !== 'auto' || ctx.devices.length < 2 || k >= ctx.model.nodes.length) return tails;
   const bytesPerElement = DTYPE_BYTES[ctx.opts.dtype ?? 'float32'];
   const tail = mixedTail({ model: ctx.model, devices: ctx.devices, latency: ctx.opts.latency ?? DEFAULT_LATENCY, bytesPerElement }, k);
   const same = (t: TailChoice): boolean => Object.entries(tail).every(([l, p]) => t.tail[Number(l)] === p);
