@@ -5,6 +5,7 @@
  */
 import { assert } from '../shared/errors.ts';
 import { elements, nodeInputs, type Model, type Node, type NodeKind } from '../shared/model/ir.ts';
+import { kindFacts } from '../shared/model/kinds.ts';
 
 /** One entry of the size list. Element counts, not bytes (fp32: bytes = 4 × elements). */
 export interface LayerSize {
@@ -57,8 +58,8 @@ function layerSize(model: Model, node: Node, opts: LayerOptions): LayerSize {
 
 function isPartitionable(node: Node, opts: LayerOptions): boolean {
   // Grouped and depthwise convs are not LOP/LIP-able as PAPER §3.1 defines them (§2.3: LIP does not apply).
-  if (node.kind === 'conv2d') return node.groups === 1;
-  return node.kind === 'dense' && opts.fc === true;
+  const facts = kindFacts(node);
+  return facts.weights && facts.lip(node) && (!facts.fc || opts.fc === true);
 }
 
 function weightCount(model: Model, node: Node): number {

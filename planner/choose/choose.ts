@@ -16,7 +16,8 @@ import { buildPlan, type BuildOptions } from '../plan/build.ts';
 import { validateFtp, type PartitionSpec } from '../plan/spec.ts';
 import { DEFAULT_LATENCY, planCost, toPrediction, type LatencyParams, type PlanCost } from '../cost.ts';
 import type { BreakpointSearch } from '../optimize/ilp2.ts';
-import { ftpLayersFor, gridChoices, heterogeneous, legalFtpLayers, memoryBreakpoint, type TailChoice } from './candidates.ts';
+import { ftpLayersFor, gridChoices, heterogeneous, memoryBreakpoint, type TailChoice } from './candidates.ts';
+import { legalFtpLayers } from '../plan/spec.ts';
 import { compareCosts, metricValue, parseObjective, shortfalls, type Metric } from './objective.ts';
 import { checkBreakpoint, crossCheckedTails, type TailSolver } from './tails.ts';
 
