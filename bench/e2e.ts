@@ -52,13 +52,13 @@ export async function benchE2e(argv: string[]): Promise<void> {
     while (!(planner.plan && received.size === n)) await new Promise((r) => setTimeout(r, 200));
     // Warm-up frame (kernels compile, weights upload); resent if it raced the plan's adoption.
     for (let i = 0; got.length < 1; i++) {
-      if (i % 600 === 0) await client.publish(topics.cameraFrame('bench'), image);
+      if (i % 600 === 0) await topics.publish(client, topics.cameraFrame('bench'), image);
       await new Promise((r) => setTimeout(r, 50));
     }
     const before = [...received.values()].reduce((a, b) => a + b, 0);
     got.length = 0;
     const t0 = performance.now();
-    for (let i = 0; i < frames; i++) await client.publish(topics.cameraFrame('bench'), image);
+    for (let i = 0; i < frames; i++) await topics.publish(client, topics.cameraFrame('bench'), image);
     while (got.length < frames) await new Promise((r) => setTimeout(r, 50));
     const seconds = (performance.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 1500)); // one more stats period

@@ -31,7 +31,7 @@ export const publishCommand: Command = {
       await t.subscribe(topics.errors(), (_topic, payload) => process.stderr.write(`error: ${Buffer.from(payload).toString('utf8')}\n`));
     }
     for (let i = 0; i < count; i++) {
-      await t.publish(topics.cameraFrame(String(opts.camera)), image, { qos: 0 });
+      await topics.publish(t, topics.cameraFrame(String(opts.camera)), image, { qos: 0 });
       if (i + 1 < count) await new Promise((r) => setTimeout(r, intOpt(opts, 'interval-ms', 0)));
     }
     const deadline = Date.now() + (intOpt(opts, 'timeout-ms', 1) ?? 120000);

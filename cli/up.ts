@@ -93,7 +93,7 @@ export const upCommand: Command = {
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });
       if (!opts['no-sample']) {
         const first = status.nextPredictions();
-        await client.publish(topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
+        await topics.publish(client, topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
         process.stdout.write(JSON.stringify(await first) + '\n');
       }
       if (!opts.once) {

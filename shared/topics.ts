@@ -7,30 +7,34 @@ import type { PublishOptions, Transport, Unsubscribe } from './transport/types.t
 import { topicFilterError } from './transport/match.ts';
 import { decodeJson, encodeJson, fail, ok, type Result, type Validator } from './wire/json.ts';
 import * as m from './wire/messages.ts';
+import type { PlanDoc } from './plan/types.ts';
+import type { PredictionsMessage } from './events/predictions.ts';
+import type { ObjectEvent } from './events/tracker.ts';
+import type { DevicePayload } from './wire/ha-discovery.ts';
 
-export type { Availability, BridgeRequest, BridgeResponse, ErrorMessage, WorkerInfo } from './wire/messages.ts';
+export type { Availability, BridgeRequest, BridgeResponse, ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from './wire/messages.ts';
 
 /**
- * Payload type per topic kind. `unknown` marks JSON owned elsewhere (plan: shared/plan, predictions:
- * worker/head, stats, HA discovery) until those modules export their types; `Uint8Array` is sent as is
- * (data: a tensor message of shared/wire/tensor-codec.ts; frames and snapshots: JPEG/PNG/raw bytes).
+ * Payload type per topic kind. JSON payloads are owned by the module named in their type (plan:
+ * shared/plan, predictions and events: shared/events, HA discovery: shared/wire/ha-discovery.ts);
+ * `Uint8Array` is sent as is (data: a tensor message of shared/wire/tensor-codec.ts; frames and
+ * snapshots: JPEG/PNG/raw bytes).
  */
 export interface TopicMap {
   bridgeState: m.Availability;
   bridgeRequest: m.BridgeRequest;
   bridgeResponse: m.BridgeResponse;
-  plan: unknown;
+  plan: PlanDoc;
   workerState: m.Availability;
   workerInfo: m.WorkerInfo;
-  workerStats: unknown;
+  workerStats: m.WorkerStats;
   data: Uint8Array;
   cameraFrame: Uint8Array;
-  cameraPredictions: unknown;
+  cameraPredictions: PredictionsMessage;
   cameraSnapshot: Uint8Array;
-  cameraEvents: unknown;
+  cameraEvents: ObjectEvent;
   errors: m.ErrorMessage;
-  stats: unknown;
-  haDevice: unknown;
+  haDevice: DevicePayload;
   haStatus: string;
 }
 
@@ -39,7 +43,7 @@ const PAYLOAD_VALIDATORS: Partial<Record<keyof TopicMap, Validator>> = {
   bridgeRequest: m.validateBridgeRequest, bridgeResponse: m.validateBridgeResponse,
   workerInfo: m.validateWorkerInfo, errors: m.validateErrorMessage,
   plan: m.validateObject, workerStats: m.validateObject, cameraPredictions: m.validateObject,
-  cameraEvents: m.validateObject, stats: m.validateObject, haDevice: m.validateObject,
+  cameraEvents: m.validateObject, haDevice: m.validateObject,
 };
 
 type Format = 'text' | 'json' | 'bytes';
@@ -62,7 +66,6 @@ export const TOPIC_SPECS = {
   // Never retained: HA ignores retained events (ECOSYSTEM §1.5).
   cameraEvents: { base: 'cluster', path: 'cameras/:cam/events', retained: false, format: 'json' },
   errors: { base: 'cluster', path: 'errors', retained: false, format: 'json' },
-  stats: { base: 'cluster', path: 'stats', retained: false, format: 'json' },
   // HA device-based discovery (ECOSYSTEM §1.2), retained or entities vanish after an HA restart.
   haDevice: { base: 'ha', path: 'device/:id/config', retained: true, format: 'json' },
   // HA's birth and will (`online`/`offline`): on `online` discovery is re-published (ECOSYSTEM §1.4).
@@ -138,7 +141,6 @@ export class Topics {
   cameraSnapshot(cam: string) { return this.topic('cameraSnapshot', { cam }); }
   cameraEvents(cam: string) { return this.topic('cameraEvents', { cam }); }
   errors() { return this.topic('errors', {}); }
-  stats() { return this.topic('stats', {}); }
   haDevice(id: string) { return this.topic('haDevice', { id }); }
   haStatus() { return this.topic('haStatus', {}); }
   /** Filter for everything of this cluster (monitoring, `deeperthings verify`). */
@@ -167,6 +169,12 @@ export class Topics {
     const spec = TOPIC_SPECS[kind];
     const bytes = spec.format === 'json' ? encodeJson(payload) : (payload as string | Uint8Array);
     return t.publish(topic, bytes, { ...opts, retain: opts.retain ?? spec.retained });
+  }
+
+  /** Delete a retained message ([MQTT-3.3.1-10]: an empty retained payload): a withdrawn plan, a removed HA device. */
+  clear<K extends TopicKind>(t: Transport, topic: TopicName<K>, opts: PublishOptions = {}): Promise<void> {
+    if (!this.parse(topic)) return Promise.reject(new Error(`topics: '${topic}' is not a topic of this tree (root ${this.root}, cluster ${this.cluster})`));
+    return t.publish(topic, '', { ...opts, retain: true });
   }
 
   /** Subscribe with decoding and validation by kind; a bad payload arrives as `{ok: false}`, never a throw. */

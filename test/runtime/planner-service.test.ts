@@ -15,7 +15,7 @@ describe('planner service', () => {
     const client = await connect({ bus }, 'camera');
     try {
       const errors = await collect(client, topics.errors());
-      await client.publish(topics.cameraFrame('gate'), DOG);
+      await topics.publish(client, topics.cameraFrame('gate'), DOG);
       const [e] = await errors.next(1, 5000);
       assert.equal(e.code, 'no-plan');
       assert.match(e.message, /camera gate: frame dropped: no plan yet \(0 workers online\)/);
