@@ -67,7 +67,7 @@ export interface PlanCost {
 const STAR_TYPE: Partial<Record<PartitionKind, LayerType>> = { lop: 'LOP', lip: 'LIP', fuse1: 'FUSE1', fuse2: 'FUSE2', local: '-' };
 
 /** The paper-comparable star count of a plan's weight-partitioned tail (FC layers included as the 1×1 case). */
-export function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
+function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   const k = plan.layers.findIndex((l) => l.partition !== 'ftp');
   if (k < 0) return { bytes: 0, convBytes: 0 };
   // A weight layer run whole on the data source costs nothing in the star, like a pool (PAPER §1).

@@ -4,16 +4,9 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40,
 
 let threshold: Level = (process.env.DEEPERTHINGS_LOG_LEVEL as Level | undefined) ?? 'info';
 const json = process.env.DEEPERTHINGS_LOG_JSON === '1';
-const sinks: ((line: { level: Level; module: string; msg: string; data?: unknown }) => void)[] = [];
 
 export function setLogLevel(level: Level): void {
   threshold = level;
-}
-
-/** Extra sinks (e.g. a mirror to `bridge/logging`); they see every line that passes the level. */
-export function addLogSink(sink: (typeof sinks)[number]): () => void {
-  sinks.push(sink);
-  return () => void sinks.splice(sinks.indexOf(sink), 1);
 }
 
 export interface Logger {
@@ -27,7 +20,6 @@ export function logger(module: string): Logger {
   const emit = (level: Level) => (msg: string, data?: unknown) => {
     if (ORDER[level] < ORDER[threshold]) return;
     const line = { level, module, msg, data };
-    for (const s of sinks) s(line);
     if (json) process.stderr.write(JSON.stringify({ t: new Date().toISOString(), ...line }) + '\n');
     else process.stderr.write(`[${level}] ${module}: ${msg}${data === undefined ? '' : ' ' + JSON.stringify(data)}\n`);
   };

@@ -201,7 +201,7 @@ export interface TopicMessage<K extends TopicKind> extends ParsedTopic<K> {
 }
 
 /** Decode a payload received on a topic of `kind`; never throws. */
-export function decodePayload<K extends TopicKind>(kind: K, bytes: Uint8Array, topic: string): Result<TopicMap[K]> {
+function decodePayload<K extends TopicKind>(kind: K, bytes: Uint8Array, topic: string): Result<TopicMap[K]> {
   const format = TOPIC_SPECS[kind].format as Format;
   if (format === 'bytes') return ok(bytes as TopicMap[K]);
   // [MQTT-3.3.1-10] an empty retained payload is a deletion (plan withdrawn, discovery removed).

@@ -71,7 +71,7 @@ function channelsIn(model: Model, l: number): number {
 }
 
 /** Every channel range must be non-empty (PAPER §3.2 splits channels N ways): does the tail fit N devices? */
-export function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
+function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
   return Object.entries(tail).every(([key, t]) => {
     const l = Number(key), out = model.nodes[l]!.out.c;
     if (t === 'lip') return out >= n && channelsIn(model, l) >= n;

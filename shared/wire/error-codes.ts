@@ -18,7 +18,3 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-
-export function isErrorCode(x: unknown): x is ErrorCode {
-  return typeof x === 'string' && Object.hasOwn(ERROR_CODES, x);
-}
