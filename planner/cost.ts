@@ -10,7 +10,7 @@ import { elements, nodeInputs } from '../shared/model/ir.ts';
 import { nodeFlops, nodeParams } from '../shared/model/stats.ts';
 import type { PartitionKind, PlanDoc, PlanPrediction } from '../shared/plan/types.ts';
 import { DTYPE_BYTES } from '../shared/wire/elements.ts';
-import { tailLayers } from './layers.ts';
+import { convPart, tailLayers } from './layers.ts';
 import { commCost, type LayerType } from './optimize/comm-cost.ts';
 import { planTraffic, type LinkBytes } from './cost-traffic.ts';
 import { peakActivationPerDevice, weightBytesPerDevice } from '../shared/plan/footprint.ts';
@@ -76,8 +76,7 @@ function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   if (types.some((t) => t === undefined)) return undefined;
   const n = plan.devices.length;
   const dtype = DTYPE_BYTES[plan.pieces[0]?.dtype ?? 'float32'];
-  const firstDense = layers.findIndex((l) => l.kind === 'dense');
-  const cut = firstDense < 0 ? layers.length : firstDense;
+  const cut = convPart(layers).length;
   const conv = cut === 0 ? 0 : commCost(layers.slice(0, cut), types.slice(0, cut) as LayerType[], n);
   return { bytes: dtype * commCost(layers, types as LayerType[], n), convBytes: dtype * conv };
 }

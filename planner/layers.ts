@@ -5,7 +5,7 @@
  */
 import { assert } from '../shared/errors.ts';
 import { elements, nodeInputs, type Model, type Node, type NodeKind } from '../shared/model/ir.ts';
-import { kindFacts } from '../shared/model/kinds.ts';
+import { KINDS, kindFacts } from '../shared/model/kinds.ts';
 
 /** One entry of the size list. Element counts, not bytes (fp32: bytes = 4 × elements). */
 export interface LayerSize {
@@ -46,7 +46,7 @@ export function allLayers(model: Model, opts: LayerOptions = {}): LayerSize[] {
  * table (ILP-2) covers only this part for VGG-16 and AlexNet, whose FC heads are not partitioned.
  */
 export function convPart(layers: readonly LayerSize[]): LayerSize[] {
-  const firstDense = layers.findIndex((l) => l.kind === 'dense');
+  const firstDense = layers.findIndex((l) => KINDS[l.kind].fc);
   return firstDense < 0 ? [...layers] : layers.slice(0, firstDense);
 }
 
