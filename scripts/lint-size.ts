@@ -16,7 +16,8 @@ interface Offender { readonly where: string; readonly what: string; readonly lin
 
 function sourceFiles(): string[] {
   const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...ROOTS], { encoding: 'utf8' });
-  return out.split('\n').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  // A file mid-merge is listed once per stage: count it once.
+  return [...new Set(out.split('\n'))].filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 }
 
 function functionName(node: ts.Node): string {

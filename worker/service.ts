@@ -29,10 +29,14 @@ export interface WorkerContext {
   /** Load (and cache) the model a plan names; must give the model the plan was made for. */
   readonly loadModel: (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string; weightsSource?: 'file' | 'synthetic' }>;
   readonly deadlineMs?: number;
+  /** Frames per camera in flight at once when this worker is the data source (default 2). */
+  readonly framesInFlight?: number;
   readonly maxFrameBytes?: number;
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's). */
   readonly decode?: DecodeOptions;
+  /** Per camera (config `cameras.<name>`): its threshold and snapshot quality (0 = none) win over the above. */
+  readonly cameras?: ReadonlyMap<string, { threshold?: number; snapshotQuality: number }>;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
   /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
@@ -71,6 +75,10 @@ export class Worker {
 
   get plan(): PlanDoc | undefined { return this.#plan; }
   get id(): string { return this.#ctx.info.id; }
+  /** Frames of a camera in flight and waiting here (data source; zeros elsewhere). */
+  runtimeLoad(camera: string): { inFlight: number; waiting: number } {
+    return this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
+  }
 
   async start(): Promise<void> {
     const { transport: t, topics, info } = this.#ctx;
@@ -142,7 +150,7 @@ export class Worker {
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
-      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
     });
     await rt.start();
@@ -186,7 +194,9 @@ export class Worker {
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
     const { transport: t, topics } = this.#ctx;
-    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode: this.#ctx.decode, detail: this.#ctx.latencyDetail });
+    const cam = this.#ctx.cameras?.get(meta.camera);
+    const decode = cam?.threshold === undefined ? this.#ctx.decode : { ...this.#ctx.decode, threshold: cam.threshold };
+    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode, detail: this.#ctx.latencyDetail });
     const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
     this.#fps.set(meta.camera, recent);
     const weights = this.#weightsSource === 'synthetic' ? { weights: 'synthetic' as const } : {};
@@ -196,7 +206,8 @@ export class Worker {
       const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
       for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
     }
-    const jpeg = this.#ctx.snapshotQuality ? snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
+    const quality = cam ? cam.snapshotQuality : this.#ctx.snapshotQuality;
+    const jpeg = quality ? snapshotJpeg(meta, msg, quality) : undefined;
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 

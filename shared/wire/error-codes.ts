@@ -11,8 +11,9 @@ export const ERROR_CODES = {
   'not-ready': 'worker (data source): a frame arrived while the plan is still loading; the frame is dropped',
   'frame-too-large': "worker (data source): a frame exceeds its camera's maxFrameBytes; dropped and counted",
   'bad-frame': 'worker (data source): a frame could not be decoded (not JPEG, PNG or raw of the right size)',
-  'frame-dropped': 'worker: frames in flight were dropped (plan replaced, worker stopping)',
+  'frame-dropped': 'worker: a frame was dropped: in flight when the plan was replaced or the worker stopped, or too many frames waiting for admission',
   'bad-piece': 'worker: a data piece could not be decoded or reassembled from its chunks',
+  'publish-failed': 'worker: publishing a data piece to the broker failed (the message names the topic)',
   'task-failed': 'worker: a task threw while running a frame (shape mismatch, missing input)',
   deadline: 'worker: a task missed its deadline; the message names the pieces still missing',
 } as const;
