@@ -104,6 +104,22 @@ describe('head: region (YOLOv2)', () => {
     close(d.box, [(cx - bw / 2) * 768, ((cy - bh / 2) * 416 - 52) * ys, (cx + bw / 2) * 768, ((cy + bh / 2) * 416 - 52) * ys], 1e-3);
   });
 
+  it('letterbox with odd padding (horses.jpg 773x512): correct_region_boxes offset (416 − 275)/2 = 70.5, not 70', () => {
+    const horses: BoxTransform = { image: { w: 773, h: 512 }, net: { w: 416, h: 416 }, content: { x: 0, y: 70, w: 416, h: 275 } };
+    const map = tensor3({ h: 13, w: 13, c: 125 });
+    put(map, 6, 6, 0, entry(0.5, 0.5, 0.9, 2, 0.9));
+    const p = decodePredictions(model('region', [region], [0]), new Map([[0, map]]), horses);
+    assert.ok(p.kind === 'detections' && p.detections.length === 1);
+    // src/region_layer.c correct_region_boxes, then draw_detections: top = (b.y − b.h/2)·im.h.
+    const newH = 275, netH = 416;
+    const by = (6.5 / 13 - (netH - newH) / 2 / netH) / (newH / netH);
+    const bh = (anchors[1]! / 13) * (netH / newH);
+    const d = p.detections[0]!;
+    close([d.box[1], d.box[3]], [(by - bh / 2) * 512, (by + bh / 2) * 512], 1e-3);
+    // The embedded integer offset would put the box 0.5·512/275 = 0.93 px lower.
+    assert.ok(Math.abs(d.box[1] - ((6.5 / 13 - anchors[1]! / 26) * 416 - 70) * (512 / 275)) > 0.9);
+  });
+
   it('boxes leaving the frame are clamped; threshold option applies', () => {
     const map = tensor3({ h: 13, w: 13, c: 125 });
     put(map, 0, 0, 4, entry(0.1, 0.1, 0.6, 0, 0.9));

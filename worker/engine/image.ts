@@ -8,7 +8,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
 export { toModelInput, resizeImage, letterboxSize, boxToImage, clampBox } from './image-resize.ts';
-export type { BoxTransform, ModelInput, Box } from './image-resize.ts';
+export type { BoxTransform, ModelInput, Box, LetterboxOffset } from './image-resize.ts';
 
 /** An 8-bit RGB image, row-major, 3 bytes per pixel. */
 export interface RgbImage {

@@ -58,7 +58,8 @@ export function decodePredictions(model: Model, outputs: Map<number, Tensor3>, t
     classes = Math.max(classes, node.classes);
     cands.push(...found);
   }
-  for (const c of cands) c.box = boxToImage(transform, c.box);
+  // correct_region_boxes' fractional letterbox offset, as the reference prints its boxes.
+  for (const c of cands) c.box = boxToImage(transform, c.box, 'darknet');
   doNmsSort(cands, classes, opts.nmsIou ?? NMS_IOU);
   const detections = flatten(model, cands, transform).sort((a, b) => b.score - a.score);
   return { kind: 'detections', width: transform.image.w, height: transform.image.h, detections: detections.slice(0, opts.topK ?? Infinity) };
