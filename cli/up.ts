@@ -16,6 +16,7 @@ import { SAMPLE_IMAGE } from '../shared/assets.ts';
 import { autoPlanFn } from '../planner/auto.ts';
 import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
 
@@ -66,6 +67,7 @@ export const upCommand: Command = {
     'no-sample': { type: 'boolean', help: 'do not publish the sample photo at start' },
     camera: { type: 'string', help: 'camera name of the sample frame', default: 'front' },
     threshold: { type: 'string', help: 'detection score threshold' },
+    ...nmsOption,
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
   },
   async run(opts) {
@@ -76,7 +78,7 @@ export const upCommand: Command = {
     const url = String(opts.broker ?? embedded!.url);
     const topics = new Topics(topicsConfig(config));
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}; ${n} workers\n`);
-    const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
+    const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
     const source = String(opts.model);
     const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });

@@ -9,6 +9,7 @@ import { measureSpeed } from '../worker/engine/speed.ts';
 import { logger } from '../shared/log.ts';
 import { hostname } from 'node:os';
 import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './config-opts.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -24,6 +25,7 @@ export const workerCommand: Command = {
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
     threshold: { type: 'string', help: 'detection score threshold of the head (data source only)' },
     snapshot: { type: 'string', help: 'JPEG quality of the annotated snapshot, 0 = none', default: '70' },
+    ...nmsOption,
   },
   async run(opts) {
     const config = await configFromOpts(opts);
@@ -32,9 +34,10 @@ export const workerCommand: Command = {
     const speed = opts.speed === 'measure' ? await measureSpeed() : Number(opts.speed);
     if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0 or "measure", got '${String(opts.speed)}'`);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
+    const nms = nmsFromOpts(opts, config);
     const { worker, transport } = await startWorker(targetFromOpts(opts), topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
-      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold } },
+      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) } },
     });
     log.info(`online at ${String(opts.broker)} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

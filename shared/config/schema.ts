@@ -98,6 +98,8 @@ export const CONFIG_SCHEMA = {
         name: { type: 'string', minLength: 1 },
         weights: { type: 'string', minLength: 1 },
         inputSize: { type: ['string', 'integer'], pattern: '^[0-9]+x[0-9]+$', minimum: 1 },
+        // worker/head/nms.ts NMS_MODES (shared/ may not import the worker).
+        nms: { enum: ['per-class', 'agnostic'] },
       },
     },
     planner: {

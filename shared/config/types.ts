@@ -50,6 +50,8 @@ export interface ModelConfig {
   weights?: string;
   /** `HxW` such as `320x320`, or one number for a square input. */
   inputSize?: string | number;
+  /** Detector NMS: `agnostic` (one label per box, Frigate-style; the default) or `per-class` (Darknet's). */
+  nms?: 'per-class' | 'agnostic';
 }
 
 /** A device as planner/devices.ts reads it: memory `256MB`, speed GFLOP/s or `measure`, link `100Mbit`. */

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { INPUT, type Model, type Node, type RegionNode, type YoloNode } from '../../shared/model/ir.ts';
 import { tensor3, type Tensor3 } from '../../shared/tensor.ts';
 import type { BoxTransform, RgbImage } from '../../worker/engine/image.ts';
-import { annotate, decodePredictions, doNmsSort, greedyNms, iou, type Candidate } from '../../worker/head/index.ts';
+import { agnosticNms, annotate, decodePredictions, doNmsSort, greedyNms, iou, type Candidate } from '../../worker/head/index.ts';
 import { classColour } from '../../worker/head/annotate.ts';
 
 const close = (a: readonly number[], b: readonly number[], tol = 1e-6) =>
@@ -45,6 +45,20 @@ describe('head: NMS', () => {
     const tie = mk();
     doNmsSort(tie, 1, 1 / 3);
     assert.deepEqual(tie.map((d) => d.probs[0]! > 0), [true, true, true]);
+  });
+
+  it('agnosticNms (Frigate): one label per box, overlaps suppressed across classes', () => {
+    const horse = cand([0, 0, 10, 10], [0.3, 0.27, 0.22]); // sheep, horse, cow on one box
+    const cow = cand([1, 0, 11, 10], [0, 0, 0.5]); // IoU 9/11 with it, another class, higher score
+    const far = cand([30, 0, 40, 10], [0.26, 0, 0]);
+    agnosticNms([horse, cow, far], 0.45);
+    assert.deepEqual([...horse.probs, ...cow.probs, ...far.probs].map((v) => Math.round(v * 100) / 100), [0, 0, 0, 0, 0, 0.5, 0.26, 0, 0]);
+    const alone = cand([0, 0, 10, 10], [0.3, 0.27, 0.22]);
+    agnosticNms([alone], 0.45);
+    assert.deepEqual([...alone.probs].map((v) => Math.round(v * 100) / 100), [0.3, 0, 0]);
+    const perClass = [cand([0, 0, 10, 10], [0.3, 0.27, 0.22]), cand([1, 0, 11, 10], [0, 0, 0.5])];
+    doNmsSort(perClass, 3, 0.45);
+    assert.deepEqual(perClass.map((c) => [...c.probs].filter((p) => p > 0).length), [2, 1], 'per class: sheep and horse stay on the first box');
   });
 
   it('greedyNms is class-agnostic and keeps by score', () => {
@@ -118,6 +132,21 @@ describe('head: region (YOLOv2)', () => {
     close([d.box[1], d.box[3]], [(by - bh / 2) * 512, (by + bh / 2) * 512], 1e-3);
     // The embedded integer offset would put the box 0.5·512/275 = 0.93 px lower.
     assert.ok(Math.abs(d.box[1] - ((6.5 / 13 - anchors[1]! / 26) * 416 - 70) * (512 / 275)) > 0.9);
+  });
+
+  it('one anchor above threshold for 3 classes: 1 detection by default (agnostic), 3 with nms per-class', () => {
+    const map = tensor3({ h: 13, w: 13, c: 125 });
+    const e = entry(0.5, 0.5, 0.9, 16, 0.33); // ×0.9: 0.297, 0.27, 0.243 (all above 0.24)
+    e[5 + 12] = 0.3;
+    e[5 + 18] = 0.27;
+    put(map, 6, 6, 0, e);
+    const labels = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const byDefault = decodePredictions(model('region', [region], [0], labels), new Map([[0, map]]), dog);
+    assert.ok(byDefault.kind === 'detections');
+    assert.deepEqual(byDefault.detections.map((d) => d.label), ['c16']);
+    const perClass = decodePredictions(model('region', [region], [0], labels), new Map([[0, map]]), dog, { nms: 'per-class' });
+    assert.ok(perClass.kind === 'detections');
+    assert.deepEqual(perClass.detections.map((d) => d.label), ['c16', 'c12', 'c18']);
   });
 
   it('boxes leaving the frame are clamped; threshold option applies', () => {
