@@ -159,16 +159,23 @@ export class Worker {
       this.counters.oversizeFrames++;
       return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`);
     }
+    void this.#ingest(rt, camera, payload);
+  }
+
+  /** Decode (off the event loop with sharp) and preprocess, then hand the frame to the ingest task. */
+  async #ingest(rt: PlanRuntime, camera: string, payload: Uint8Array): Promise<void> {
+    const t0 = performance.now();
     let meta: FrameMeta, input: Tensor3;
     try {
-      const image = decodeCameraPayload(payload);
-      const prepared = toModelInput(image, this.#model.input, this.#model.preprocess);
-      meta = { frame: ++this.#frame, camera, width: image.width, height: image.height, transform: prepared.transform, frameTime: Date.now(), t0: performance.now(), stages: new Map(), image };
+      const image = await decodeCameraPayload(payload);
+      const prepared = toModelInput(image, this.#model!.input, this.#model!.preprocess);
+      meta = { frame: ++this.#frame, camera, width: image.width, height: image.height, transform: prepared.transform, frameTime: Date.now(), t0, stages: new Map(), image };
       input = prepared.tensor;
     } catch (e) {
       this.counters.badFrames++;
       return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`);
     }
+    if (this.#runtime !== rt) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`);
     this.counters.frames++;
     rt.ingest(meta, input);
   }
