@@ -3,7 +3,8 @@ import { INPUT, type Model, type Node, type RegionNode, type YoloNode } from '..
 import { tensor3, type Tensor3 } from '../../shared/tensor.ts';
 import type { BoxTransform, RgbImage } from '../../worker/engine/image.ts';
 import { agnosticNms, annotate, decodePredictions, doNmsSort, greedyNms, iou, type Candidate } from '../../worker/head/index.ts';
-import { classColour } from '../../worker/head/annotate.ts';
+import { bandRect, classColour } from '../../worker/head/annotate.ts';
+import { ADVANCE, GLYPH_H, GLYPH_W, glyph } from '../../worker/head/font.ts';
 
 const close = (a: readonly number[], b: readonly number[], tol = 1e-6) =>
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= tol, `index ${i}: ${v} vs ${b[i]}`));
@@ -207,14 +208,43 @@ describe('head: annotate', () => {
     assert.ok(img.data.every((v) => v === 0), 'input image was modified');
   });
 
-  it('the label band sits above the box with a score bar', () => {
-    const img: RgbImage = { width: 60, height: 60, data: new Uint8Array(60 * 60 * 3) };
-    const out = annotate(img, [{ label: 'dog', classId: 16, score: 0.5, box: [10, 30, 50, 55] }]);
-    const px = (x: number, y: number) => Array.from(out.data.subarray((y * 60 + x) * 3, (y * 60 + x) * 3 + 3));
+  /** Read a band's text back from the pixels: each cell matched against every glyph of the font. */
+  function readText(img: RgbImage, x: number, y: number, scale: number, cells: number, ink: number[]): string {
+    const dot = (cx: number, cy: number) => {
+      const o = ((y + cy * scale) * img.width + x + cx * scale) * 3;
+      return Number(img.data[o] === ink[0] && img.data[o + 1] === ink[1] && img.data[o + 2] === ink[2]);
+    };
+    let text = '';
+    for (let k = 0; k < cells; k++) {
+      const seen = Uint8Array.from({ length: GLYPH_W * GLYPH_H }, (_, i) => dot(k * ADVANCE + (i % GLYPH_W), Math.floor(i / GLYPH_W)));
+      const hit = [...Array(95)].map((_, i) => String.fromCharCode(32 + i)).find((ch) => glyph(ch).every((v, i) => v === seen[i]));
+      text += hit ?? '¿';
+    }
+    return text;
+  }
+
+  it('the label band above the box reads "class score" in the built-in font', () => {
+    const img: RgbImage = { width: 120, height: 60, data: new Uint8Array(120 * 60 * 3) };
+    const d = { label: 'dog', classId: 16, score: 0.5, box: [10, 30, 100, 55] as [number, number, number, number] };
+    const out = annotate(img, [d], { textScale: 1 });
     const colour = [...classColour(16, 80)];
-    assert.deepEqual(px(20, 22), colour);
-    assert.deepEqual(px(12, 29), [255, 255, 255]);
-    assert.deepEqual(px(40, 25), [0, 0, 0]); // the band is 24 px wide for a short label
-    assert.deepEqual(px(30, 29), colour);
+    const r = bandRect(out, d, 1);
+    assert.deepEqual(r, { x: 10, y: 21, w: 8 * 6 - 1 + 2, h: 9 });
+    const px = (x: number, y: number) => Array.from(out.data.subarray((y * 120 + x) * 3, (y * 120 + x) * 3 + 3));
+    assert.deepEqual(px(10, 21), colour, 'band corner');
+    const ink = 0.299 * colour[0]! + 0.587 * colour[1]! + 0.114 * colour[2]! >= 128 ? [0, 0, 0] : [255, 255, 255];
+    assert.equal(readText(out, 11, 22, 1, 8, ink), 'dog 0.50');
+  });
+
+  it('text scales with the frame, the band stays inside it, unknown characters draw as ?', () => {
+    const img: RgbImage = { width: 200, height: 480, data: new Uint8Array(200 * 480 * 3) };
+    const d = { label: 'hair drier€', classId: 3, score: 0.876, box: [150, 2, 199, 100] as [number, number, number, number] };
+    const out = annotate(img, [d]);
+    const scale = 2; // 480·0.03/8 = 1.8 → 2
+    const r = bandRect(out, d, scale);
+    assert.deepEqual([r.x + r.w, r.y, r.h], [200, 2, 18], 'shifted left to fit, inside the box at the top edge');
+    const colour = classColour(3, 80);
+    const ink = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] >= 128 ? [0, 0, 0] : [255, 255, 255];
+    assert.equal(readText(out, r.x + scale, r.y + scale, scale, 16, ink), 'hair drier? 0.88');
   });
 });
