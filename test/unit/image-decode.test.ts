@@ -5,7 +5,9 @@
  * colour conversion — which must match exactly; on real photos the IDCTs differ by a few levels.
  */
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import sharp from 'sharp';
 import { decodeFrame, decodeImage, readImageHeader, type RgbImage } from '../../worker/engine/image.ts';
@@ -92,5 +94,14 @@ describe('image: JPEG decoding like libjpeg (fancy upsampling)', function () {
       assert.equal(img.data.length, 16 * 8 * 3);
       near(px(img, 5, 5), [77, 77, 77], 1, 'grey');
     }
+  });
+
+  it('DEEPERTHINGS_DECODER=js makes decodeFrame fall back to the JS decoder (as when sharp cannot load)', async () => {
+    const image = fileURLToPath(new URL('../../worker/engine/image.ts', import.meta.url));
+    const code = `const m = await import(${JSON.stringify(image)}); process.stdout.write(await m.frameDecoder());`;
+    const run = (env: NodeJS.ProcessEnv) => new Promise<string>((resolve, reject) => execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code],
+      { env: { ...process.env, ...env } }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
+    assert.equal(await run({ DEEPERTHINGS_DECODER: 'js' }), 'js');
+    assert.equal(await run({ DEEPERTHINGS_DECODER: '' }), 'sharp');
   });
 });
