@@ -2,9 +2,12 @@
  * Camera payloads as they arrive in practice (ECOSYSTEM §5): raw JPEG/PNG bytes (the common case),
  * or base64, optionally as a `data:image/...;base64,` URI. Anything else is a clear error.
  */
-import { decodeFrame, type RgbImage } from '../engine/image.ts';
+import { decodeFrame, frameDecoder, type RgbImage } from '../engine/image.ts';
 
 const BASE64 = /^[A-Za-z0-9+/=\r\n]+$/;
+
+// Load sharp while the worker starts, not on the first frame (its import takes 0.1–1.5 s).
+void frameDecoder();
 
 /** Raw image bytes from a camera payload. */
 export function imageBytes(payload: Uint8Array): Uint8Array {
