@@ -11,15 +11,10 @@
 import jpeg from 'jpeg-js';
 import { ImageError } from '../../shared/errors.ts';
 import type { DecodeLimits, ImageHeader } from './image-header.ts';
+import type { RgbImage } from './image.ts';
 import { fancyUpsample } from './image-upsample.ts';
 
-export interface Rgb8 {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
-
-function jpegJs(bytes: Uint8Array, limits: DecodeLimits, colorTransform: boolean | undefined): Rgb8 {
+function jpegJs(bytes: Uint8Array, limits: DecodeLimits, colorTransform: boolean | undefined): RgbImage {
   try {
     const out = jpeg.decode(bytes, {
       useTArray: true,
@@ -53,7 +48,7 @@ function fancyLayout(header: ImageHeader): { h: number; v: number } | undefined 
 }
 
 /** Decode to RGB (grey replicated). Throws coded ImageErrors; the header was checked by the caller. */
-export function decodeJpegJs(bytes: Uint8Array, header: ImageHeader, limits: DecodeLimits): Rgb8 {
+export function decodeJpegJs(bytes: Uint8Array, header: ImageHeader, limits: DecodeLimits): RgbImage {
   const layout = fancyLayout(header);
   // Other layouts (Adobe RGB/CMYK, grey, 4:1:1, …) keep jpeg-js's own conversion.
   const raw = jpegJs(bytes, limits, layout ? false : undefined);

@@ -8,7 +8,7 @@ import type { Sharp, SharpOptions } from 'sharp';
 import { ImageError } from '../../shared/errors.ts';
 import { logger } from '../../shared/log.ts';
 import type { DecodeLimits, ImageHeader } from './image-header.ts';
-import type { Rgb8 } from './image-jpeg.ts';
+import type { RgbImage } from './image.ts';
 
 type SharpFn = (input: Uint8Array, options: SharpOptions) => Sharp;
 
@@ -30,7 +30,7 @@ export function loadSharp(): Promise<SharpFn | undefined> {
  * inside libvips, which reads the header before it decodes. Embedded ICC profiles are ignored, as
  * libjpeg, Darknet's stb_image and the JS decoder ignore them (the model saw raw samples in training).
  */
-export async function decodeWithSharp(sharp: SharpFn, bytes: Uint8Array, header: ImageHeader, limits: DecodeLimits): Promise<Rgb8> {
+export async function decodeWithSharp(sharp: SharpFn, bytes: Uint8Array, header: ImageHeader, limits: DecodeLimits): Promise<RgbImage> {
   const kind = header.format.toUpperCase();
   let out: { data: Buffer; info: { width: number; height: number; channels: number; depth?: string } };
   try {

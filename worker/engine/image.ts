@@ -14,6 +14,7 @@ import { decodeWithSharp, loadSharp } from './image-sharp.ts';
 
 export { toModelInput, resizeImage, letterboxSize, boxToImage, clampBox } from './image-resize.ts';
 export type { BoxTransform, ModelInput, Box, LetterboxOffset } from './image-resize.ts';
+export { DEFAULT_DECODE_LIMITS, readImageHeader, type DecodeLimits, type ImageHeader } from './image-header.ts';
 
 /** An 8-bit RGB image, row-major, 3 bytes per pixel. */
 export interface RgbImage {
@@ -21,8 +22,6 @@ export interface RgbImage {
   readonly height: number;
   readonly data: Uint8Array;
 }
-
-export { DEFAULT_DECODE_LIMITS, readImageHeader, type DecodeLimits, type ImageHeader } from './image-header.ts';
 
 /** Which decoder `decodeFrame` uses: sharp (native libjpeg) when it loads, else the JS fallback. */
 export type ImageDecoder = 'sharp' | 'js';
