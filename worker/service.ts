@@ -191,7 +191,7 @@ export class Worker {
       const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
       for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
     }
-    const jpeg = this.#ctx.snapshotQuality ? snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
+    const jpeg = this.#ctx.snapshotQuality ? await snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 

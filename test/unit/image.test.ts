@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import {
-  boxToImage, clampBox, decodeFrame, decodeImage, encodeJpeg, encodePng, letterboxSize, resizeImage, toModelInput, type DecodeLimits, type RgbImage,
+  boxToImage, clampBox, decodeFrame, decodeImage, encodeFrameJpeg, encodeJpeg, encodePng, letterboxSize, resizeImage, toModelInput, type DecodeLimits, type RgbImage,
 } from '../../worker/engine/image.ts';
 import { ImageError } from '../../shared/errors.ts';
 
@@ -62,6 +62,18 @@ describe('image: decode', () => {
     const back = decodeImage(encodeJpeg(flat, 90));
     assert.deepEqual([back.width, back.height], [16, 8]);
     close(back.data, flat.data, 3);
+  });
+
+  it('snapshot JPEGs (encodeFrameJpeg) with sharp and with jpeg-js decode back close to the frame', async () => {
+    const dog = decodeImage(asset('dog.jpg'));
+    for (const encoder of ['sharp', 'js'] as const) {
+      const jpg = await encodeFrameJpeg(dog, 90, encoder);
+      assert.deepEqual([jpg[0], jpg[1]], [0xff, 0xd8], encoder);
+      const back = decodeImage(jpg);
+      assert.deepEqual([back.width, back.height], [768, 576]);
+      const mean = back.data.reduce((a, v, i) => a + Math.abs(v - dog.data[i]!), 0) / back.data.length;
+      assert.ok(mean < 4, `${encoder}: mean abs diff ${mean}`);
+    }
   });
 });
 

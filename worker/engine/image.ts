@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import { ImageError } from '../../shared/errors.ts';
 import { checkedHeader, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './image-header.ts';
 import { decodeJpegJs } from './image-jpeg.ts';
-import { decodeWithSharp, loadSharp } from './image-sharp.ts';
+import { decodeWithSharp, encodeWithSharp, loadSharp } from './image-sharp.ts';
 
 export { toModelInput, resizeImage, letterboxSize, boxToImage, clampBox } from './image-resize.ts';
 export type { BoxTransform, ModelInput, Box, LetterboxOffset } from './image-resize.ts';
@@ -86,7 +86,13 @@ function toRgba(img: RgbImage): Uint8Array {
   return rgba;
 }
 
-/** Baseline JPEG of an RGB image; quality 1..100 (Frigate's snapshots use 70). */
+/** JPEG of a frame for snapshots: sharp when it loads, else jpeg-js (`encodeJpeg`); quality 1..100. */
+export async function encodeFrameJpeg(img: RgbImage, quality = 80, encoder?: ImageDecoder): Promise<Uint8Array> {
+  const sharp = encoder === 'js' ? undefined : await loadSharp();
+  return sharp ? encodeWithSharp(sharp, img, quality) : encodeJpeg(img, quality);
+}
+
+/** Baseline JPEG of an RGB image with jpeg-js, synchronously; quality 1..100 (Frigate's snapshots use 70). */
 export function encodeJpeg(img: RgbImage, quality = 80): Uint8Array {
   const out = jpeg.encode({ width: img.width, height: img.height, data: toRgba(img) }, quality);
   return new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);

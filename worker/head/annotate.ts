@@ -1,6 +1,6 @@
 /**
  * Snapshot drawing: box outlines in a colour per class and a label band with the class and score
- * ("dog 0.87"), on a copy of the frame (encode it with encodeJpeg), as Darknet's draw_detections
+ * ("dog 0.87"), on a copy of the frame (encode it with encodeFrameJpeg), as Darknet's draw_detections
  * and Frigate's snapshots show them. The text uses the built-in bitmap font (font.ts): no system
  * fonts here, and no font library.
  */
