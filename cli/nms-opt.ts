@@ -1,17 +1,28 @@
-/** `--nms per-class|agnostic` for the commands that decode detections (infer, worker, up). */
+/** `--nms per-class|agnostic` for the commands that decode detections (infer, worker, up), and per-camera decode options. */
 import type { OptionSpec } from './args.ts';
 import { UsageError } from '../shared/errors.ts';
 import type { Config } from '../shared/config/types.ts';
 import { DEFAULT_NMS, NMS_MODES, type NmsMode } from '../worker/head/nms.ts';
+import type { DecodeOptions } from '../worker/head/types.ts';
 
 export const nmsOption: Record<string, OptionSpec> = {
-  nms: { type: 'string', help: `detector NMS: agnostic (one label per box, Frigate-style) or per-class (Darknet's); default: config model.nms, else ${DEFAULT_NMS}` },
+  nms: { type: 'string', help: `detector NMS: agnostic (one label per box, Frigate-style) or per-class (Darknet's); default: the camera's nms in the config, else ${DEFAULT_NMS}` },
 };
 
-/** The flag, else the config's `model.nms`, else undefined (the head's default, agnostic). */
-export function nmsFromOpts(opts: Record<string, unknown>, config?: Config): NmsMode | undefined {
+/** The flag, checked; undefined when absent (the camera's config, else the head's default, applies). */
+export function nmsFromOpts(opts: Record<string, unknown>): NmsMode | undefined {
   const v = opts.nms;
-  if (v === undefined) return config?.model.nms;
+  if (v === undefined) return undefined;
   if (!NMS_MODES.includes(v as NmsMode)) throw new UsageError(`--nms: expected ${NMS_MODES.join(' or ')}, got '${String(v)}'`);
   return v as NmsMode;
+}
+
+/** `cameras.<name>.threshold` and `.nms` as decode options per camera (flags override them). */
+export function cameraDecodeOptions(config: Config): Map<string, DecodeOptions> {
+  const out = new Map<string, DecodeOptions>();
+  for (const [name, c] of Object.entries(config.cameras)) {
+    const opts = { ...(c.threshold === undefined ? {} : { threshold: c.threshold }), ...(c.nms ? { nms: c.nms } : {}) };
+    if (Object.keys(opts).length) out.set(name, opts);
+  }
+  return out;
 }

@@ -41,6 +41,8 @@ const camera = {
     maxFrameBytes: { type: 'integer', minimum: 1, maximum: 268_435_455 },
     labels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
     threshold: { type: 'number', minimum: 0, maximum: 1 },
+    // worker/head/nms.ts NMS_MODES (shared/ may not import the worker).
+    nms: { enum: ['per-class', 'agnostic'] },
     snapshot: {
       type: 'object',
       additionalProperties: false,
@@ -65,7 +67,6 @@ export const CONFIG_SCHEMA = {
         url: { type: 'string', pattern: '^(mqtt|mqtts|tcp|ssl|ws|wss)://[^\\s]+$', description: 'must be a broker URL such as mqtt://localhost:1883' },
         username: { type: 'string' },
         password: { type: 'string' },
-        clientId: { type: 'string', minLength: 1, maxLength: 65535 },
         protocol: { enum: [4, 5] },
       },
     },
@@ -88,18 +89,6 @@ export const CONFIG_SCHEMA = {
         birthDelaySeconds: { type: 'number', minimum: 0, maximum: 600 },
         expireAfterSeconds: { type: 'integer', minimum: 0 },
         offDelaySeconds: { type: 'integer', minimum: 0 },
-      },
-    },
-    model: {
-      type: 'object',
-      additionalProperties: false,
-      requiresRestart: true,
-      properties: {
-        name: { type: 'string', minLength: 1 },
-        weights: { type: 'string', minLength: 1 },
-        inputSize: { type: ['string', 'integer'], pattern: '^[0-9]+x[0-9]+$', minimum: 1 },
-        // worker/head/nms.ts NMS_MODES (shared/ may not import the worker).
-        nms: { enum: ['per-class', 'agnostic'] },
       },
     },
     planner: {
