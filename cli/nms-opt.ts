@@ -1,9 +1,8 @@
-/** `--nms per-class|agnostic` for the commands that decode detections (infer, worker, up), and per-camera decode options. */
+/** `--nms per-class|agnostic` for the commands that decode detections (infer, worker, up); a camera's `nms` in the config wins. */
 import type { OptionSpec } from './args.ts';
 import { UsageError } from '../shared/errors.ts';
 import type { Config } from '../shared/config/types.ts';
 import { DEFAULT_NMS, NMS_MODES, type NmsMode } from '../worker/head/nms.ts';
-import type { DecodeOptions } from '../worker/head/types.ts';
 
 export const nmsOption: Record<string, OptionSpec> = {
   nms: { type: 'string', help: `detector NMS: agnostic (one label per box, Frigate-style) or per-class (Darknet's); default: the camera's nms in the config, else ${DEFAULT_NMS}` },
@@ -15,14 +14,4 @@ export function nmsFromOpts(opts: Record<string, unknown>): NmsMode | undefined 
   if (v === undefined) return undefined;
   if (!NMS_MODES.includes(v as NmsMode)) throw new UsageError(`--nms: expected ${NMS_MODES.join(' or ')}, got '${String(v)}'`);
   return v as NmsMode;
-}
-
-/** `cameras.<name>.threshold` and `.nms` as decode options per camera (flags override them). */
-export function cameraDecodeOptions(config: Config): Map<string, DecodeOptions> {
-  const out = new Map<string, DecodeOptions>();
-  for (const [name, c] of Object.entries(config.cameras)) {
-    const opts = { ...(c.threshold === undefined ? {} : { threshold: c.threshold }), ...(c.nms ? { nms: c.nms } : {}) };
-    if (Object.keys(opts).length) out.set(name, opts);
-  }
-  return out;
 }

@@ -23,6 +23,9 @@ import { brokerUrl } from './net-opts.ts';
 import { onForcedExit } from './signals.ts';
 import { firstPlanFailure } from './planner-cmd.ts';
 import { localHost, reachLine } from './lan.ts';
+import type { Config } from '../shared/config/types.ts';
+import type { Model } from '../shared/model/ir.ts';
+import type { PlanFn } from '../planner/service.ts';
 
 const log = logger('up');
 
@@ -56,6 +59,24 @@ async function planAdopted(t: Transport, topics: Topics, ids: string[], planId: 
     await new Promise((r) => setTimeout(r, 200));
   }
   await off();
+}
+
+/** Planner, N worker processes and a client of our own on `url`; `stop(clean)` clears what they own (issue 10 #14). */
+async function startLocal(o: { url: string; topics: Topics; n: number; extra: string[]; config: Config; planner: { model: Model; objective: string; plan: PlanFn } }) {
+  const workers: SpawnedWorker[] = Array.from({ length: o.n }, (_, i) => spawnWorker({ id: `w${i}`, broker: o.url, args: o.extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
+  const unkill = onForcedExit(() => workers.forEach((w) => w.child.kill()));
+  const { planner, stop: stopPlanner } = await startPlanner({ url: o.url }, o.topics, { ...o.planner, expectedWorkers: o.n, waitMs: 120_000, config: o.config });
+  const client = await connect({ url: o.url }, `deeperthings-up-${process.pid}`);
+  const stop = async (clean: boolean) => {
+    await stopPlanner({ clear: clean });
+    await Promise.all(workers.map((w) => w.stop()));
+    // Our workers' retained info and state go on a clean stop only; a crash keeps them for the Last Wills.
+    const owned = clean ? workers.flatMap((w) => [o.topics.workerInfo(w.id), o.topics.workerState(w.id)]) : [];
+    for (const topic of owned) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
+    await client.close();
+    unkill();
+  };
+  return { planner, client, workers, stop };
 }
 
 /** `mosquitto_pub`/`mosquitto_sub` lines for a broker URL. */
@@ -97,21 +118,10 @@ export const upCommand: Command = {
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
       ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
-    const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
-    const unkill = onForcedExit(() => workers.forEach((w) => w.child.kill()));
-    const source = String(opts.model);
-    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, objective: config.planner.objective, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
-    const client = await connect({ url }, `deeperthings-up-${process.pid}`);
+    const objective = config.planner.objective;
+    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective }) } });
+    const { planner, client, workers } = stack;
     let clean = false;
-    const stopAll = async () => {
-      await stopPlanner({ clear: clean });
-      await Promise.all(workers.map((w) => w.stop()));
-      // Our workers' retained info and state, on a clean stop only (issue 10 #14; a crash keeps them).
-      if (clean) for (const w of workers) for (const topic of [topics.workerInfo(w.id), topics.workerState(w.id)]) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
-      await client.close();
-      await embedded?.broker.stop();
-      unkill();
-    };
     try {
       const failed = firstPlanFailure(planner).then((e) => { throw e; });
       await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
@@ -127,7 +137,8 @@ export const upCommand: Command = {
       status.stop();
       clean = true;
     } finally {
-      await stopAll();
+      await stack.stop(clean);
+      await embedded?.broker.stop();
     }
     return 0;
   },

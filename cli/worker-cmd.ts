@@ -9,8 +9,8 @@ import { initBackend } from '../worker/engine/backend.ts';
 import { measureSpeed } from '../worker/engine/speed.ts';
 import { logger, setLogLevel } from '../shared/log.ts';
 import { hostname } from 'node:os';
-import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './config-opts.ts';
-import { cameraDecodeOptions, nmsFromOpts, nmsOption } from './nms-opt.ts';
+import { configOption, configFromOpts, cameraOptions, cameraTopics, maxFrameBytes } from './config-opts.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -42,7 +42,7 @@ export const workerCommand: Command = {
     const nms = nmsFromOpts(opts);
     const { worker, transport } = await startWorker(target, topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
-      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, cameraDecode: cameraDecodeOptions(config), latencyDetail: opts.debug === true },
+      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

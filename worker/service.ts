@@ -19,6 +19,7 @@ import { predictionsMessage, snapshotJpeg } from './runtime/head-output.ts';
 import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
+import type { NmsMode } from './head/nms.ts';
 import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
 
@@ -33,8 +34,8 @@ export interface WorkerContext {
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's); they win over `cameraDecode`. */
   readonly decode?: DecodeOptions;
-  /** Per camera name: the config's `cameras.<name>.threshold` and `.nms`. */
-  readonly cameraDecode?: ReadonlyMap<string, DecodeOptions>;
+  /** Per camera (config `cameras.<name>`): its threshold, NMS and snapshot quality (0 = none) win over the above. */
+  readonly cameras?: ReadonlyMap<string, { threshold?: number; nms?: NmsMode; snapshotQuality: number }>;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
   /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
@@ -195,7 +196,9 @@ export class Worker {
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
     const { transport: t, topics } = this.#ctx;
-    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode: { ...this.#ctx.cameraDecode?.get(meta.camera), ...this.#ctx.decode }, detail: this.#ctx.latencyDetail });
+    const cam = this.#ctx.cameras?.get(meta.camera);
+    const decode = { ...this.#ctx.decode, ...(cam?.threshold === undefined ? {} : { threshold: cam.threshold }), ...(cam?.nms ? { nms: cam.nms } : {}) };
+    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode, detail: this.#ctx.latencyDetail });
     const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
     this.#fps.set(meta.camera, recent);
     const weights = this.#weightsSource === 'synthetic' ? { weights: 'synthetic' as const } : {};
@@ -205,7 +208,8 @@ export class Worker {
       const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
       for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
     }
-    const jpeg = this.#ctx.snapshotQuality ? await snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
+    const quality = cam ? cam.snapshotQuality : this.#ctx.snapshotQuality;
+    const jpeg = quality ? await snapshotJpeg(meta, msg, quality) : undefined;
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 

@@ -1,12 +1,13 @@
-/** `--nms` and `cameras.<name>.nms`: the flag wins, then the camera's config, then the head's default (agnostic). */
+/** `--nms` and `cameras.<name>.nms`: a camera's config wins, then the flag, then the head's default (agnostic). */
 import { strict as assert } from 'node:assert';
-import { cameraDecodeOptions, nmsFromOpts } from '../../cli/nms-opt.ts';
+import { nmsFromOpts } from '../../cli/nms-opt.ts';
+import { cameraOptions } from '../../cli/config-opts.ts';
 import { CAMERA_DEFAULTS, DEFAULTS } from '../../shared/config/defaults.ts';
 import { validateConfig } from '../../shared/config/load.ts';
 import type { Config } from '../../shared/config/types.ts';
 
 describe('cli: --nms per-class|agnostic', () => {
-  it('the flag is checked; absent, the camera config and then the default apply', () => {
+  it('the flag is checked; absent, the head\'s default applies', () => {
     assert.equal(nmsFromOpts({ nms: 'per-class' }), 'per-class');
     assert.equal(nmsFromOpts({ nms: 'agnostic' }), 'agnostic');
     assert.equal(nmsFromOpts({}), undefined);
@@ -16,11 +17,10 @@ describe('cli: --nms per-class|agnostic', () => {
     assert.throws(() => nmsFromOpts({ nms: 'sideways' }), { name: 'UsageError', message: "--nms: expected per-class or agnostic, got 'sideways'" });
   });
 
-  it('cameras.<name>.nms and .threshold become decode options per camera', () => {
-    const config: Config = { ...DEFAULTS, cameras: {
-      porch: { ...CAMERA_DEFAULTS, nms: 'per-class', threshold: 0.3 }, yard: { ...CAMERA_DEFAULTS, nms: 'agnostic' }, gate: { ...CAMERA_DEFAULTS },
-    } };
-    assert.deepEqual([...cameraDecodeOptions(config)], [['porch', { threshold: 0.3, nms: 'per-class' }], ['yard', { nms: 'agnostic' }]]);
+  it('cameras.<name>.nms reaches the worker with the camera options', () => {
+    const config: Config = { ...DEFAULTS, cameras: { porch: { ...CAMERA_DEFAULTS, nms: 'per-class' }, gate: { ...CAMERA_DEFAULTS } } };
+    const cams = cameraOptions(config);
+    assert.deepEqual([cams.get('porch')?.nms, cams.get('gate')?.nms], ['per-class', undefined]);
   });
 
   it('cameras.<name>.nms is in the config schema', () => {
