@@ -22,6 +22,8 @@ import { explainChoice } from '../planner/explain.ts';
 import { initBackend } from '../worker/engine/backend.ts';
 import { runReference } from '../worker/engine/executor.ts';
 import { sampleInput } from '../worker/verify.ts';
+import { DEFAULT_WIRE } from '../shared/plan/wire.ts';
+import { wireOption, wireFromOpts } from './wire-opts.ts';
 
 /** This machine's GFLOP/s for `speed: measure`: the second of two runs of a small Darknet model. */
 async function measureGflops(): Promise<number> {
@@ -64,7 +66,7 @@ export const planCommand: Command = {
     'ftp-layers': { type: 'string', help: 'fix the FTP stack to layers 0..K-1 (0: none); default: ILP-2\'s breakpoint (comm, memory) or searched (latency)' },
     grid: { type: 'string', help: 'fix the FTP grid ROWSxCOLS; default 5x5 (comm, memory) or searched 1..6 (latency)' },
     solver: { type: 'string', help: 'ILP solver: dp (exact chain DP) | highs (the MILP, cross-checked against the DP)', default: 'dp' },
-    dtype: { type: 'string', help: 'wire format of feature maps: float32 | float16 | int8', default: 'float32' },
+    ...wireOption(DEFAULT_WIRE),
     'data-source': { type: 'string', help: 'device id that owns the frame (default: the first device)' },
     'message-ms': { type: 'string', help: 'per-message broker overhead in the latency model, ms', default: '0.5' },
     out: { type: 'string', help: 'also write the JSON plan document to this file (for verify --plan)' },
@@ -83,7 +85,7 @@ export const planCommand: Command = {
       ftpLayers: intOpt(opts, 'ftp-layers', 0, model.nodes.length),
       grid: gridOpt(opts, 'grid'),
       solver: choice(opts, 'solver', ['dp', 'highs'] as const),
-      dtype: choice(opts, 'dtype', ['float32', 'float16', 'int8'] as const),
+      dtype: wireFromOpts(opts),
       dataSource: opts['data-source'] as string | undefined,
       latency,
       build: { source: String(opts.model), ...(opts.weights ? { weights: String(opts.weights) } : {}) },

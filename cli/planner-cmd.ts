@@ -9,6 +9,7 @@ import { autoPlanFn } from '../planner/auto.ts';
 import type { PlannerService } from '../planner/service.ts';
 import { PlanInfeasibleError, UsageError } from '../shared/errors.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { wireFromOpts } from './wire-opts.ts';
 
 /**
  * Resolves with the error when planning fails while no plan serves: there is nothing to serve, so
@@ -23,7 +24,7 @@ export function firstPlanFailure(planner: PlannerService): Promise<Error> {
 export const plannerCommand: Command = {
   name: 'planner',
   summary: 'Run the planner service: plan for the workers online, re-plan when one joins or leaves.',
-  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N]',
+  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N] [--wire float32|float16|int8]',
   options: {
     ...brokerOptions,
     ...modelOptions,
@@ -32,6 +33,7 @@ export const plannerCommand: Command = {
     workers: { type: 'string', help: 'plan as soon as this many workers are online (default: the config\'s planner.devices)' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long (default: the config\'s planner.waitForWorkersSeconds)' },
     'data-source': { type: 'string', help: 'worker id that ingests frames and runs the head (default: the first by id)' },
+    wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
   },
   async run(opts) {
     const config = await configFromOpts(opts);
@@ -42,7 +44,7 @@ export const plannerCommand: Command = {
     const target = targetFromOpts(opts, config);
     const { planner, stop } = await startPlanner(target, topicsFromOpts(opts, config), {
       config, model, objective,
-      plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective }),
+      plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective, wire: wireFromOpts(opts, config.planner.wire) }),
       expectedWorkers: intOpt(opts, 'workers', 1) ?? (typeof declared === 'number' ? declared : declared?.length),
       waitMs: intOpt(opts, 'wait-ms', 0) ?? Math.round(config.planner.waitForWorkersSeconds * 1000),
       dataSource: opts['data-source'] as string | undefined,

@@ -18,6 +18,7 @@ import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
 import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
 import { brokerUrl } from './net-opts.ts';
 import { onForcedExit } from './signals.ts';
@@ -101,6 +102,7 @@ export const upCommand: Command = {
     camera: { type: 'string', help: 'camera name of the sample frame', default: 'front' },
     threshold: { type: 'string', help: 'detection score threshold' },
     ...nmsOption,
+    wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
     debug: { type: 'boolean', help: 'per plan stage latencies in the predictions' },
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
   },
@@ -119,7 +121,7 @@ export const upCommand: Command = {
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
       ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const objective = config.planner.objective;
-    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective }) } });
+    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, wire: wireFromOpts(opts, config.planner.wire) }) } });
     const { planner, client, workers } = stack;
     let clean = false;
     try {

@@ -7,6 +7,7 @@ import type { Model } from '../shared/model/ir.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { logger } from '../shared/log.ts';
 import { choosePlan } from './choose/choose.ts';
+import type { WireDtype } from '../shared/plan/wire.ts';
 
 export interface AutoPlanOptions {
   /** How workers load the model (built-in name or path) and weights. */
@@ -14,13 +15,15 @@ export interface AutoPlanOptions {
   readonly weights?: string;
   /** `comm` (the paper's), `memory`, `latency`, or a list such as `latency,comm`. */
   readonly objective?: string;
+  /** How activations travel between devices (default float16, shared/plan/wire.ts). */
+  readonly wire?: WireDtype;
 }
 
 const log = logger('planner');
 
 export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[], objective?: string) => Promise<PlanDoc> {
   return async (model, devices, objective) => {
-    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'comm', dataSource: devices[0]?.id, build: { source: o.source, weights: o.weights } });
+    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'comm', dataSource: devices[0]?.id, dtype: o.wire, build: { source: o.source, weights: o.weights } });
     const p = choice.chosen.plan;
     log.info(`${choice.chosen.label}: ${((p.predicted?.bytesPerFrame ?? 0) / 1e6).toFixed(2)} MB/frame, predicted ${Math.round(p.predicted?.latencyMs ?? 0)} ms (${choice.solver}, ${Math.round(choice.solveMs)} ms)`);
     return p;

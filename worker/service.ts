@@ -30,9 +30,11 @@ export interface WorkerContext {
   /** Load (and cache) the model a plan names; must give the model the plan was made for. */
   readonly loadModel: (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string; weightsSource?: 'file' | 'synthetic' }>;
   readonly deadlineMs?: number;
+  /** Frames per camera in flight at once when this worker is the data source (default 2). */
+  readonly framesInFlight?: number;
   readonly maxFrameBytes?: number;
   readonly snapshotQuality?: number;
-  /** Detection threshold / NMS options of the head (default: the model's); they win over `cameraDecode`. */
+  /** Detection threshold / NMS options of the head (default: the model's). */
   readonly decode?: DecodeOptions;
   /** Per camera (config `cameras.<name>`): its threshold, NMS and snapshot quality (0 = none) win over the above. */
   readonly cameras?: ReadonlyMap<string, { threshold?: number; nms?: NmsMode; snapshotQuality: number }>;
@@ -74,6 +76,10 @@ export class Worker {
 
   get plan(): PlanDoc | undefined { return this.#plan; }
   get id(): string { return this.#ctx.info.id; }
+  /** Frames of a camera in flight and waiting here (data source; zeros elsewhere). */
+  runtimeLoad(camera: string): { inFlight: number; waiting: number } {
+    return this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
+  }
 
   async start(): Promise<void> {
     const { transport: t, topics, info } = this.#ctx;
@@ -145,7 +151,7 @@ export class Worker {
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
-      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
     });
     await rt.start();

@@ -12,6 +12,7 @@ import { decodeTensorMessage, encodeTensorMessage } from '../shared/wire/tensor-
 import { WeightStore } from './weight-store.ts';
 import { runTask, type TaskEnv } from './tasks/run-task.ts';
 import { disposeCache } from './engine/kernels/index.ts';
+import { pieceEncoding } from '../shared/plan/wire.ts';
 
 export interface DeviceReport {
   readonly device: string;
@@ -78,7 +79,7 @@ interface Stats { egress: number; uplink: number; messages: number; byStage: Rec
 
 function publish(plan: PlanDoc, frame: number, p: PieceDoc, data: Tensor3, from: Device, devices: Map<string, Device>, users: TaskDoc[], stats: Stats): void {
   const s = data.shape;
-  const bytes = encodeTensorMessage({ frame, plan: plan.planId, stage: p.stage, piece: p.id, region: p.sel.region, channels: p.sel.channels, shape: [s.h, s.w, s.c], partial: p.partial }, data.data, { dtype: p.dtype });
+  const bytes = encodeTensorMessage({ frame, plan: plan.planId, stage: p.stage, piece: p.id, region: p.sel.region, channels: p.sel.channels, shape: [s.h, s.w, s.c], partial: p.partial }, data.data, pieceEncoding(p));
   const uses = new Map<string, number>();
   const firstStage = new Map<string, string>();
   for (const t of users) {

@@ -53,8 +53,13 @@ export interface DeclaredDevice {
   link?: string | number;
 }
 
+/** Element encodings of activations between devices (shared/plan/wire.ts), repeated for the schema. */
+export const WIRE_CHOICES = ['float32', 'float16', 'int8'] as const;
+
 export interface PlannerConfig {
   objective: Objective;
+  /** How activations travel between devices: float16 by default (issue 13 §3), float32 exact, int8 smallest. */
+  wire: (typeof WIRE_CHOICES)[number];
   /** A number of workers to wait for, or the declared device list; absent: plan with whoever announced. */
   devices?: number | DeclaredDevice[];
   /** Plan with whoever is online after this long, if fewer than `devices` announced (`planner --wait-ms`). */
@@ -86,6 +91,8 @@ export interface WorkersConfig {
   memory: string | number;
   /** GFLOP/s, or `measure` to benchmark at start. */
   speed: number | 'measure';
+  /** Frames of one camera the data source runs at once; later ones wait (pipelining, issue 13 §3). */
+  framesInFlight: number;
 }
 
 export interface LoggingConfig {

@@ -39,7 +39,7 @@ async function checkAll(name: string, size: number, ftpLayers: number, gridsOf: 
       for (const want of ([] as number[]).concat(gridsOf(t, i))) {
         covered.add(`${tail} ${n} ${want}`);
         const g = Math.min(want, sink.h, sink.w);
-        const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers, grid: { rows: g, cols: g }, tail });
+        const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers, grid: { rows: g, cols: g }, tail, dtype: 'float32' });
         const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference });
         assert.ok(r.ok, `${name} tail=${tail} N=${n} grid=${g}x${g}: max rel diff ${r.maxRelDiff}`);
         if (n > 1 && tail !== 'seq') assert.ok(r.bytesExchanged > 0, 'devices exchanged data');
