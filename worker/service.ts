@@ -63,6 +63,8 @@ export class Worker {
   #pending: PlanDoc | undefined;
   readonly #trackers = new CameraTrackers();
   readonly #fps = new Map<string, number[]>();
+  /** Per camera: the last frame's hand-over to the runtime, so frames enter in arrival order. */
+  readonly #arrivals = new Map<string, Promise<void>>();
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
@@ -179,25 +181,33 @@ export class Worker {
       this.counters.oversizeFrames++;
       return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`, { camera });
     }
-    void this.#ingest(rt, camera, payload);
+    // Decodes run in parallel (sharp works off the event loop); frames still enter in arrival order per camera.
+    const decoded = this.#decode(camera, payload);
+    const prev = this.#arrivals.get(camera) ?? Promise.resolve();
+    const next = prev.then(async () => this.#ingest(rt, camera, await decoded));
+    this.#arrivals.set(camera, next);
+    void next.finally(() => { if (this.#arrivals.get(camera) === next) this.#arrivals.delete(camera); });
   }
 
-  /** Decode (off the event loop with sharp) and preprocess, then hand the frame to the ingest task. */
-  async #ingest(rt: PlanRuntime, camera: string, payload: Uint8Array): Promise<void> {
-    const t0 = performance.now();
-    let meta: FrameMeta, input: Tensor3;
+  /** Decode and preprocess a camera payload; undefined (reported) when it is not a usable frame. */
+  async #decode(camera: string, payload: Uint8Array): Promise<{ meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined> {
+    const t0 = performance.now(), frameTime = Date.now();
     try {
       const image = await decodeCameraPayload(payload);
       const prepared = toModelInput(image, this.#model!.input, this.#model!.preprocess);
-      meta = { frame: ++this.#frame, camera, width: image.width, height: image.height, transform: prepared.transform, frameTime: Date.now(), t0, stages: new Map(), image };
-      input = prepared.tensor;
+      return { meta: { camera, width: image.width, height: image.height, transform: prepared.transform, frameTime, t0, stages: new Map(), image }, input: prepared.tensor };
     } catch (e) {
       this.counters.badFrames++;
-      return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
+      this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
+      return undefined;
     }
+  }
+
+  #ingest(rt: PlanRuntime, camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): void {
+    if (!frame) return;
     if (this.#runtime !== rt) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
     this.counters.frames++;
-    rt.ingest(meta, input);
+    rt.ingest({ ...frame.meta, frame: ++this.#frame }, frame.input);
   }
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
