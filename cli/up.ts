@@ -20,6 +20,7 @@ import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
+import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
 import { brokerUrl } from './net-opts.ts';
 import { onForcedExit } from './signals.ts';
 import { firstPlanFailure } from './planner-cmd.ts';
@@ -89,10 +90,11 @@ function mosquittoArgs(url: string): string {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080]',
   options: {
     ...modelOptions,
     ...configOption,
+    ...uiOptions,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
     host: { type: 'string', help: 'embedded broker address (0.0.0.0: cameras and boards on the LAN can connect)', default: '127.0.0.1' },
@@ -121,10 +123,13 @@ export const upCommand: Command = {
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
       ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const objective = config.planner.objective;
-    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, wire: wireFromOpts(opts, config.planner.wire) }) } });
+    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, tail: config.planner.tail, wire: wireFromOpts(opts, config.planner.wire) }) } });
     const { planner, client, workers } = stack;
     let clean = false;
+    let ui: Awaited<ReturnType<typeof dashboardFromOpts>>;
     try {
+      ui = await dashboardFromOpts(opts, { target: { url }, topics, planner, model });
+      if (ui) process.stdout.write(`dashboard ${ui.url}\n`);
       const failed = firstPlanFailure(planner).then((e) => { throw e; });
       await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });
@@ -139,6 +144,7 @@ export const upCommand: Command = {
       status.stop();
       clean = true;
     } finally {
+      await ui?.stop();
       await stack.stop(clean);
       await embedded?.broker.stop();
     }
