@@ -16,9 +16,11 @@ import { SAMPLE_IMAGE } from '../shared/assets.ts';
 import { autoPlanFn } from '../planner/auto.ts';
 import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
+import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
 import { brokerUrl } from './net-opts.ts';
 import { onForcedExit } from './signals.ts';
 import { firstPlanFailure } from './planner-cmd.ts';
@@ -88,10 +90,11 @@ function mosquittoArgs(url: string): string {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080]',
   options: {
     ...modelOptions,
     ...configOption,
+    ...uiOptions,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
     host: { type: 'string', help: 'embedded broker address (0.0.0.0: cameras and boards on the LAN can connect)', default: '127.0.0.1' },
@@ -100,6 +103,7 @@ export const upCommand: Command = {
     'no-sample': { type: 'boolean', help: 'do not publish the sample photo at start' },
     camera: { type: 'string', help: 'camera name of the sample frame', default: 'front' },
     threshold: { type: 'string', help: 'detection score threshold' },
+    ...nmsOption,
     wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
     debug: { type: 'boolean', help: 'per plan stage latencies in the predictions' },
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
@@ -116,12 +120,16 @@ export const upCommand: Command = {
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port)}\n`);
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
-      ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : [])];
+      ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
+      ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const objective = config.planner.objective;
-    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, wire: wireFromOpts(opts, config.planner.wire) }) } });
+    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, tail: config.planner.tail, wire: wireFromOpts(opts, config.planner.wire) }) } });
     const { planner, client, workers } = stack;
     let clean = false;
+    let ui: Awaited<ReturnType<typeof dashboardFromOpts>>;
     try {
+      ui = await dashboardFromOpts(opts, { target: { url }, topics, planner, model });
+      if (ui) process.stdout.write(`dashboard ${ui.url}\n`);
       const failed = firstPlanFailure(planner).then((e) => { throw e; });
       await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });
@@ -136,6 +144,7 @@ export const upCommand: Command = {
       status.stop();
       clean = true;
     } finally {
+      await ui?.stop();
       await stack.stop(clean);
       await embedded?.broker.stop();
     }

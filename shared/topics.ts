@@ -9,7 +9,7 @@ import { encodeJson, type Result } from './wire/json.ts';
 import { TOPIC_SPECS, decodePayload, type TopicKind, type TopicMap } from './topic-map.ts';
 
 export { TOPIC_SPECS, type TopicKind, type TopicMap } from './topic-map.ts';
-export type { BridgeRequest, BridgeResponse, WorkerInfo } from './wire/messages.ts';
+export type { BridgeRequest, BridgeResponse, ErrorMessage, WorkerInfo } from './wire/messages.ts';
 
 type ParamNames<P extends string> = P extends `${infer A}/${infer B}` ? ParamNames<A> | ParamNames<B> : P extends `:${infer N}` ? N : never;
 /** The parameters of a kind, e.g. `{stage, piece}` for 'data'; '+' in a parameter makes a filter. */

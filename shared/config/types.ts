@@ -14,6 +14,13 @@ export const OBJECTIVES = ['comm', 'memory', 'latency'] as const;
 export const OBJECTIVE_PATTERN = '^\\s*(comm|memory|latency)(\\s*,\\s*(comm|memory|latency))*\\s*$';
 export type Objective = string;
 
+/**
+ * How planner/choose/pin.ts pins the tail: `fused` (ILP-1's optimum, PAPER §4), `lop` (all-LOP, the
+ * unfused baseline of PAPER §8), `lip`, `seq`, or `auto` (the objective decides).
+ */
+export const TAIL_PINS = ['fused', 'lop', 'lip', 'seq', 'auto'] as const;
+export type TailPin = (typeof TAIL_PINS)[number];
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export interface MqttConfig {
@@ -58,6 +65,8 @@ export const WIRE_CHOICES = ['float32', 'float16', 'int8'] as const;
 
 export interface PlannerConfig {
   objective: Objective;
+  /** Pin the tail to one of the paper's baselines (`auto`: the objective's choice). */
+  tail: TailPin;
   /** How activations travel between devices: float16 by default (issue 13 §3), float32 exact, int8 smallest. */
   wire: (typeof WIRE_CHOICES)[number];
   /** A number of workers to wait for, or the declared device list; absent: plan with whoever announced. */
@@ -81,6 +90,8 @@ export interface CameraConfig {
   labels: string[];
   /** Minimum detection score; absent: the model head's default. */
   threshold?: number;
+  /** Detector NMS: `agnostic` (one label per box, Frigate-style; the default) or `per-class` (Darknet's). */
+  nms?: 'per-class' | 'agnostic';
   snapshot: SnapshotConfig;
 }
 
