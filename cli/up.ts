@@ -16,6 +16,7 @@ import { SAMPLE_IMAGE } from '../shared/assets.ts';
 import { autoPlanFn } from '../planner/auto.ts';
 import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
@@ -73,7 +74,7 @@ async function startLocal(o: { url: string; topics: Topics; n: number; extra: st
     await Promise.all(workers.map((w) => w.stop()));
     // Our workers' retained info and state go on a clean stop only; a crash keeps them for the Last Wills.
     const owned = clean ? workers.flatMap((w) => [o.topics.workerInfo(w.id), o.topics.workerState(w.id)]) : [];
-    for (const topic of owned) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
+    for (const topic of owned) await o.topics.clear(client, topic, { qos: 1 }).catch(() => undefined);
     await client.close();
     unkill();
   };
@@ -102,6 +103,7 @@ export const upCommand: Command = {
     'no-sample': { type: 'boolean', help: 'do not publish the sample photo at start' },
     camera: { type: 'string', help: 'camera name of the sample frame', default: 'front' },
     threshold: { type: 'string', help: 'detection score threshold' },
+    ...nmsOption,
     wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
     debug: { type: 'boolean', help: 'per plan stage latencies in the predictions' },
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
@@ -118,7 +120,8 @@ export const upCommand: Command = {
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port)}\n`);
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
-      ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : [])];
+      ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
+      ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const objective = config.planner.objective;
     const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, tail: config.planner.tail, wire: wireFromOpts(opts, config.planner.wire) }) } });
     const { planner, client, workers } = stack;
@@ -134,7 +137,7 @@ export const upCommand: Command = {
       process.stdout.write(`predictions: mosquitto_sub ${mosquittoArgs(url)} -t '${topics.cameraPredictions('+')}'\n`);
       if (!opts['no-sample']) {
         const first = status.nextPredictions();
-        await client.publish(topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
+        await topics.publish(client, topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
         await first;
       }
       if (!opts.once) await untilSignal();

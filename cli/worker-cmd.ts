@@ -13,6 +13,7 @@ import { logger, setLogLevel } from '../shared/log.ts';
 import type { SpeedProfile } from '../shared/plan/speed-profile.ts';
 import { hostname } from 'node:os';
 import { configOption, configFromOpts, cameraOptions, cameraTopics, maxFrameBytes } from './config-opts.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 
 function profileLine(p: SpeedProfile): string {
   return Object.entries(p.classes).map(([k, c]) => `${k} ${c.gflops.toPrecision(3)} G/s + ${c.fixedMs.toFixed(2)} ms`).join(', ');
@@ -33,6 +34,7 @@ export const workerCommand: Command = {
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
     threshold: { type: 'string', help: 'detection score threshold of the head (data source only)' },
     snapshot: { type: 'string', help: 'JPEG quality of the annotated snapshot, 0 = none', default: '70' },
+    ...nmsOption,
     debug: { type: 'boolean', help: 'per plan stage latencies in the predictions, debug log lines' },
   },
   async run(opts) {
@@ -49,10 +51,11 @@ export const workerCommand: Command = {
     if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0, "measure" or "remeasure", got '${speedOpt}'`);
     const target = targetFromOpts(opts, config);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
+    const nms = nmsFromOpts(opts);
     const { worker, transport } = await startWorker(target, topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
       ...(measured ? { profile: measured.profile } : {}),
-      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
+      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

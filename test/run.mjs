@@ -11,6 +11,8 @@ const SLOW_UNIT = [
   'synthetic weights keep activations', 'synthetic weights are deterministic', 'round trip is bit-exact',
   'truncated and oversized', 'CenterNet \\(@vladmandic/human\\) equals', 'two-pass search', 'memory caps',
   'ILP-1 on HiGHS', 'deeperthings validate. prints',
+  // Whole photos through the JS JPEG codec, and child processes for the decoder fallback.
+  'real photos \\(dog.jpg', 'snapshot JPEGs \\(encodeFrameJpeg\\)', 'DEEPERTHINGS_DECODER=js makes',
 ];
 
 const argv = process.argv.slice(2);

@@ -8,7 +8,7 @@ import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Tensor3 } from '../shared/tensor.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
+import type { ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PLAN_VERSION } from '../shared/plan/types.ts';
@@ -19,6 +19,7 @@ import { predictionsMessage, snapshotJpeg } from './runtime/head-output.ts';
 import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
+import type { NmsMode } from './head/nms.ts';
 import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
 
@@ -35,8 +36,8 @@ export interface WorkerContext {
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's). */
   readonly decode?: DecodeOptions;
-  /** Per camera (config `cameras.<name>`): its threshold and snapshot quality (0 = none) win over the above. */
-  readonly cameras?: ReadonlyMap<string, { threshold?: number; snapshotQuality: number }>;
+  /** Per camera (config `cameras.<name>`): its threshold, NMS and snapshot quality (0 = none) win over the above. */
+  readonly cameras?: ReadonlyMap<string, { threshold?: number; nms?: NmsMode; snapshotQuality: number }>;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
   /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
@@ -62,6 +63,8 @@ export class Worker {
   #pending: PlanDoc | undefined;
   readonly #trackers = new CameraTrackers();
   readonly #fps = new Map<string, number[]>();
+  /** Per camera: the last frame's hand-over to the runtime, so frames enter in arrival order. */
+  readonly #arrivals = new Map<string, Promise<void>>();
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
@@ -178,24 +181,39 @@ export class Worker {
       this.counters.oversizeFrames++;
       return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`, { camera });
     }
-    let meta: FrameMeta, input: Tensor3;
+    // Decodes run in parallel (sharp works off the event loop); frames still enter in arrival order per camera.
+    const decoded = this.#decode(camera, payload);
+    const prev = this.#arrivals.get(camera) ?? Promise.resolve();
+    const next = prev.then(async () => this.#ingest(rt, camera, await decoded));
+    this.#arrivals.set(camera, next);
+    void next.finally(() => { if (this.#arrivals.get(camera) === next) this.#arrivals.delete(camera); });
+  }
+
+  /** Decode and preprocess a camera payload; undefined (reported) when it is not a usable frame. */
+  async #decode(camera: string, payload: Uint8Array): Promise<{ meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined> {
+    const t0 = performance.now(), frameTime = Date.now();
     try {
-      const image = decodeCameraPayload(payload);
-      const prepared = toModelInput(image, this.#model.input, this.#model.preprocess);
-      meta = { frame: ++this.#frame, camera, width: image.width, height: image.height, transform: prepared.transform, frameTime: Date.now(), t0: performance.now(), stages: new Map(), image };
-      input = prepared.tensor;
+      const image = await decodeCameraPayload(payload);
+      const prepared = toModelInput(image, this.#model!.input, this.#model!.preprocess);
+      return { meta: { camera, width: image.width, height: image.height, transform: prepared.transform, frameTime, t0, stages: new Map(), image }, input: prepared.tensor };
     } catch (e) {
       this.counters.badFrames++;
-      return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
+      this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
+      return undefined;
     }
+  }
+
+  #ingest(rt: PlanRuntime, camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): void {
+    if (!frame) return;
+    if (this.#runtime !== rt) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
     this.counters.frames++;
-    rt.ingest(meta, input);
+    rt.ingest({ ...frame.meta, frame: ++this.#frame }, frame.input);
   }
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
     const { transport: t, topics } = this.#ctx;
     const cam = this.#ctx.cameras?.get(meta.camera);
-    const decode = cam?.threshold === undefined ? this.#ctx.decode : { ...this.#ctx.decode, threshold: cam.threshold };
+    const decode = { ...this.#ctx.decode, ...(cam?.threshold === undefined ? {} : { threshold: cam.threshold }), ...(cam?.nms ? { nms: cam.nms } : {}) };
     const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode, detail: this.#ctx.latencyDetail });
     const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
     this.#fps.set(meta.camera, recent);
@@ -207,11 +225,11 @@ export class Worker {
       for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
     }
     const quality = cam ? cam.snapshotQuality : this.#ctx.snapshotQuality;
-    const jpeg = quality ? snapshotJpeg(meta, msg, quality) : undefined;
+    const jpeg = quality ? await snapshotJpeg(meta, msg, quality) : undefined;
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 
-  #error(code: string, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
+  #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
@@ -221,7 +239,7 @@ export class Worker {
   #tick(): void {
     this.#runtime?.sweep();
     const rt = this.#runtime;
-    const stats = {
+    const stats: WorkerStats = {
       worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
       weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
       messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),

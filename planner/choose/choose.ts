@@ -13,10 +13,10 @@
 import type { Model } from '../../shared/model/ir.ts';
 import { PlanInfeasibleError } from '../../shared/errors.ts';
 import type { PlanDevice, PlanDoc } from '../../shared/plan/types.ts';
-import { validateFtp } from '../plan/spec.ts';
+import { legalFtpLayers, validateFtp } from '../plan/spec.ts';
 import { toPrediction } from '../cost.ts';
 import type { BreakpointSearch } from '../optimize/ilp2.ts';
-import { ftpLayersFor, legalFtpLayers, memoryBreakpoint } from './candidates.ts';
+import { ftpLayersFor, memoryBreakpoint } from './candidates.ts';
 import { compareCosts, metricValue, parseObjective, runtimeObjective, shortfalls, type Metric } from './objective.ts';
 import { checkBreakpoint, crossCheckedTails } from './tails.ts';
 import { best, evaluate, type Candidate, type ChooseOptions, type Ctx } from './evaluate.ts';

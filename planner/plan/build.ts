@@ -40,13 +40,13 @@ function validateDevices(spec: PartitionSpec): string {
  * first c devices one channel each, so a layer with fewer channels than devices runs on fewer devices
  * instead of making the plan illegal (CenterNet's 2- and 4-channel heads on 6 devices).
  */
-export function widthShares(spec: PartitionSpec, c: number): number | readonly number[] {
+function widthShares(spec: PartitionSpec, c: number): number | readonly number[] {
   const n = spec.devices.length;
   if (c >= n) return spec.shares ?? n;
   return spec.shares ? spec.shares.slice(0, c) : c;
 }
 
-export function layerDocs(model: Model, spec: PartitionSpec): LayerDoc[] {
+function layerDocs(model: Model, spec: PartitionSpec): LayerDoc[] {
   const k = spec.ftp?.layers ?? 0;
   return model.nodes.map((n) => ({ index: n.id, kind: n.kind, partition: n.id < k ? 'ftp' : tailKind(spec, model, n.id) }));
 }

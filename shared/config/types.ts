@@ -90,6 +90,8 @@ export interface CameraConfig {
   labels: string[];
   /** Minimum detection score; absent: the model head's default. */
   threshold?: number;
+  /** Detector NMS: `agnostic` (one label per box, Frigate-style; the default) or `per-class` (Darknet's). */
+  nms?: 'per-class' | 'agnostic';
   snapshot: SnapshotConfig;
 }
 

@@ -96,4 +96,11 @@ describe('cli', function () {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--ftp-layers/);
   });
+
+  it('--nms takes per-class or agnostic; anything else is a usage error (exit 2)', async () => {
+    const bad = await run(['infer', '--nms', 'sideways']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--nms: expected per-class or agnostic, got 'sideways'/);
+    for (const cmd of ['infer', 'worker', 'up']) assert.match((await run([cmd, '--help'])).stdout, /--nms <value>/, cmd);
+  });
 });

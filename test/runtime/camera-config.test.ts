@@ -43,4 +43,31 @@ describe('camera config in the head', function () {
       await client.close();
     }
   });
+
+  it('a camera\'s nms applies to it only: per-class keeps several labels per box, agnostic one', async () => {
+    const { model, weights } = await darknetModel('yolov2-tiny', 128);
+    const bus = new MemoryBus();
+    const topics = new Topics();
+    const cameras = new Map([['porch', { nms: 'per-class' as const, snapshotQuality: 0 }]]);
+    const w = await startWorker({ bus }, topics, { id: 'w0', memoryBytes: 4e9, speedGflops: 10, linkBps: 1e8, backend: 'wasm', preloaded: { model, weights }, extra: { decode: { threshold: 0.01 }, snapshotQuality: 0, cameras } });
+    const p = await startPlanner({ bus }, topics, { model, plan: fusedPlanFn('yolov2-tiny', 10), expectedWorkers: 1, waitMs: 10_000 });
+    const client = await connect({ bus }, 'camera');
+    try {
+      while (!(p.planner.plan && w.worker.plan?.planId === p.planner.plan.planId)) await new Promise((r) => setTimeout(r, 50));
+      const preds = await collect(client, topics.cameraPredictions('+'));
+      await client.publish(topics.cameraFrame('porch'), DOG);
+      await preds.next(1);
+      await client.publish(topics.cameraFrame('front'), DOG);
+      await preds.next(2);
+      const [porch, front] = preds.messages.map((m) => m.body);
+      const boxes = (d: { box: number[] }[]) => new Set(d.map((x) => x.box.join(','))).size;
+      assert.equal(boxes(front.detections), front.detections.length, 'agnostic (the default): one label per box');
+      assert.ok(porch.detections.length > boxes(porch.detections), `per-class: several labels on some box (${porch.detections.length} on ${boxes(porch.detections)} boxes)`);
+    } finally {
+      await p.stop();
+      await w.worker.stop();
+      await w.transport.close();
+      await client.close();
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model, Node, NodeWeights } from '../../shared/model/ir.ts';
 import { nodeInputs } from '../../shared/model/ir.ts';
+import { tileRefusal } from '../../shared/model/kinds.ts';
 import type { ChannelRange, Region } from '../../shared/tensor.ts';
 import { inputRegions } from '../../shared/geometry.ts';
 import { groupSlice } from '../../shared/partition/groups.ts';
@@ -45,7 +46,6 @@ function runOnTile(node: Node, inputs: tf.Tensor3D[], inRegion: Region, run: Nod
     return tf.slice(up, [r.y0 - inRegion.y0 * s, r.x0 - inRegion.x0 * s, 0], [r.y1 - r.y0, r.x1 - r.x0, up.shape[2]]);
   }
   if (node.kind === 'upsample') return bilinearTile(node, inputs[0]!, inRegion, run.region);
-  assert(node.kind !== 'reorg', () => `worker: layer ${node.id} (${node.kind}) cannot run on a tile`);
   return getKernel(node.kind).run(node as never, inputs, w, kctx);
 }
 
@@ -72,7 +72,10 @@ export function computeRuns(ctx: ComputeCtx, runs: readonly NodeRun[], values: M
   runs.forEach((r, i) => ctx.model.nodes[r.node]!.inputs.forEach((src) => lastUse.set(src, i)));
   runs.forEach((run, i) => {
     const node = ctx.model.nodes[run.node]!;
-    const { inputs: inRegs, pad } = inputRegions(node, run.region, nodeInputs(ctx.model, node));
+    const shapes = nodeInputs(ctx.model, node);
+    const { inputs: inRegs, pad } = inputRegions(node, run.region, shapes);
+    const why = isFull(node, run.region) ? undefined : tileRefusal(node, shapes);
+    assert(!why, () => `worker: layer ${node.id} (${node.kind}) cannot run on a tile: ${why}`);
     const slice = groupedSlice(ctx, node, run);
     const kctx: KernelCtx = { cache: ctx.cache, pad, partial: run.inChannels !== undefined, ...(slice ? { groups: slice.groups } : {}) };
     const t0 = tf.tidy(() => {
