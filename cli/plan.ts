@@ -20,17 +20,20 @@ import { baselines } from '../planner/choose/baselines.ts';
 import { compareReport, planJson, planReport } from '../planner/choose/report.ts';
 import { explainChoice } from '../planner/explain.ts';
 import { initBackend } from '../worker/engine/backend.ts';
-import { runReference } from '../worker/engine/executor.ts';
+import { compileReference, runReference } from '../worker/engine/executor.ts';
+import { tfjsEngine } from '../worker/engine/tfjs-engine.ts';
 import { sampleInput } from '../worker/verify.ts';
 
 /** This machine's GFLOP/s for `speed: measure`: the second of two runs of a small Darknet model. */
 async function measureGflops(): Promise<number> {
   await initBackend();
   const { model, weights } = await loadModel(resolveBuiltinModel('tiny'), { inputSize: { h: 128, w: 128 } });
-  const input = sampleInput(model), cache = new Map<string, unknown>();
-  await runReference(model, weights, input, { cache });
+  const input = sampleInput(model);
+  const compiled = await compileReference(tfjsEngine, model, weights);
+  await runReference(model, weights, input, { compiled });
   const t0 = performance.now();
-  await runReference(model, weights, input, { cache });
+  await runReference(model, weights, input, { compiled });
+  compiled.dispose();
   return modelStats(model).flops / 1e6 / (performance.now() - t0);
 }
 

@@ -20,6 +20,8 @@ import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
 import { CameraTrackers } from '../shared/events/camera-trackers.ts';
+import type { Engine } from './engine/engine.ts';
+import { tfjsEngine } from './engine/tfjs-engine.ts';
 
 export interface WorkerContext {
   readonly transport: Transport;
@@ -36,6 +38,8 @@ export interface WorkerContext {
   /** Extra input topics (any MQTT topic, e.g. a Frigate or ESP32-CAM one) → camera name. */
   readonly cameraTopics?: ReadonlyMap<string, string>;
   readonly log?: Logger;
+  /** Compiles and runs the tasks (default tfjs). */
+  readonly engine?: Engine;
 }
 
 export class Worker {
@@ -132,7 +136,7 @@ export class Worker {
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
-      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, engine: this.#ctx.engine ?? tfjsEngine,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
     });
     await rt.start();

@@ -13,7 +13,8 @@ import { decodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
 import { ChunkAssembler } from '../../shared/wire/chunk-assembler.ts';
 import { WeightStore } from '../weight-store.ts';
 import { runTask } from '../tasks/run-task.ts';
-import { disposeCache } from '../engine/kernels/index.ts';
+import { CompiledTasks } from '../tasks/compiled.ts';
+import type { Engine } from '../engine/engine.ts';
 import { FrameBuffers } from './frames.ts';
 import { pieceConsumers } from '../../shared/plan/footprint.ts';
 import { Outbox, pieceTopic } from './outbox.ts';
@@ -36,6 +37,8 @@ export interface PlanRuntimeContext {
   readonly report: RuntimeReport;
   readonly deadlineMs: number;
   readonly now?: () => number;
+  /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
+  readonly engine: Engine;
 }
 
 export class PlanRuntime {
@@ -47,7 +50,7 @@ export class PlanRuntime {
   readonly #users: Map<string, Map<string, number>>;
   readonly #buffers: FrameBuffers;
   readonly #store: WeightStore;
-  readonly #cache = new Map<string, unknown>();
+  readonly #compiled: CompiledTasks;
   readonly #outbox: Outbox;
   readonly #chunks = new ChunkAssembler({ timeoutMs: 30_000 });
   readonly #queue: { frame: number; task: TaskDoc }[] = [];
@@ -67,6 +70,7 @@ export class PlanRuntime {
     this.#users = pieceConsumers(ctx.plan);
     this.#buffers = new FrameBuffers({ tasks: this.#tasks, now: this.#now });
     this.#store = new WeightStore({ model: ctx.model, plan: ctx.plan, worker: ctx.worker, weights: ctx.weights });
+    this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
     this.#outbox = new Outbox({ transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker) });
   }
 
@@ -92,7 +96,7 @@ export class PlanRuntime {
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     this.#buffers.clear();
     this.#queue.length = 0;
-    disposeCache(this.#cache);
+    await this.#compiled.dispose();
   }
 
   #onMessage(topic: string, payload: Uint8Array): void {
@@ -144,8 +148,7 @@ export class PlanRuntime {
     const input = task.kind === 'ingest' ? this.#inputs.get(frame) : undefined;
     if (input) this.#inputs.delete(frame);
     try {
-      const env = { model: this.#ctx.model, pieces: this.#pieces, cache: this.#cache, weightsFor: (t: TaskDoc, use: Parameters<WeightStore['get']>[1]) => this.#store.get(t, use) };
-      const r = await runTask(env, task, entry.pieces, input);
+      const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, entry.pieces, input);
       const meta = this.#meta.get(frame);
       for (const [id, data] of r.outputs) {
         if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);
