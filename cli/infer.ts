@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from './args.ts';
 import { modelOptions, loadModelFromOpts } from './model-opts.ts';
-import { initBackend } from '../worker/engine/backend.ts';
+import { engineFromOpts, engineOption } from './engine-opts.ts';
 import { inferImage } from '../worker/infer.ts';
 import { modelStats } from '../shared/model/stats.ts';
 import { SAMPLE_IMAGE } from '../shared/assets.ts';
@@ -10,22 +10,24 @@ import { SAMPLE_IMAGE } from '../shared/assets.ts';
 export const inferCommand: Command = {
   name: 'infer',
   summary: 'Run one image through the whole model on this device and print the predictions.',
-  usage: 'infer --model <file.cfg|name> [--weights <file.weights>] [--image <jpg|png>] [--json]',
+  usage: 'infer --model <file.cfg|name> [--weights <file.weights>] [--image <jpg|png>] [--engine auto|ort|tfjs] [--json]',
   options: {
     ...modelOptions,
+    ...engineOption,
     image: { type: 'string', help: 'JPEG or PNG to run (default: the bundled sample photo dog.jpg)' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },
   async run(opts) {
     const { model, weights, weightsSource } = await loadModelFromOpts(opts);
-    const backend = await initBackend();
+    const { engine, label: backend } = await engineFromOpts(opts);
     const image = await readFile(String(opts.image ?? SAMPLE_IMAGE));
-    const r = await inferImage({ model, weights, image });
+    const r = await inferImage({ model, weights, image, engine });
     const stats = modelStats(model);
     const pred = r.prediction;
     const predictions = pred.kind === 'detections' ? pred.detections : pred.top;
     const out = {
       model: model.name,
+      engine: backend,
       backend,
       weights: weightsSource,
       input: { shape: [model.input.h, model.input.w, model.input.c] },

@@ -18,6 +18,7 @@ import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
+import { engineOption } from './engine-opts.ts';
 
 const log = logger('up');
 
@@ -55,10 +56,11 @@ async function planAdopted(t: Transport, topics: Topics, ids: string[], planId: 
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--broker mqtt://host:1883] [--no-sample]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--broker mqtt://host:1883] [--no-sample] [--engine auto|ort|tfjs]',
   options: {
     ...modelOptions,
     ...configOption,
+    ...engineOption,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
     'ws-port': { type: 'string', help: 'embedded broker WebSocket port' },
@@ -76,7 +78,7 @@ export const upCommand: Command = {
     const url = String(opts.broker ?? embedded!.url);
     const topics = new Topics(topicsConfig(config));
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}; ${n} workers\n`);
-    const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
+    const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
     const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
     const source = String(opts.model);
     const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });

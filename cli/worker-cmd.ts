@@ -4,7 +4,7 @@ import { intOpt } from './args.ts';
 import { brokerOptions, targetFromOpts, topicsFromOpts, untilSignal } from './net-opts.ts';
 import { startWorker } from './stack.ts';
 import { parseBytes, parseRate, DEFAULT_DEVICE } from '../planner/devices.ts';
-import { initBackend } from '../worker/engine/backend.ts';
+import { engineFromOpts, engineOption } from './engine-opts.ts';
 import { measureSpeed } from '../worker/engine/speed.ts';
 import { logger } from '../shared/log.ts';
 import { hostname } from 'node:os';
@@ -13,10 +13,11 @@ import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './con
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker: announce this device, follow the plan, compute its tiles and slices.',
-  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure] [--link 100Mbit]',
+  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure] [--link 100Mbit] [--engine auto|ort|tfjs]',
   options: {
     ...brokerOptions,
     ...configOption,
+    ...engineOption,
     id: { type: 'string', help: 'worker id (unique in the cluster)', default: hostname() },
     memory: { type: 'string', help: 'memory budget for weights + activations', default: '1GB' },
     speed: { type: 'string', help: 'GFLOP/s, or "measure"', default: 'measure' },
@@ -28,13 +29,13 @@ export const workerCommand: Command = {
   async run(opts) {
     const config = await configFromOpts(opts);
     const log = logger(`worker ${String(opts.id)}`);
-    const backend = await initBackend();
+    const { engine, label: backend } = await engineFromOpts(opts);
     const speed = opts.speed === 'measure' ? await measureSpeed() : Number(opts.speed);
     if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0 or "measure", got '${String(opts.speed)}'`);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
     const { worker, transport } = await startWorker(targetFromOpts(opts), topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
-      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold } },
+      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold } },
     });
     log.info(`online at ${String(opts.broker)} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

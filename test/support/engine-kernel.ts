@@ -1,7 +1,8 @@
 /** One kernel as a one-step task program on any engine: the same path a plan's tasks take. */
 import type { Model, Node, NodeWeights } from '../../shared/model/ir.ts';
 import type { FeedSpec, StepSpec, TaskProgram } from '../../shared/plan/program.ts';
-import type { Shape3, Tensor3 } from '../../shared/tensor.ts';
+import type { Tensor3 } from '../../shared/tensor.ts';
+import type { Shape3 } from '../../shared/model/ir.ts';
 import type { Engine } from '../../worker/engine/engine.ts';
 import type { KernelOverrides } from '../../worker/engine/kernels/index.ts';
 import { runProgram } from '../../worker/engine/executor.ts';
