@@ -1,7 +1,7 @@
 /**
  * Every partitioning equals the single-device run (DESIGN.md "Correctness rule"), for every shared
  * Darknet model, every tail type, N ∈ {1, 2, 3, 6} and grids {1×1, 2×2, 3×3, 5×5}. Inputs are
- * reduced where the full size adds nothing; the reference is computed once per model.
+ * reduced where the full size adds nothing; the reference is computed once per model, on each engine.
  */
 import { strict as assert } from 'node:assert';
 import { buildPlan } from '../../planner/plan/build.ts';
@@ -10,6 +10,9 @@ import { specFromPreset } from '../../planner/presets.ts';
 import type { TailPreset } from '../../planner/plan/spec.ts';
 import { initBackend } from '../../worker/engine/backend.ts';
 import { runReference } from '../../worker/engine/executor.ts';
+import type { Engine } from '../../worker/engine/engine.ts';
+import { tfjsEngine } from '../../worker/engine/tfjs-engine.ts';
+import { ortEngine } from '../../worker/engine/ort/engine.ts';
 import { sampleInput, verifyPlan } from '../../worker/verify.ts';
 import { darknetModel } from '../support/models.ts';
 
@@ -22,22 +25,26 @@ const TAILS: TailPreset[] = ['lop', 'lip', 'fused', 'seq'];
 const DEVICES = [1, 2, 3, 6];
 const GRIDS = [1, 2, 3, 5];
 
-describe('exactness: partitioned == single device', function () {
+for (const name of ['tfjs', 'ort'] as const) describe(`exactness on ${name}: partitioned == single device`, function () {
   this.timeout(300_000);
-  before(() => initBackend('wasm'));
+  let engine: Engine;
+  before(async () => {
+    await initBackend('wasm');
+    engine = name === 'ort' ? await ortEngine() : tfjsEngine;
+  });
 
   for (const [name, size, ftpLayers] of MODELS) {
     it(`${name} @${size}: every tail × N ∈ {${DEVICES}} × grids`, async () => {
       const { model, weights } = await darknetModel(name, size);
       const input = sampleInput(model);
-      const reference = await runReference(model, weights, input);
+      const reference = await runReference(model, weights, input, { engine });
       const sink = model.nodes[ftpLayers - 1]!.out;
       let k = 0;
       for (const tail of TAILS) {
         for (const n of DEVICES) {
           const g = Math.min(GRIDS[k++ % GRIDS.length]!, sink.h, sink.w);
           const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers, grid: { rows: g, cols: g }, tail });
-          const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference });
+          const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference, engine });
           assert.ok(r.ok, `${name} tail=${tail} N=${n} grid=${g}x${g}: max rel diff ${r.maxRelDiff}`);
           if (n > 1 && tail !== 'seq') assert.ok(r.bytesExchanged > 0, 'devices exchanged data');
         }

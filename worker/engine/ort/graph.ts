@@ -89,6 +89,7 @@ export class OnnxGraph {
   encode(name: string): Uint8Array {
     const graph = { name, node: this.#nodes, initializer: this.#inits, input: this.#inputs, output: this.#outputs };
     const model = { irVersion: 8, producerName: 'deeperthings', graph, opsetImport: [{ domain: '', version: OPSET }] };
-    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+    // Plain objects in the descriptor's shape encode directly (fromObject would copy every weight byte).
+    return ModelProto.encode(model).finish();
   }
 }
