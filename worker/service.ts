@@ -12,14 +12,12 @@ import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PLAN_VERSION } from '../shared/plan/types.ts';
-import { toModelInput } from './engine/image.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
-import { decodeCameraPayload } from './runtime/frame-input.ts';
-import { predictionsMessage, snapshotJpeg } from './runtime/head-output.ts';
+import { ingestFrame } from './tasks/ingest.ts';
+import { HeadTask } from './tasks/head.ts';
 import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
-import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
 
@@ -52,8 +50,7 @@ export class Worker {
   #weights: Weights | undefined;
   /** A plan being loaded: frames for it are reported, not dropped silently. */
   #pending: PlanDoc | undefined;
-  readonly #trackers = new CameraTrackers();
-  readonly #fps = new Map<string, number[]>();
+  readonly #head: HeadTask;
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
@@ -62,6 +59,7 @@ export class Worker {
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
+    this.#head = new HeadTask({ transport: ctx.transport, topics: ctx.topics, decode: ctx.decode, snapshotQuality: ctx.snapshotQuality });
   }
 
   get plan(): PlanDoc | undefined { return this.#plan; }
@@ -163,33 +161,20 @@ export class Worker {
       this.counters.oversizeFrames++;
       return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`);
     }
-    let meta: FrameMeta, input: Tensor3;
+    let frame: ReturnType<typeof ingestFrame>;
     try {
-      const image = decodeCameraPayload(payload);
-      const prepared = toModelInput(image, this.#model.input, this.#model.preprocess);
-      meta = { frame: ++this.#frame, camera, width: image.width, height: image.height, transform: prepared.transform, frameTime: Date.now(), t0: performance.now(), stages: new Map(), image };
-      input = prepared.tensor;
+      frame = ingestFrame(this.#model, payload, camera, ++this.#frame);
     } catch (e) {
       this.counters.badFrames++;
       return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`);
     }
     this.counters.frames++;
-    rt.ingest(meta, input);
+    rt.ingest(frame.meta, frame.input);
   }
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
-    const { transport: t, topics } = this.#ctx;
-    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode: this.#ctx.decode });
-    const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
-    this.#fps.set(meta.camera, recent);
-    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, fps: Math.round((recent.length / 10) * 100) / 100 });
+    await this.#head.run(this.#model!, this.#plan!, meta, outputs);
     this.counters.predictions++;
-    if (msg.detections) {
-      const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
-      for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
-    }
-    const jpeg = this.#ctx.snapshotQuality ? snapshotJpeg(meta, msg, this.#ctx.snapshotQuality) : undefined;
-    if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 
   #error(code: string, message: string, extra: { frame?: number; task?: string } = {}): void {

@@ -25,23 +25,26 @@ const TAILS: TailPreset[] = ['lop', 'lip', 'fused', 'seq'];
 const DEVICES = [1, 2, 3, 6];
 const GRIDS = [1, 2, 3, 5];
 
-for (const name of ['tfjs', 'ort'] as const) describe(`exactness on ${name}: partitioned == single device`, function () {
-  this.timeout(300_000);
+/** ORT compiles every task of every plan (an ONNX export + session each): one N per tail keeps the run time reasonable. */
+const ORT_DEVICES: Record<TailPreset, number[]> = { lop: [2], lip: [3], fused: [6], seq: [3] };
+
+for (const engineName of ['tfjs', 'ort'] as const) describe(`exactness on ${engineName}: partitioned == single device`, function () {
+  this.timeout(600_000);
   let engine: Engine;
   before(async () => {
     await initBackend('wasm');
-    engine = name === 'ort' ? await ortEngine() : tfjsEngine;
+    engine = engineName === 'ort' ? await ortEngine() : tfjsEngine;
   });
 
   for (const [name, size, ftpLayers] of MODELS) {
-    it(`${name} @${size}: every tail × N ∈ {${DEVICES}} × grids`, async () => {
+    it(`${name} @${size}: every tail × N ∈ {${engineName === 'ort' ? '2,3,6' : DEVICES}} × grids`, async () => {
       const { model, weights } = await darknetModel(name, size);
       const input = sampleInput(model);
       const reference = await runReference(model, weights, input, { engine });
       const sink = model.nodes[ftpLayers - 1]!.out;
       let k = 0;
       for (const tail of TAILS) {
-        for (const n of DEVICES) {
+        for (const n of engineName === 'ort' ? ORT_DEVICES[tail] : DEVICES) {
           const g = Math.min(GRIDS[k++ % GRIDS.length]!, sink.h, sink.w);
           const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers, grid: { rows: g, cols: g }, tail });
           const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference, engine });
