@@ -9,15 +9,14 @@ import { bnScale, foldKernel, foldedBias } from '../kernels/fold.ts';
 import { activate, perChannel, type Lowering } from './lower-util.ts';
 import type { OnnxGraph } from './graph.ts';
 
-/** HWIO [kh][kw][cinPG][F] → ONNX OIHW [F][cinPG][kh][kw]. */
-function oihw(k: Float32Array, kh: number, kw: number, cinPG: number, f: number): Float32Array {
+/** HWIO [kh][kw][cinPG][F] → ONNX OIHW [F][cinPG][kh][kw], each filter times its BN scale (one pass: compile time). */
+function oihw(k: Float32Array, kh: number, kw: number, cinPG: number, f: number, scale: Float32Array | undefined): Float32Array {
   const out = new Float32Array(k.length);
-  for (let y = 0; y < kh; y++) {
-    for (let x = 0; x < kw; x++) {
-      for (let i = 0; i < cinPG; i++) {
-        const src = ((y * kw + x) * cinPG + i) * f;
-        for (let o = 0; o < f; o++) out[((o * cinPG + i) * kh + y) * kw + x] = k[src + o]!;
-      }
+  const taps = kh * kw, oStride = cinPG * taps;
+  for (let t = 0; t < taps; t++) {
+    for (let i = 0; i < cinPG; i++) {
+      const src = (t * cinPG + i) * f, dst = i * taps + t;
+      for (let o = 0; o < f; o++) out[o * oStride + dst] = scale === undefined ? k[src + o]! : k[src + o]! * scale[o]!;
     }
   }
   return out;
@@ -39,7 +38,7 @@ export function lowerConv(l: Lowering<Conv2dNode>): string {
   assert(kernel.length % (kh * kw * cinPG) === 0, () => `conv2d: kernel length ${kernel.length} is not a multiple of ${kh}·${kw}·${cinPG}`);
   const f = kernel.length / (kh * kw * cinPG);
   const scale = step.partial ? undefined : bnScale('conv2d', l.weights!, f, node.batchNorm);
-  const W = g.floats(oihw(foldKernel(kernel, f, scale), kh, kw, cinPG, f), [f, cinPG, kh, kw]);
+  const W = g.floats(oihw(kernel, kh, kw, cinPG, f, scale), [f, cinPG, kh, kw]);
   const inputs = step.partial ? [l.xs[0]!, W] : [l.xs[0]!, W, g.floats(foldedBias('conv2d', l.weights!, f, scale), [f])];
   const p = step.pad;
   const y = g.op('Conv', inputs, {
