@@ -1,21 +1,23 @@
+import { loadModel } from './shared/model/load.ts';
+import { resolveBuiltinModel } from './shared/assets.ts';
+import { initBackend } from './worker/engine/backend.ts';
+import { ortEngine } from './worker/engine/ort/engine.ts';
+import { compileReference } from './worker/engine/executor.ts';
+import { sampleInput } from './worker/verify.ts';
 import { buildPlan } from './planner/plan/build.ts';
 import { equalDevices } from './planner/devices.ts';
 import { specFromPreset } from './planner/presets.ts';
-import { initBackend } from './worker/engine/backend.ts';
-import { runReference } from './worker/engine/executor.ts';
-import { ortEngine } from './worker/engine/ort/engine.ts';
-import { sampleInput, verifyPlan } from './worker/verify.ts';
-import { darknetModel } from './test/support/models.ts';
+import { planFrames } from './bench/plan-frames.ts';
 await initBackend('wasm');
-const engine = await ortEngine();
-const { model, weights } = await darknetModel('yolov2', 160);
+let inRun = 0;
+const ort = await ortEngine({ onRun: (ms) => { inRun += ms; } });
+const { model, weights } = await loadModel(resolveBuiltinModel('yolov2'), { inputSize: { h: 320, w: 320 } });
 const input = sampleInput(model);
-let t = performance.now();
-const reference = await runReference(model, weights, input, { engine });
-console.log('ref ms', performance.now() - t);
-for (const tail of ['lop', 'lip', 'fused', 'seq'] as const) {
-  t = performance.now();
-  const spec = specFromPreset(model, { devices: equalDevices(3), ftpLayers: 12, grid: { rows: 2, cols: 2 }, tail });
-  const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference, engine });
-  console.log(tail, r.ok, r.maxRelDiff, performance.now() - t);
+const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(1), ftpLayers: 0, tail: 'seq' }));
+const pf = await planFrames(model, weights, plan, ort);
+const one = await compileReference(ort, model, weights);
+for (let i = 0; i < 3; i++) {
+  inRun = 0; let t = performance.now(); await pf.frame(input); const a = performance.now() - t; const ra = inRun;
+  inRun = 0; t = performance.now(); await one.run([input]); const b = performance.now() - t;
+  console.log('per-task', a.toFixed(0), 'inRun', ra.toFixed(0), 'one', b.toFixed(0), 'inRun', inRun.toFixed(0));
 }

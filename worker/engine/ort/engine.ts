@@ -40,6 +40,8 @@ async function session(o: OrtModule, bytes: Uint8Array, threads: number): Promis
   return o.InferenceSession.create(bytes, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all', executionProviders: ['cpu'],
+    // A device holds one session per task; idle pools spinning for work would steal the cores the running one needs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
 }
 
