@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from './args.ts';
 import { modelOptions, loadModelFromOpts } from './model-opts.ts';
 import { engineFromOpts, engineOption } from './engine-opts.ts';
+import { initBackend } from '../worker/engine/backend.ts';
 import { inferImage } from '../worker/infer.ts';
 import { modelStats } from '../shared/model/stats.ts';
 import { SAMPLE_IMAGE } from '../shared/assets.ts';
@@ -19,7 +20,8 @@ export const inferCommand: Command = {
   },
   async run(opts) {
     const { model, weights, weightsSource } = await loadModelFromOpts(opts);
-    const { engine, label: backend } = await engineFromOpts(opts);
+    const { engine, label } = await engineFromOpts(opts);
+    const backend = await initBackend();
     const image = await readFile(String(opts.image ?? SAMPLE_IMAGE));
     const r = await inferImage({ model, weights, image, engine });
     const stats = modelStats(model);
@@ -27,7 +29,7 @@ export const inferCommand: Command = {
     const predictions = pred.kind === 'detections' ? pred.detections : pred.top;
     const out = {
       model: model.name,
-      engine: backend,
+      engine: label,
       backend,
       weights: weightsSource,
       input: { shape: [model.input.h, model.input.w, model.input.c] },
@@ -42,7 +44,7 @@ export const inferCommand: Command = {
       process.stdout.write(JSON.stringify(out) + '\n');
       return 0;
     }
-    process.stdout.write(`${out.model} on ${backend} (${weightsSource} weights): ${(stats.flops / 1e9).toFixed(2)} GFLOP, ` +
+    process.stdout.write(`${out.model} on ${label} (${weightsSource} weights): ${(stats.flops / 1e9).toFixed(2)} GFLOP, ` +
       `${(stats.params / 1e6).toFixed(2)} M params, ${out.ms} ms\n`);
     for (const p of predictions.slice(0, 20)) {
       const box = 'box' in p ? `  box [${(p.box as number[]).map((v) => Math.round(v)).join(', ')}]` : '';
