@@ -30,7 +30,7 @@ export const workerCommand: Command = {
     const config = await configFromOpts(opts);
     const log = logger(`worker ${String(opts.id)}`);
     const { engine, label: backend } = await engineFromOpts(opts);
-    const speed = opts.speed === 'measure' ? await measureSpeed() : Number(opts.speed);
+    const speed = opts.speed === 'measure' ? await measureSpeed(engine) : Number(opts.speed);
     if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0 or "measure", got '${String(opts.speed)}'`);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
     const { worker, transport } = await startWorker(targetFromOpts(opts), topicsFromOpts(opts, config), {
