@@ -1,7 +1,7 @@
 /** `deeperthings broker`: the embedded aedes broker (MQTT 3.1.1; use Mosquitto next to Home Assistant). */
 import type { Command } from './args.ts';
 import { intOpt } from './args.ts';
-import { untilSignal } from './net-opts.ts';
+import { untilSignal } from './signals.ts';
 import { EmbeddedBroker } from '../broker/server.ts';
 import { loadUsers } from '../broker/auth.ts';
 

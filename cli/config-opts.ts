@@ -3,7 +3,7 @@ import type { OptionSpec } from './args.ts';
 import { UsageError } from '../shared/errors.ts';
 import { loadConfig } from '../shared/config/load.ts';
 import type { Config } from '../shared/config/types.ts';
-import { logger, setLogLevel } from '../shared/log.ts';
+import { logger, setLogJson, setLogLevel } from '../shared/log.ts';
 
 export const configOption: Record<string, OptionSpec> = {
   config: { type: 'string', help: 'deeperthings.yaml (default: $DEEPERTHINGS_CONFIG, else ./deeperthings.yaml if present)' },
@@ -14,6 +14,7 @@ export async function configFromOpts(opts: Record<string, unknown>): Promise<Con
   if (!r.ok) throw new UsageError(`${r.file ?? 'config'}: invalid configuration:\n${r.problems.map((p) => `  ${p}`).join('\n')}`, 2);
   for (const w of r.warnings) if (r.file || !w.endsWith('using the defaults')) logger('config').warn(w);
   if (!process.env.DEEPERTHINGS_LOG_LEVEL) setLogLevel(r.config.logging.level);
+  if (!process.env.DEEPERTHINGS_LOG_JSON) setLogJson(r.config.logging.json);
   return r.config;
 }
 

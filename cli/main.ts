@@ -5,6 +5,7 @@
 import { helpText, parseCommand, type Command } from './args.ts';
 import { UsageError, ModelFormatError, PlanInfeasibleError } from '../shared/errors.ts';
 import { commands } from './commands.ts';
+import { installSignalHandlers, stopSignal } from './signals.ts';
 
 function usage(): string {
   const lines = ['Usage: deeperthings <command> [options]', '', 'Commands:'];
@@ -35,8 +36,13 @@ function isUserError(e: unknown): e is Error {
     (e instanceof Error && /^[a-z-]+: /.test(e.message) && (e as NodeJS.ErrnoException).code === undefined);
 }
 
+installSignalHandlers();
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+    // After a signal, a reconnecting client or a socket must not keep the process alive.
+    if (stopSignal()) process.exit(code);
+  },
   (e: unknown) => {
     if (isUserError(e)) {
       process.stderr.write(`deeperthings: ${e.message}\n`);
@@ -48,5 +54,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`deeperthings: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 70;
     }
+    // A failed command exits with its reason now, even if a client or a child still holds the loop.
+    process.exit(process.exitCode);
   },
 );

@@ -9,7 +9,7 @@ import { SAMPLE_IMAGE } from '../shared/assets.ts';
 export const publishCommand: Command = {
   name: 'publish',
   summary: 'Publish an image on a camera topic (as any MQTT client could) and optionally print the predictions.',
-  usage: 'publish --broker mqtt://host:1883 --camera front --image dog.jpg [--wait] [--count N] [--interval-ms 200]',
+  usage: 'publish --broker mqtt://host:1883 --camera front --image assets/dog.jpg [--wait] [--count N] [--interval-ms 200]',
   options: {
     ...brokerOptions,
     camera: { type: 'string', help: 'camera name', default: 'front' },
@@ -21,27 +21,43 @@ export const publishCommand: Command = {
   },
   async run(opts) {
     const topics = topicsFromOpts(opts);
+    const camera = String(opts.camera);
     const image = await readFile(String(opts.image ?? SAMPLE_IMAGE));
     const t = await connect(targetFromOpts(opts), `deeperthings-publish-${process.pid}`);
     const count = intOpt(opts, 'count', 1) ?? 1;
     const got: string[] = [];
+    /** An error about this camera's frames ends the wait at once (issue 10 #8), e.g. `no-plan`. */
+    let failed: string | undefined;
     let wake = () => {};
     if (opts.wait) {
-      await t.subscribe(topics.cameraPredictions(String(opts.camera)), (_topic, payload) => { got.push(Buffer.from(payload).toString('utf8')); wake(); });
-      await t.subscribe(topics.errors(), (_topic, payload) => process.stderr.write(`error: ${Buffer.from(payload).toString('utf8')}\n`));
+      await t.subscribe(topics.cameraPredictions(camera), (_topic, payload) => { got.push(Buffer.from(payload).toString('utf8')); wake(); });
+      await t.subscribe(topics.errors(), (_topic, payload) => {
+        const text = Buffer.from(payload).toString('utf8');
+        process.stderr.write(`error: ${text}\n`);
+        if (errorCamera(text) === camera) { failed = text; wake(); }
+      });
     }
     for (let i = 0; i < count; i++) {
-      await t.publish(topics.cameraFrame(String(opts.camera)), image, { qos: 0 });
+      await t.publish(topics.cameraFrame(camera), image, { qos: 0 });
       if (i + 1 < count) await new Promise((r) => setTimeout(r, intOpt(opts, 'interval-ms', 0)));
     }
     const deadline = Date.now() + (intOpt(opts, 'timeout-ms', 1) ?? 120000);
-    while (opts.wait && got.length < count && Date.now() < deadline) await new Promise<void>((r) => { wake = r; setTimeout(r, 500); });
+    while (opts.wait && !failed && got.length < count && Date.now() < deadline) await new Promise<void>((r) => { wake = r; setTimeout(r, 500); });
     for (const line of got) process.stdout.write(line + '\n');
     await t.close();
     if (opts.wait && got.length < count) {
-      process.stderr.write(`deeperthings: publish: ${got.length} of ${count} predictions arrived within the timeout\n`);
+      process.stderr.write(`deeperthings: publish: ${got.length} of ${count} predictions arrived ${failed ? 'before an error about camera ' + camera : 'within the timeout'}\n`);
       return 1;
     }
     return 0;
   },
 };
+
+function errorCamera(text: string): string | undefined {
+  try {
+    const e = JSON.parse(text) as { camera?: unknown };
+    return typeof e.camera === 'string' ? e.camera : undefined;
+  } catch {
+    return undefined;
+  }
+}

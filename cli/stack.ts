@@ -16,11 +16,12 @@ import { PlannerService, type PlanFn } from '../planner/service.ts';
 import { ControlPlane } from '../planner/control-plane.ts';
 import type { Config } from '../shared/config/types.ts';
 
-export type Target = { readonly url: string; readonly username?: string; readonly password?: string } | { readonly bus: MemoryBus };
+/** `protocol` 4 pins MQTT 3.1.1 (config `mqtt.protocol: 4`); by default MQTT 5 where the broker speaks it. */
+export type Target = { readonly url: string; readonly username?: string; readonly password?: string; readonly protocol?: 4 } | { readonly bus: MemoryBus };
 
 export async function connect(target: Target, clientId: string, will?: Will): Promise<Transport> {
   if ('bus' in target) return target.bus.connect({ clientId, will });
-  return connectMqtt({ url: target.url, clientId, will, username: target.username, password: target.password, protocol: 'auto' });
+  return connectMqtt({ url: target.url, clientId, will, username: target.username, password: target.password, protocol: target.protocol ?? 'auto' });
 }
 
 export interface WorkerOptions {
@@ -30,7 +31,7 @@ export interface WorkerOptions {
   readonly linkBps: number;
   readonly backend: string;
   readonly preloaded?: { model: Model; weights: Weights };
-  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics'>>;
+  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {
@@ -41,15 +42,16 @@ export async function startWorker(target: Target, topics: Topics, o: WorkerOptio
   return { worker, transport };
 }
 
-export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; config?: Config }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: () => Promise<void> }> {
+export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; objective?: string; config?: Config }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: (opts?: { clear?: boolean }) => Promise<void> }> {
   const transport = await connect(target, `deeperthings-planner-${hostname()}-${process.pid}`, { topic: topics.bridgeState(), payload: 'offline', retain: true, qos: 1 });
   const planner = new PlannerService({ transport, topics, ...o });
   await planner.start();
   const control = o.config ? new ControlPlane({ transport, topics, planner, config: o.config }) : undefined;
   await control?.start();
-  const stop = async () => {
-    await control?.stop();
-    await planner.stop();
+  /** `clear`: a clean stop removes the retained plan and HA devices (issue 10 #14). */
+  const stop = async (opts: { clear?: boolean } = {}) => {
+    await control?.stop(opts);
+    await planner.stop(opts);
     await transport.close();
   };
   return { planner, transport, control, stop };

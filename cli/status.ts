@@ -2,6 +2,7 @@
 import type { Transport } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
 import type { PlannerService } from '../planner/service.ts';
+import { predictionLine, type PredictionSummary } from './prediction-line.ts';
 
 export interface LiveStatus {
   nextPredictions(timeoutMs?: number): Promise<unknown>;
@@ -14,8 +15,10 @@ export async function liveStatus(ctx: { transport: Transport; topics: Topics; pl
   let errors = 0;
   const waiters: ((m: unknown) => void)[] = [];
   await ctx.transport.subscribe(ctx.topics.cameraPredictions('+'), (_t, payload) => {
-    let msg: { latencyMs?: { total?: number } };
+    let msg: PredictionSummary;
     try { msg = JSON.parse(Buffer.from(payload).toString('utf8')); } catch { return; }
+    // One compact line per prediction on stdout (issue 10 #11); the full JSON is on the topic.
+    process.stdout.write(predictionLine(msg) + '\n');
     times.push(Date.now());
     latencies.push(msg.latencyMs?.total ?? 0);
     for (const w of waiters.splice(0)) w(msg);

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from './args.ts';
 import { intOpt } from './args.ts';
-import { untilSignal } from './net-opts.ts';
+import { untilSignal } from './signals.ts';
 import { modelOptions, loadModelFromOpts } from './model-opts.ts';
 import { connect, startPlanner } from './stack.ts';
 import { spawnWorker, type SpawnedWorker } from './spawn.ts';
@@ -19,20 +19,25 @@ import { liveStatus } from './status.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
 import { engineOption } from './engine-opts.ts';
+import { brokerUrl } from './net-opts.ts';
+import { onForcedExit } from './signals.ts';
+import { firstPlanFailure } from './planner-cmd.ts';
+import { localHost, reachLine } from './lan.ts';
 
 const log = logger('up');
 
-async function startBroker(port: number, wsPort: number | undefined): Promise<{ broker: EmbeddedBroker; url: string }> {
-  let broker = new EmbeddedBroker({ port, wsPort });
+async function startBroker(o: { port: number; wsPort?: number; host: string }): Promise<{ broker: EmbeddedBroker; url: string; port: number }> {
+  let broker = new EmbeddedBroker(o);
+  const local = localHost(o.host);
   try {
     const r = await broker.start();
-    return { broker, url: `mqtt://127.0.0.1:${r.port}` };
+    return { broker, url: `mqtt://${local}:${r.port}`, port: r.port };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw e;
-    log.warn(`port ${port} is taken (another broker?): using a free port instead; pass --broker to use that broker`);
-    broker = new EmbeddedBroker({ port: 0, wsPort });
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || o.port === 0) throw e;
+    log.warn(`port ${o.port} is taken (another broker?): using a free port instead; pass --broker to use that broker`);
+    broker = new EmbeddedBroker({ ...o, port: 0 });
     const r = await broker.start();
-    return { broker, url: `mqtt://127.0.0.1:${r.port}` };
+    return { broker, url: `mqtt://${local}:${r.port}`, port: r.port };
   }
 }
 
@@ -53,56 +58,73 @@ async function planAdopted(t: Transport, topics: Topics, ids: string[], planId: 
   await off();
 }
 
+/** `mosquitto_pub`/`mosquitto_sub` lines for a broker URL. */
+function mosquittoArgs(url: string): string {
+  const u = new URL(url);
+  return `-h ${u.hostname} -p ${u.port || 1883}`;
+}
+
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--broker mqtt://host:1883] [--no-sample] [--engine auto|ort|tfjs]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample] [--engine auto|ort|tfjs]',
   options: {
     ...modelOptions,
     ...configOption,
     ...engineOption,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
+    host: { type: 'string', help: 'embedded broker address (0.0.0.0: cameras and boards on the LAN can connect)', default: '127.0.0.1' },
     'ws-port': { type: 'string', help: 'embedded broker WebSocket port' },
     broker: { type: 'string', help: 'use this broker (e.g. Mosquitto) instead of the embedded one' },
     'no-sample': { type: 'boolean', help: 'do not publish the sample photo at start' },
     camera: { type: 'string', help: 'camera name of the sample frame', default: 'front' },
     threshold: { type: 'string', help: 'detection score threshold' },
+    debug: { type: 'boolean', help: 'per plan stage latencies in the predictions' },
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
   },
   async run(opts) {
     const config = await configFromOpts(opts);
     const n = intOpt(opts, 'workers', 1, 32) ?? 3;
-    const { model } = await loadModelFromOpts(opts);
-    const embedded = opts.broker ? undefined : await startBroker(intOpt(opts, 'port', 0, 65535) ?? 1883, intOpt(opts, 'ws-port', 0, 65535));
-    const url = String(opts.broker ?? embedded!.url);
+    const { model, weightsSource } = await loadModelFromOpts(opts);
+    const external = opts.broker ? brokerUrl(String(opts.broker)) : undefined;
+    const embedded = external ? undefined : await startBroker({ port: intOpt(opts, 'port', 0, 65535) ?? 1883, wsPort: intOpt(opts, 'ws-port', 0, 65535), host: String(opts.host) });
+    const url = external ?? embedded!.url;
     const topics = new Topics(topicsConfig(config));
-    process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}; ${n} workers\n`);
-    const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []), ...(opts.threshold ? ['--threshold', String(opts.threshold)] : [])];
+    const weights = weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
+    process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
+    if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port)}\n`);
+    const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
+      ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : [])];
     const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
+    const unkill = onForcedExit(() => workers.forEach((w) => w.child.kill()));
     const source = String(opts.model);
-    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
+    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, objective: config.planner.objective, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
     const client = await connect({ url }, `deeperthings-up-${process.pid}`);
+    let clean = false;
     const stopAll = async () => {
-      await stopPlanner();
-      await client.close();
+      await stopPlanner({ clear: clean });
       await Promise.all(workers.map((w) => w.stop()));
+      // Our workers' retained info and state, on a clean stop only (issue 10 #14; a crash keeps them).
+      if (clean) for (const w of workers) for (const topic of [topics.workerInfo(w.id), topics.workerState(w.id)]) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
+      await client.close();
       await embedded?.broker.stop();
+      unkill();
     };
     try {
-      await Promise.all(workers.map((w) => w.ready));
-      await planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000);
+      const failed = firstPlanFailure(planner).then((e) => { throw e; });
+      await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });
+      process.stdout.write(`frames: mosquitto_pub ${mosquittoArgs(url)} -t ${topics.cameraFrame(String(opts.camera))} -f photo.jpg\n`);
+      process.stdout.write(`predictions: mosquitto_sub ${mosquittoArgs(url)} -t '${topics.cameraPredictions('+')}'\n`);
       if (!opts['no-sample']) {
         const first = status.nextPredictions();
         await client.publish(topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
-        process.stdout.write(JSON.stringify(await first) + '\n');
+        await first;
       }
-      if (!opts.once) {
-        process.stdout.write(`serving: mosquitto_pub -h 127.0.0.1 -p ${new URL(url).port} -t ${topics.cameraFrame('<camera>')} -f photo.jpg\n`);
-        await untilSignal();
-      }
+      if (!opts.once) await untilSignal();
       status.stop();
+      clean = true;
     } finally {
       await stopAll();
     }

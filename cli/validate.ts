@@ -11,6 +11,7 @@ import { writeSchema } from '../shared/config/schema.ts';
 import type { Config } from '../shared/config/types.ts';
 import { buildDiscovery } from '../planner/discovery.ts';
 import { configuredSource, discoveryContext } from '../planner/discovery-config.ts';
+import { DEFAULT_MODEL } from './model-opts.ts';
 
 /** The package version, for the HA device and origin blocks. */
 export async function packageVersion(): Promise<string> {
@@ -22,7 +23,8 @@ function summary(file: string | undefined, c: Config): string {
   const cams = Object.keys(c.cameras);
   return `${file ?? 'defaults (no file)'}: OK — broker ${c.mqtt.url} (MQTT ${c.mqtt.protocol === 5 ? '5' : '3.1.1'}), ` +
     `topics ${c.topics.root}/${c.topics.cluster}, ${cams.length} camera(s)${cams.length ? ` (${cams.join(', ')})` : ''}, ` +
-    `model ${c.model.name}, Home Assistant discovery ${c.homeassistant.enabled ? `on (${c.homeassistant.discoveryPrefix})` : 'off'}`;
+    // The model is not a config key: the commands' --model names it (issue 10 #3).
+    `planner objective ${c.planner.objective}, model: the services' --model (default ${DEFAULT_MODEL}), Home Assistant discovery ${c.homeassistant.enabled ? `on (${c.homeassistant.discoveryPrefix})` : 'off'}`;
 }
 
 export const validateCommand: Command = {

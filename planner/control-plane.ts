@@ -63,10 +63,11 @@ export class ControlPlane {
     await this.#refresh();
   }
 
-  async stop(): Promise<void> {
+  /** `clear`: a clean stop removes the Home Assistant devices announced (issue 10 #14). */
+  async stop(opts: { clear?: boolean } = {}): Promise<void> {
     this.#ctx.planner.listeners.delete(this.#onPlan);
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
-    await this.#discovery?.stop();
+    await this.#discovery?.stop(opts);
     await this.#api.stop();
   }
 
@@ -84,7 +85,8 @@ export class ControlPlane {
     const summary = () => ({ planId: planner.plan?.planId ?? null, devices: planner.plan?.devices.map((d) => d.id) ?? [], dataSource: planner.plan?.dataSource ?? null });
     return {
       health: () => ({ status: 'online', workersOnline: planner.workers.filter((w) => w.online).length, plan: planner.plan?.planId ?? null }),
-      info: () => ({ version: VERSION, model: this.#ctx.config.model.name, objective: this.#ctx.config.planner.objective, plan: summary(), workers: planner.workers, cameras: [...this.#cameras.keys()] }),
+      // The model and objective the planner runs with, not a config default (issue 10 #3).
+      info: () => ({ version: VERSION, model: planner.model.name, objective: planner.objective ?? null, plan: summary(), workers: planner.workers, cameras: [...this.#cameras.keys()] }),
       plan: async (r) => {
         const plan = await planner.replan(r.objective);
         if (!plan) throw new Error('no worker is online to plan for');

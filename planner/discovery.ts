@@ -89,12 +89,14 @@ export class HaDiscovery {
     this.#later(this.#ctx.sweepAfterMs, () => this.#sweep());
   }
 
-  async stop(): Promise<void> {
+  /** `clear`: a clean shutdown removes every device this run announced (a crash keeps them, issue 10 #14). */
+  async stop(opts: { clear?: boolean } = {}): Promise<void> {
     this.#running = false;
     for (const h of this.#handles) this.#timers.clear(h);
     this.#handles.clear();
     await this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    if (opts.clear) for (const id of [...this.#published.keys()]) await this.#remove(id);
   }
 
   /** The current cameras and workers; publishes what changed, removes what disappeared. */

@@ -24,6 +24,8 @@ export interface PlannerContext {
   readonly debounceMs?: number;
   /** The data source (ingest + head) when online; default: the first worker by id. */
   readonly dataSource?: string;
+  /** What plans minimise (config `planner.objective` or `--objective`); the bridge `plan` request may override it. */
+  readonly objective?: string;
   readonly log?: Logger;
 }
 
@@ -41,6 +43,8 @@ export class PlannerService {
   #framesOff: Unsubscribe | undefined;
   #chain: Promise<void> = Promise.resolve();
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
+  /** Told when planning fails (e.g. PlanInfeasibleError): a command with no plan can exit with the reason. */
+  readonly failures = new Set<(error: Error) => void>();
 
   constructor(ctx: PlannerContext) {
     this.#ctx = ctx;
@@ -48,6 +52,10 @@ export class PlannerService {
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
+  /** The model this planner plans for (the bridge `info` answer: one source of truth, issue 10 #3). */
+  get model(): Model { return this.#ctx.model; }
+  /** The objective plans use now. */
+  get objective(): string | undefined { return this.#objective ?? this.#ctx.objective; }
 
   get workers(): { id: string; online: boolean; info?: WorkerInfo }[] {
     return [...this.#workers].map(([id, k]) => ({ id, ...k }));
@@ -56,6 +64,10 @@ export class PlannerService {
   async start(): Promise<void> {
     const { transport: t, topics } = this.#ctx;
     this.#started = Date.now();
+    // Armed before subscribing: the workers' retained announcements arrive during the subscribe and
+    // may already complete the expected set, which shortens this wait (issue 13: a planner started
+    // after its workers used to re-arm the full wait here, after they had scheduled a plan).
+    this.#schedule(this.#ctx.waitMs ?? 10_000);
     await topics.publish(t, topics.bridgeState(), 'online', { qos: 1 });
     this.#unsubs.push(await topics.subscribe(t, topics.workerInfo('+'), (m) => {
       if (m.payload.ok) this.#update(m.params.id!, { info: m.payload.value });
@@ -64,8 +76,6 @@ export class PlannerService {
     this.#unsubs.push(await topics.subscribe(t, topics.workerState('+'), (m) => {
       if (m.payload.ok) this.#update(m.params.id!, { online: m.payload.value === 'online' });
     }));
-    const wait = this.#ctx.waitMs ?? 10_000;
-    this.#schedule(wait);
     await this.#watchFrames(true);
   }
 
@@ -87,17 +97,22 @@ export class PlannerService {
       if (this.#current || Date.now() - (last.get(cam) ?? 0) < 1000) return;
       last.set(cam, Date.now());
       const online = this.#ready().length;
-      const msg = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, time: Date.now() };
+      const msg = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
       void topics.publish(t, topics.errors(), msg).catch(() => undefined);
     });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * `clear`: a clean stop of the service (issue 10 #14) removes the retained plan it owns, so an
+   * external broker does not keep 150–250 KB of stale plan; a crash never gets here and keeps it.
+   */
+  async stop(opts: { clear?: boolean } = {}): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#chain;
     await this.#watchFrames(false).catch(() => undefined);
     const { transport: t, topics } = this.#ctx;
+    if (opts.clear && this.#current) await t.publish(topics.plan(), '', { retain: true, qos: 1 }).catch(() => undefined);
     await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
   }
 
@@ -145,7 +160,7 @@ export class PlannerService {
     const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
     const devices = ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps }));
-    const plan = await this.#ctx.plan(this.#ctx.model, devices, this.#objective);
+    const plan = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
     this.#current = plan;
     await t.publish(topics.plan(), JSON.stringify(plan), { retain: true, qos: 1 });
     await this.#watchFrames(false);
@@ -155,6 +170,7 @@ export class PlannerService {
 
   #fail(e: Error): void {
     this.#log.error(e.message);
+    for (const l of this.failures) l(e);
     const msg = { code: 'plan-failed', message: `planner: ${e.message}`, time: Date.now() };
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch(() => undefined);
   }

@@ -3,11 +3,21 @@ export type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 let threshold: Level = (process.env.DEEPERTHINGS_LOG_LEVEL as Level | undefined) ?? 'info';
-const json = process.env.DEEPERTHINGS_LOG_JSON === '1';
+let json = process.env.DEEPERTHINGS_LOG_JSON === '1';
 const sinks: ((line: { level: Level; module: string; msg: string; data?: unknown }) => void)[] = [];
 
 export function setLogLevel(level: Level): void {
   threshold = level;
+}
+
+/** JSON lines instead of text (config `logging.json`; DEEPERTHINGS_LOG_JSON=1 wins). */
+export function setLogJson(on: boolean): void {
+  json = on;
+}
+
+/** Whether debug lines pass the level (callers that add per-layer detail only then). */
+export function debugEnabled(): boolean {
+  return ORDER[threshold] <= ORDER.debug;
 }
 
 /** Extra sinks (e.g. a mirror to `bridge/logging`); they see every line that passes the level. */

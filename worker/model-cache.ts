@@ -9,10 +9,10 @@ import { loadModel } from '../shared/model/load.ts';
 import { resolveBuiltinModel } from '../shared/assets.ts';
 import { modelHash } from '../shared/plan/hash.ts';
 
-export type ModelLoader = (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string }>;
+export type ModelLoader = (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string; weightsSource?: 'file' | 'synthetic' }>;
 
 export function cachingModelLoader(preloaded?: { model: Model; weights: Weights; source?: string }): ModelLoader {
-  const cache = new Map<string, Promise<{ model: Model; weights: Weights; hash: string }>>();
+  const cache = new Map<string, ReturnType<ModelLoader>>();
   if (preloaded) {
     const hash = modelHash(preloaded.model);
     cache.set(hash, Promise.resolve({ ...preloaded, hash }));
@@ -21,7 +21,7 @@ export function cachingModelLoader(preloaded?: { model: Model; weights: Weights;
     const hit = cache.get(m.hash);
     if (hit) return hit;
     const p = loadModel(resolveBuiltinModel(m.source ?? m.name), { inputSize: { h: m.input.h, w: m.input.w }, weights: m.weights })
-      .then(({ model, weights }) => ({ model, weights, hash: modelHash(model) }));
+      .then(({ model, weights, weightsSource }) => ({ model, weights, weightsSource, hash: modelHash(model) }));
     cache.set(m.hash, p);
     p.catch(() => cache.delete(m.hash));
     return p;

@@ -20,19 +20,25 @@ import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
+import { StatsGate } from './stats-gate.ts';
 
 export interface WorkerContext {
   readonly transport: Transport;
   readonly topics: Topics;
   readonly info: WorkerInfo;
   /** Load (and cache) the model a plan names; must give the model the plan was made for. */
-  readonly loadModel: (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string }>;
+  readonly loadModel: (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string; weightsSource?: 'file' | 'synthetic' }>;
   readonly deadlineMs?: number;
   readonly maxFrameBytes?: number;
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's). */
   readonly decode?: DecodeOptions;
+  /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
+  /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
+  readonly statsHeartbeatMs?: number;
+  /** Per plan stage latencies in predictions (`--debug`), besides the per kind ones. */
+  readonly latencyDetail?: boolean;
   /** Extra input topics (any MQTT topic, e.g. a Frigate or ESP32-CAM one) → camera name. */
   readonly cameraTopics?: ReadonlyMap<string, string>;
   readonly log?: Logger;
@@ -48,6 +54,8 @@ export class Worker {
   #plan: PlanDoc | undefined;
   #model: Model | undefined;
   #weights: Weights | undefined;
+  #weightsSource: 'file' | 'synthetic' | undefined;
+  #stats: StatsGate;
   /** A plan being loaded: frames for it are reported, not dropped silently. */
   #pending: PlanDoc | undefined;
   readonly #head: HeadTask;
@@ -59,7 +67,8 @@ export class Worker {
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
-    this.#head = new HeadTask({ transport: ctx.transport, topics: ctx.topics, decode: ctx.decode, snapshotQuality: ctx.snapshotQuality });
+    this.#head = new HeadTask({ transport: ctx.transport, topics: ctx.topics, decode: ctx.decode, snapshotQuality: ctx.snapshotQuality, detail: ctx.latencyDetail });
+    this.#stats = new StatsGate(ctx.statsHeartbeatMs);
   }
 
   get plan(): PlanDoc | undefined { return this.#plan; }
@@ -111,7 +120,8 @@ export class Worker {
     if (plan.planId === this.#plan?.planId) return;
     const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
     if (!mine) return this.#adopt(plan);
-    const { model, weights, hash } = await this.#ctx.loadModel(plan.model);
+    const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
+    this.#weightsSource = weightsSource;
     if (hash !== plan.model.hash) {
       return this.#error('plan-refused', `plan ${plan.planId} is for model ${plan.model.name} (hash ${plan.model.hash}); this worker loaded hash ${hash}`);
     }
@@ -141,7 +151,8 @@ export class Worker {
     this.#runtime = rt;
     this.#plan = plan;
     this.#pending = undefined;
-    this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights`);
+    const synthetic = this.#weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
+    this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights${synthetic}`);
   }
 
   async #restart(): Promise<void> {
@@ -154,30 +165,30 @@ export class Worker {
   #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
     const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
-    if (!rt && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`);
+    if (!rt && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
     if (!rt?.ingestTask || !this.#model) return;
     const limit = this.#ctx.maxFrameBytes ?? 16 * 1024 * 1024;
     if (payload.length > limit) {
       this.counters.oversizeFrames++;
-      return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`);
+      return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`, { camera });
     }
     let frame: ReturnType<typeof ingestFrame>;
     try {
       frame = ingestFrame(this.#model, payload, camera, ++this.#frame);
     } catch (e) {
       this.counters.badFrames++;
-      return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`);
+      return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
     }
     this.counters.frames++;
     rt.ingest(frame.meta, frame.input);
   }
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
-    await this.#head.run(this.#model!, this.#plan!, meta, outputs);
+    await this.#head.run(this.#model!, this.#plan!, meta, outputs, this.#weightsSource === 'synthetic');
     this.counters.predictions++;
   }
 
-  #error(code: string, message: string, extra: { frame?: number; task?: string } = {}): void {
+  #error(code: string, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
@@ -192,6 +203,7 @@ export class Worker {
       weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
       messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),
     };
+    if (!this.#stats.due(stats, Date.now())) return;
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.workerStats(this.id), stats).catch(() => undefined);
   }
 }

@@ -7,7 +7,8 @@ import type { CameraConfig, Config } from './types.ts';
 
 export const DEFAULTS: Config = {
   // Mosquitto on this machine, the HA add-on's default port; MQTT 5 because HA is moving to it (§1.6).
-  mqtt: { url: 'mqtt://localhost:1883', protocol: 5 },
+  // 127.0.0.1, not localhost: Node may resolve localhost to ::1 where `up`'s broker does not listen.
+  mqtt: { url: 'mqtt://127.0.0.1:1883', protocol: 5 },
   topics: { root: 'deeperthings', cluster: 'default' },
   homeassistant: {
     enabled: true,
@@ -17,8 +18,8 @@ export const DEFAULTS: Config = {
     expireAfterSeconds: 60,
     offDelaySeconds: 5,
   },
-  model: { name: 'yolov2-tiny' },
-  // `comm`, as `deeperthings plan` and `planner` default to.
+  // The model is not configured here: `--model` names the one that runs (issue 10 #3: one source of truth).
+  // `comm`, as `deeperthings plan` defaults to; the `planner` command reads it.
   planner: { objective: 'comm', waitForWorkersSeconds: 10 },
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.

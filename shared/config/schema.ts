@@ -65,7 +65,6 @@ export const CONFIG_SCHEMA = {
         url: { type: 'string', pattern: '^(mqtt|mqtts|tcp|ssl|ws|wss)://[^\\s]+$', description: 'must be a broker URL such as mqtt://localhost:1883' },
         username: { type: 'string' },
         password: { type: 'string' },
-        clientId: { type: 'string', minLength: 1, maxLength: 65535 },
         protocol: { enum: [4, 5] },
       },
     },
@@ -88,16 +87,6 @@ export const CONFIG_SCHEMA = {
         birthDelaySeconds: { type: 'number', minimum: 0, maximum: 600 },
         expireAfterSeconds: { type: 'integer', minimum: 0 },
         offDelaySeconds: { type: 'integer', minimum: 0 },
-      },
-    },
-    model: {
-      type: 'object',
-      additionalProperties: false,
-      requiresRestart: true,
-      properties: {
-        name: { type: 'string', minLength: 1 },
-        weights: { type: 'string', minLength: 1 },
-        inputSize: { type: ['string', 'integer'], pattern: '^[0-9]+x[0-9]+$', minimum: 1 },
       },
     },
     planner: {

@@ -21,9 +21,10 @@ export interface MqttConfig {
   url: string;
   username?: string;
   password?: string;
-  /** Default: `deeperthings-<role>-<hostname>`, chosen by the service. */
-  clientId?: string;
-  /** CONNECT protocol level: 5 = MQTT 5.0, 4 = MQTT 3.1.1 (HA drops 3.x in 2027.1, ECOSYSTEM §1.6). */
+  /**
+   * CONNECT protocol level: 5 = MQTT 5.0 where the broker speaks it, else 3.1.1; 4 = MQTT 3.1.1 only
+   * (HA drops 3.x in 2027.1, ECOSYSTEM §1.6).
+   */
   protocol: 4 | 5;
 }
 
@@ -44,14 +45,6 @@ export interface HomeAssistantConfig {
   offDelaySeconds: number;
 }
 
-export interface ModelConfig {
-  /** Built-in name (yolov2, yolov2-tiny, …) or a Darknet .cfg path. */
-  name: string;
-  weights?: string;
-  /** `HxW` such as `320x320`, or one number for a square input. */
-  inputSize?: string | number;
-}
-
 /** A device as planner/devices.ts reads it: memory `256MB`, speed GFLOP/s or `measure`, link `100Mbit`. */
 export interface DeclaredDevice {
   id: string;
@@ -64,6 +57,7 @@ export interface PlannerConfig {
   objective: Objective;
   /** A number of workers to wait for, or the declared device list; absent: plan with whoever announced. */
   devices?: number | DeclaredDevice[];
+  /** Plan with whoever is online after this long, if fewer than `devices` announced (`planner --wait-ms`). */
   waitForWorkersSeconds: number;
 }
 
@@ -94,6 +88,7 @@ export interface WorkersConfig {
 
 export interface LoggingConfig {
   level: (typeof LOG_LEVELS)[number];
+  /** JSON lines on stderr (as DEEPERTHINGS_LOG_JSON=1). */
   json: boolean;
 }
 
@@ -101,7 +96,6 @@ export interface Config {
   mqtt: MqttConfig;
   topics: TopicsSection;
   homeassistant: HomeAssistantConfig;
-  model: ModelConfig;
   planner: PlannerConfig;
   cameras: Record<string, CameraConfig>;
   workers: WorkersConfig;

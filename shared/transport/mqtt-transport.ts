@@ -22,6 +22,8 @@ interface Filter { handlers: Set<MessageHandler>; id: number }
 
 interface MqttTransportContext {
   client: MqttClient; connack: IConnackPacket; version: 3 | 4 | 5; clientId: string; log: Logger;
+  /** The broker, for the log lines while waiting for it. */
+  url?: string;
 }
 
 export class MqttTransport implements Transport {
@@ -34,6 +36,9 @@ export class MqttTransport implements Transport {
   readonly #filters = new Map<string, Filter>();
   readonly #byId = new Map<number, string>();
   #nextId = 1;
+  /** Failed reconnect attempts since the connection was lost (issue 10 #4: log them with a back-off). */
+  #failures = 0;
+  #lostAt = 0;
 
   constructor(ctx: MqttTransportContext) {
     this.#client = ctx.client;
@@ -44,13 +49,30 @@ export class MqttTransport implements Transport {
     this.#client.on('message', (topic, payload, packet) => this.#dispatch(topic, payload, packet));
     this.#client.on('connect', (connack) => {
       this.#maxPacketSize = maxPacketOf(connack);
+      if (this.#lostAt) this.#log.info(`${this.clientId}: reconnected to ${ctx.url ?? 'the broker'} after ${secondsSince(this.#lostAt)} s`);
+      this.#failures = 0;
+      this.#lostAt = 0;
       this.#events.emit('connect');
     });
-    this.#client.on('close', () => this.#events.emit('disconnect', 'connection closed'));
+    this.#client.on('close', () => {
+      if (!this.#lostAt && !this.#client.disconnecting) {
+        this.#lostAt = Date.now();
+        this.#log.warn(`${this.clientId}: lost the broker ${ctx.url ?? ''}: waiting for it, reconnecting every ${(this.#client.options.reconnectPeriod ?? 1000) / 1000} s`);
+      }
+      this.#events.emit('disconnect', 'connection closed');
+    });
     this.#client.on('error', (e) => {
-      this.#log.warn(`${this.clientId}: ${e.message}`);
+      this.#logError(e);
       this.#events.emit('error', e);
     });
+  }
+
+  /** While reconnecting, one line at attempts 1, 2, 4, 8, …, not one a second (issue 10 #4). */
+  #logError(e: Error): void {
+    if (!this.#lostAt) return this.#log.warn(`${this.clientId}: ${e.message}`);
+    const n = ++this.#failures;
+    if ((n & (n - 1)) === 0) this.#log.warn(`${this.clientId}: still waiting for the broker (${secondsSince(this.#lostAt)} s, ${n} attempt${n === 1 ? '' : 's'}): ${e.message}`);
+    else this.#log.debug(`${this.clientId}: reconnect attempt ${n}: ${e.message}`);
   }
 
   get maxPacketSize(): number {
@@ -146,6 +168,10 @@ export class MqttTransport implements Transport {
     }
     return [...this.#filters.keys()].filter((f) => topicMatches(f, topic));
   }
+}
+
+function secondsSince(t: number): number {
+  return Math.round((Date.now() - t) / 100) / 10;
 }
 
 function maxPacketOf(connack: IConnackPacket): number {

@@ -36,7 +36,7 @@ export async function connectMqtt(opts: MqttConnectOptions): Promise<MqttTranspo
       // Reconnect only after a successful first connect: a refused first attempt must fall through.
       attempt.client.options.reconnectPeriod = opts.reconnectPeriodMs ?? 1000;
       log.debug(`connected to ${opts.url} as ${opts.clientId} with protocol level ${version}`);
-      return new MqttTransport({ client: attempt.client, connack: attempt.connack, version, clientId: opts.clientId, log });
+      return new MqttTransport({ client: attempt.client, connack: attempt.connack, version, clientId: opts.clientId, log, url: opts.url });
     }
     lastError = attempt.error;
     if (!attempt.protocolRefused) break;

@@ -30,6 +30,8 @@ export interface ErrorMessage {
   frame?: number;
   task?: string;
   worker?: string;
+  /** The camera whose frame this is about (`publish --wait` stops on it). */
+  camera?: string;
   /** Epoch milliseconds. */
   time: number;
 }
@@ -62,7 +64,7 @@ export const validateWorkerInfo: Validator = (x) => {
 export const validateErrorMessage: Validator = (x) => {
   const o = x as Obj;
   return field.object(x) ?? field.string(o, 'code') ?? field.string(o, 'message') ?? field.number(o, 'frame', true) ??
-    field.string(o, 'task', true) ?? field.string(o, 'worker', true) ?? field.number(o, 'time');
+    field.string(o, 'task', true) ?? field.string(o, 'worker', true) ?? field.string(o, 'camera', true) ?? field.number(o, 'time');
 };
 
 export const validateBridgeRequest: Validator = (x) => field.object(x) ?? transaction(x as Obj);

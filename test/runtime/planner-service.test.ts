@@ -1,13 +1,56 @@
-/** The planner service on the in-memory bus: frames with no plan are reported, not lost in silence. */
+/**
+ * The planner service on the in-memory bus: frames with no plan are reported, not lost in silence;
+ * a planner started after its workers plans at once; a failed first plan is told to the command;
+ * the bridge `info` answer names the model and objective that run; a clean stop clears what it owns.
+ */
 import { strict as assert } from 'node:assert';
 import { MemoryBus } from '../../shared/transport/memory.ts';
 import { Topics } from '../../shared/topics.ts';
-import { connect, startPlanner } from '../../cli/stack.ts';
+import { validateConfig, withDefaults } from '../../shared/config/load.ts';
+import type { Config } from '../../shared/config/types.ts';
+import type { MessageHandler, Transport } from '../../shared/transport/types.ts';
+import { PlanInfeasibleError } from '../../shared/errors.ts';
+import { connect, startPlanner, startWorker } from '../../cli/stack.ts';
+import { firstPlanFailure } from '../../cli/planner-cmd.ts';
+import { PlannerService } from '../../planner/service.ts';
 import { darknetModel } from '../support/models.ts';
 import { DOG, collect, fusedPlanFn } from '../support/runtime.ts';
 
-describe('planner service', () => {
-  it('reports a camera frame published while no plan exists', async () => {
+function defaults(): Config {
+  const r = validateConfig(withDefaults({}));
+  if ('problems' in r) throw new Error(r.problems.join('\n'));
+  return r.config;
+}
+
+/** Retained messages on the bus now: subscribe `#` and take what arrives flagged retained before a marker we publish. */
+async function retainedTopics(bus: MemoryBus): Promise<string[]> {
+  const t = bus.connect({ clientId: `probe-${Math.random()}` });
+  const seen: string[] = [];
+  let done!: () => void;
+  const marker = new Promise<void>((r) => { done = r; });
+  await t.subscribe('#', (topic, payload, meta) => {
+    if (topic === 'probe/marker') done();
+    else if (meta.retain && payload.length > 0) seen.push(topic);
+  });
+  await t.publish('probe/marker', 'x');
+  await marker;
+  await t.close();
+  return seen;
+}
+
+const bound = (v: unknown, t: object) => (typeof v === 'function' ? v.bind(t) : v);
+
+async function announce(bus: MemoryBus, topics: Topics, ids: string[]) {
+  const { model, weights } = await darknetModel('yolov2-tiny', 96);
+  const workers: { worker: { stop(): Promise<void> }; transport: Transport }[] = [];
+  for (const id of ids) workers.push(await startWorker({ bus }, topics, { id, memoryBytes: 4e9, speedGflops: 10, linkBps: 1e8, backend: 'wasm', preloaded: { model, weights } }));
+  return { model, stop: async () => { for (const w of workers) { await w.worker.stop(); await w.transport.close(); } } };
+}
+
+describe('planner service', function () {
+  this.timeout(60_000);
+
+  it('reports a camera frame published while no plan exists, naming the camera', async () => {
     const { model } = await darknetModel('yolov2-tiny', 96);
     const bus = new MemoryBus();
     const topics = new Topics();
@@ -18,10 +61,88 @@ describe('planner service', () => {
       await client.publish(topics.cameraFrame('gate'), DOG);
       const [e] = await errors.next(1, 5000);
       assert.equal(e.code, 'no-plan');
+      assert.equal(e.camera, 'gate');
       assert.match(e.message, /camera gate: frame dropped: no plan yet \(0 workers online\)/);
     } finally {
       await p.stop();
       await client.close();
+    }
+  });
+
+  it('a planner started after its workers plans as soon as they are online, not after --wait-ms', async () => {
+    const bus = new MemoryBus();
+    const topics = new Topics();
+    const w = await announce(bus, topics, ['w0', 'w1']);
+    // Over MQTT the retained announcements may be handled before the SUBACK's continuation runs (one
+    // TCP read carries both): model that order by resolving each subscribe only after delivery.
+    const inner = bus.connect({ clientId: 'planner' });
+    const transport = new Proxy(inner, {
+      get: (t, key) => key === 'subscribe'
+        ? async (filter: string, handler: MessageHandler) => { const off = await t.subscribe(filter, handler); await new Promise((r) => setTimeout(r, 20)); return off; }
+        : bound(Reflect.get(t, key, t), t),
+    });
+    const planner = new PlannerService({ transport, topics, model: w.model, plan: fusedPlanFn('yolov2-tiny', 10), expectedWorkers: 2, waitMs: 60_000 });
+    const planned = new Promise<void>((resolve) => planner.listeners.add((plan) => plan && resolve()));
+    await planner.start();
+    try {
+      await Promise.race([planned, new Promise((_, reject) => setTimeout(() => reject(new Error('no plan within 10 s (waitMs is 60 s)')), 10_000))]);
+      assert.deepEqual(planner.plan!.devices.map((d) => d.id), ['w0', 'w1']);
+    } finally {
+      await planner.stop();
+      await w.stop();
+    }
+  });
+
+  it('a first plan that cannot be made is told to the command, with the reason', async () => {
+    const bus = new MemoryBus();
+    const topics = new Topics();
+    const w = await announce(bus, topics, ['w0']);
+    const infeasible = () => { throw new PlanInfeasibleError('memory', 'planner: no legal plan of test for 1 devices: device w0 lacks 5 MB'); };
+    const p = await startPlanner({ bus }, topics, { model: w.model, plan: infeasible, expectedWorkers: 1, waitMs: 60_000 });
+    try {
+      const e = await firstPlanFailure(p.planner);
+      assert.ok(e instanceof PlanInfeasibleError);
+      assert.match(e.message, /no legal plan of test for 1 devices/);
+    } finally {
+      await p.stop();
+      await w.stop();
+    }
+  });
+
+  it('the bridge info answer names the model and objective the planner runs with', async () => {
+    const { model } = await darknetModel('tiny', 64);
+    const bus = new MemoryBus();
+    const topics = new Topics();
+    const p = await startPlanner({ bus }, topics, { model, objective: 'latency', plan: fusedPlanFn('tiny', 2), config: defaults(), waitMs: 60_000 });
+    const client = await connect({ bus }, 'asker');
+    try {
+      const responses = await collect(client, topics.bridgeResponse('info'));
+      await client.publish(topics.bridgeRequest('info'), JSON.stringify({ transaction: 1 }));
+      const [r] = await responses.next(1, 5000);
+      assert.deepEqual([r.status, r.data.model, r.data.objective], ['ok', 'tiny', 'latency']);
+    } finally {
+      await p.stop();
+      await client.close();
+    }
+  });
+
+  it('a clean stop clears the retained plan and Home Assistant devices; a crash keeps them', async () => {
+    for (const clean of [true, false]) {
+      const bus = new MemoryBus();
+      const topics = new Topics();
+      const w = await announce(bus, topics, ['w0']);
+      const p = await startPlanner({ bus }, topics, { model: w.model, plan: fusedPlanFn('yolov2-tiny', 10), expectedWorkers: 1, waitMs: 60_000, config: defaults() });
+      await new Promise<void>((resolve) => (p.planner.plan ? resolve() : p.planner.listeners.add((plan) => plan && resolve())));
+      const before = await retainedTopics(bus);
+      assert.ok(before.includes(topics.plan()) && before.some((t) => t.startsWith('homeassistant/device/')), before.join(' '));
+      if (clean) await p.stop({ clear: true });
+      else (p.transport as unknown as { kill(): void }).kill();
+      await w.stop();
+      const after = await retainedTopics(bus);
+      const ours = after.filter((t) => t === topics.plan() || t.startsWith('homeassistant/device/'));
+      if (clean) assert.deepEqual(ours, []);
+      else assert.deepEqual(ours.sort(), before.filter((t) => t === topics.plan() || t.startsWith('homeassistant/device/')).sort());
+      if (!clean) await p.planner.stop();
     }
   });
 });

@@ -85,10 +85,16 @@ describe('config: deeperthings.yaml', () => {
 
   it('wrong types and unknown keys at every level', async () => {
     assert.deepEqual(problems(await load('mqtt: {url: mqtt://h, clientId: 7}\nhomeassistant: {enabled: yes please}\nextra: 1\nworkers: {memory: lots}\n')), [
-      'extra: is not a known key (known: mqtt, topics, homeassistant, model, planner, cameras, workers, logging)',
-      'mqtt.clientId: must be string',
+      'extra: is not a known key (known: mqtt, topics, homeassistant, planner, cameras, workers, logging)',
+      'mqtt.clientId: is not a known key (known: url, username, password, protocol)',
       'homeassistant.enabled: must be boolean',
       'workers.memory: must be a byte size such as 1024, 256MB or 1.5GiB',
+    ]);
+  });
+
+  it('keys nothing reads are gone: the model is --model, not a config default (issue 10 #3)', async () => {
+    assert.deepEqual(problems(await load('model: {name: yolov2-tiny}\n')), [
+      'model: is not a known key (known: mqtt, topics, homeassistant, planner, cameras, workers, logging)',
     ]);
   });
 

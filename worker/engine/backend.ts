@@ -43,10 +43,12 @@ async function select(candidates: readonly BackendName[], why: string): Promise<
   for (const name of candidates) {
     try {
       await activate(name);
-      log.info(`backend ${name} (${why})`, failures.length > 0 ? { unavailable: failures } : undefined);
+      // One info line, no stack or paths (issue 10 #12): an optional package that is absent is normal.
+      log.info(`backend ${name} (${why}${failures.length > 0 ? `; unavailable: ${failures.join(', ')}` : ''})`);
       return name;
     } catch (e) {
-      const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      const missing = (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+      const reason = missing ? 'not installed' : e instanceof Error ? e.message.split('\n')[0] : String(e);
       failures.push(`${name}: ${reason}`);
       log.debug(`backend ${name} unavailable: ${reason}`);
     }

@@ -31,3 +31,28 @@ export function stageLatencies(meta: FrameMeta, order: readonly string[]): { sta
   }
   return out;
 }
+
+/** Stage kinds as predictions report them (issue 10 #11): the tail's LOP/LIP/fused/reduce stages are one. */
+export type StageGroup = 'ingest' | 'ftp' | 'tail' | 'head';
+
+export function stageGroup(kind: string): StageGroup {
+  return kind === 'ingest' || kind === 'ftp' || kind === 'head' ? kind : 'tail';
+}
+
+/**
+ * Latency per stage kind, in pipeline order: each plan stage's share (as `stageLatencies`) summed by
+ * kind; `head` also gets the time from the last stage to `totalMs` (decode, NMS). Network time is
+ * inside the stage whose pieces it carried: the data source sees arrivals, not transfers.
+ */
+export function groupedLatencies(detail: readonly { stage: string; ms: number }[], kindOf: ReadonlyMap<string, string>, totalMs: number): { stage: StageGroup; ms: number }[] {
+  const sums = new Map<StageGroup, number>();
+  let accounted = 0;
+  for (const d of detail) {
+    const g = stageGroup(kindOf.get(d.stage) ?? 'tail');
+    sums.set(g, (sums.get(g) ?? 0) + d.ms);
+    accounted += d.ms;
+  }
+  sums.set('head', (sums.get('head') ?? 0) + Math.max(0, totalMs - accounted));
+  const order: StageGroup[] = ['ingest', 'ftp', 'tail', 'head'];
+  return order.filter((g) => sums.has(g)).map((g) => ({ stage: g, ms: Math.round(sums.get(g)! * 10) / 10 }));
+}

@@ -9,7 +9,7 @@ import { decodePredictions } from '../head/index.ts';
 import { annotate } from '../head/annotate.ts';
 import { encodeJpeg } from '../engine/image.ts';
 import type { DecodeOptions, Detection, TopClass } from '../head/types.ts';
-import { stageLatencies, type FrameMeta } from './frame-meta.ts';
+import { groupedLatencies, stageLatencies, type FrameMeta } from './frame-meta.ts';
 
 export interface PredictionsMessage {
   camera: string;
@@ -22,18 +22,22 @@ export interface PredictionsMessage {
   plan: string;
   detections?: Detection[];
   top?: TopClass[];
-  latencyMs: { total: number; stages: { stage: string; ms: number }[] };
+  /** `stages` per stage kind (ingest, ftp, tail, head); `detail` per plan stage only with `--debug`. */
+  latencyMs: { total: number; stages: { stage: string; ms: number }[]; detail?: { stage: string; ms: number }[] };
 }
 
-export function predictionsMessage(ctx: { model: Model; plan: PlanDoc; meta: FrameMeta; outputs: Map<number, Tensor3>; now: number; decode?: DecodeOptions }): PredictionsMessage {
+export function predictionsMessage(ctx: { model: Model; plan: PlanDoc; meta: FrameMeta; outputs: Map<number, Tensor3>; now: number; decode?: DecodeOptions; detail?: boolean }): PredictionsMessage {
   const { meta } = ctx;
   const pred = decodePredictions(ctx.model, ctx.outputs, meta.transform, ctx.decode);
   const order = ctx.plan.stages.map((s) => s.id);
+  const total = Math.round((ctx.now - meta.t0) * 10) / 10;
+  const detail = stageLatencies(meta, order);
+  const stages = groupedLatencies(detail, new Map(ctx.plan.stages.map((s) => [s.id, s.kind])), total);
   return {
     camera: meta.camera, frame: meta.frame, frameTime: meta.frameTime / 1000, width: meta.width, height: meta.height,
     model: ctx.model.name, plan: ctx.plan.planId,
     ...(pred.kind === 'detections' ? { detections: pred.detections } : { top: pred.top }),
-    latencyMs: { total: Math.round((ctx.now - meta.t0) * 10) / 10, stages: stageLatencies(meta, order) },
+    latencyMs: { total, stages, ...(ctx.detail ? { detail } : {}) },
   };
 }
 

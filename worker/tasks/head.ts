@@ -18,6 +18,8 @@ export interface HeadContext {
   readonly decode?: DecodeOptions;
   /** JPEG quality of the snapshot; 0 or absent: none. */
   readonly snapshotQuality?: number;
+  /** Per-stage latency detail in predictions (`--debug`). */
+  readonly detail?: boolean;
 }
 
 export class HeadTask {
@@ -29,13 +31,14 @@ export class HeadTask {
     this.#ctx = ctx;
   }
 
-  /** Publishes a frame's predictions, events and snapshot. */
-  async run(model: Model, plan: PlanDoc, meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
+  /** Publishes a frame's predictions (flagged when the weights are synthetic), events and snapshot. */
+  async run(model: Model, plan: PlanDoc, meta: FrameMeta, outputs: Map<number, Tensor3>, synthetic = false): Promise<void> {
     const { transport: t, topics } = this.#ctx;
-    const msg = predictionsMessage({ model, plan, meta, outputs, now: performance.now(), decode: this.#ctx.decode });
+    const msg = predictionsMessage({ model, plan, meta, outputs, now: performance.now(), decode: this.#ctx.decode, detail: this.#ctx.detail });
     const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
     this.#fps.set(meta.camera, recent);
-    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, fps: Math.round((recent.length / 10) * 100) / 100 });
+    const weights = synthetic ? { weights: 'synthetic' as const } : {};
+    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, ...weights, fps: Math.round((recent.length / 10) * 100) / 100 });
     if (msg.detections) {
       const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
       for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
