@@ -9,6 +9,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   plan: async () => (await import('./plan.ts')).benchPlan,
   verify: async () => (await import('./verify.ts')).benchVerify,
   e2e: async () => (await import('./e2e.ts')).benchE2e,
+  cluster: async () => (await import('./cluster/main.ts')).benchCluster,
+  ingest: async () => (await import('./ingest.ts')).benchIngest,
 };
 
 async function main(argv: string[]): Promise<void> {

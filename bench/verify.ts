@@ -29,7 +29,7 @@ export async function benchVerify(argv: string[]): Promise<void> {
   const reference = await runReference(model, weights, input);
   const results: Record<string, number> = {};
   for (const tail of values.tails!.split(',') as TailPreset[]) {
-    const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(Number(values.devices)), ftpLayers, grid: { rows, cols }, tail }));
+    const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(Number(values.devices)), ftpLayers, grid: { rows, cols }, tail, dtype: 'float32' }));
     const t0 = performance.now();
     const r = await verifyPlan({ model, weights, plan, input, reference });
     const ms = performance.now() - t0;

@@ -62,3 +62,10 @@ export function gridOpt(opts: Record<string, unknown>, name: string): { rows: nu
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--${name}: expected ROWSxCOLS like 5x5, got '${String(v)}'`);
   return { rows: Number(m[1]), cols: Number(m[2]) };
 }
+
+/** A string option from a fixed list (`fallback` when absent); errors name the flag and the list. */
+export function enumOpt<T extends string>(opts: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T): T {
+  const v = opts[name] ?? fallback;
+  if (!(allowed as readonly unknown[]).includes(v)) throw new UsageError(`--${name}: expected ${allowed.join(' | ')}, got '${String(v)}'`);
+  return v as T;
+}

@@ -23,6 +23,11 @@ export function cameraTopics(config: Config): Map<string, string> {
   return new Map(Object.entries(config.cameras).filter(([, c]) => c.topic).map(([name, c]) => [c.topic!, name]));
 }
 
+/** Configured cameras' threshold, NMS and snapshot quality (0 when `snapshot.enabled` is false), for the worker's head. */
+export function cameraOptions(config: Config): Map<string, { threshold?: number; nms?: 'per-class' | 'agnostic'; snapshotQuality: number }> {
+  return new Map(Object.entries(config.cameras).map(([name, c]) => [name, { threshold: c.threshold, nms: c.nms, snapshotQuality: c.snapshot.enabled ? c.snapshot.quality : 0 }]));
+}
+
 export function maxFrameBytes(config: Config): number | undefined {
   const sizes = Object.values(config.cameras).map((c) => c.maxFrameBytes);
   return sizes.length ? Math.max(...sizes) : undefined;

@@ -7,6 +7,7 @@ import { initBackend } from '../worker/engine/backend.ts';
 import { inferImage } from '../worker/infer.ts';
 import { modelStats } from '../shared/model/stats.ts';
 import { SAMPLE_IMAGE } from '../shared/assets.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 
 export const inferCommand: Command = {
   name: 'infer',
@@ -17,13 +18,15 @@ export const inferCommand: Command = {
     ...engineOption,
     image: { type: 'string', help: 'JPEG or PNG to run (default: the bundled sample photo dog.jpg)' },
     json: { type: 'boolean', help: 'print one JSON object' },
+    ...nmsOption,
   },
   async run(opts) {
+    const nms = nmsFromOpts(opts);
     const { model, weights, weightsSource } = await loadModelFromOpts(opts);
     const { engine, label } = await engineFromOpts(opts);
     const backend = await initBackend();
     const image = await readFile(String(opts.image ?? SAMPLE_IMAGE));
-    const r = await inferImage({ model, weights, image, engine });
+    const r = await inferImage({ model, weights, image, engine, ...(nms ? { decode: { nms } } : {}) });
     const stats = modelStats(model);
     const pred = r.prediction;
     const predictions = pred.kind === 'detections' ? pred.detections : pred.top;

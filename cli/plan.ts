@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import type { Command } from './args.ts';
 import { gridOpt, intOpt } from './args.ts';
 import { UsageError } from '../shared/errors.ts';
+import { TAIL_PINS } from '../shared/config/types.ts';
 import { loadModel } from '../shared/model/load.ts';
 import { loadDarknet } from '../shared/model/darknet.ts';
 import type { Model } from '../shared/model/ir.ts';
@@ -23,6 +24,9 @@ import { initBackend } from '../worker/engine/backend.ts';
 import { compileReference, runReference } from '../worker/engine/executor.ts';
 import { tfjsEngine } from '../worker/engine/tfjs-engine.ts';
 import { sampleInput } from '../worker/verify.ts';
+import { writePlanImages } from '../planner/ui/plan-image.ts';
+import { DEFAULT_WIRE } from '../shared/plan/wire.ts';
+import { wireOption, wireFromOpts } from './wire-opts.ts';
 
 /** This machine's GFLOP/s for `speed: measure`: the second of two runs of a small Darknet model. */
 async function measureGflops(): Promise<number> {
@@ -59,21 +63,24 @@ function choice<T extends string>(opts: Record<string, unknown>, name: string, a
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Choose the partitioning (FTP boundary, grid, LOP/LIP/FUSE per layer) for a model on devices.',
-  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective comm|memory|latency[,..]] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare]',
+  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective comm|memory|latency[,..]] [--tail fused|lop|lip|seq|auto] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare] [--svg plan.svg] [--png plan.png]',
   options: {
     ...modelOptions,
     devices: { type: 'string', help: 'N equal devices (1 GB, 5 GFLOP/s, 100 Mbit/s each), or a devices.yaml of {id, memory, speed, link}', default: '6' },
     objective: { type: 'string', help: 'comm | memory | latency, or a lexicographic list like latency,comm', default: 'comm' },
+    tail: { type: 'string', help: 'pin the tail: fused (ILP-1) | lop (unfused, all-LOP) | lip | seq | auto', default: 'auto' },
     'ftp-layers': { type: 'string', help: 'fix the FTP stack to layers 0..K-1 (0: none); default: ILP-2\'s breakpoint (comm, memory) or searched (latency)' },
     grid: { type: 'string', help: 'fix the FTP grid ROWSxCOLS; default 5x5 (comm, memory) or searched 1..6 (latency)' },
     solver: { type: 'string', help: 'ILP solver: dp (exact chain DP) | highs (the MILP, cross-checked against the DP)', default: 'dp' },
-    dtype: { type: 'string', help: 'wire format of feature maps: float32 | float16 | int8', default: 'float32' },
+    ...wireOption(DEFAULT_WIRE),
     'data-source': { type: 'string', help: 'device id that owns the frame (default: the first device)' },
     'message-ms': { type: 'string', help: 'per-message broker overhead in the latency model, ms', default: '0.5' },
     out: { type: 'string', help: 'also write the JSON plan document to this file (for verify --plan)' },
     json: { type: 'boolean', help: 'print the plan document with solver figures as JSON' },
     explain: { type: 'boolean', help: 'say why each boundary, grid and type was chosen' },
     compare: { type: 'boolean', help: 'print the chosen plan against unfused (all-LOP) and one device' },
+    svg: { type: 'string', help: 'also draw the plan (layer strip, FTP grid, tail channels per device) to this SVG file' },
+    png: { type: 'string', help: 'the same picture as PNG' },
   },
   async run(opts) {
     const model = await planModel(opts);
@@ -85,8 +92,9 @@ export const planCommand: Command = {
       objective: String(opts.objective),
       ftpLayers: intOpt(opts, 'ftp-layers', 0, model.nodes.length),
       grid: gridOpt(opts, 'grid'),
+      tail: choice(opts, 'tail', TAIL_PINS),
       solver: choice(opts, 'solver', ['dp', 'highs'] as const),
-      dtype: choice(opts, 'dtype', ['float32', 'float16', 'int8'] as const),
+      dtype: wireFromOpts(opts),
       dataSource: opts['data-source'] as string | undefined,
       latency,
       build: { source: String(opts.model), ...(opts.weights ? { weights: String(opts.weights) } : {}) },
@@ -95,6 +103,7 @@ export const planCommand: Command = {
     const explain = opts.explain ? explainChoice(model, chosen) : undefined;
     const doc = planJson(chosen, base, explain);
     if (opts.out) writeFileSync(String(opts.out), JSON.stringify(doc, null, 2) + '\n');
+    if (opts.svg || opts.png) await writePlanImages(chosen.chosen.plan, { svg: opts.svg as string | undefined, png: opts.png as string | undefined });
     if (opts.json) {
       process.stdout.write(JSON.stringify(opts.compare ? { ...doc, compare: compareReport(chosen, base) } : doc) + '\n');
       return 0;

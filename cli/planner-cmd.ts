@@ -1,6 +1,7 @@
 /** `deeperthings planner`: the control plane (plans, re-plans on worker changes, bridge state). */
 import type { Command } from './args.ts';
-import { intOpt } from './args.ts';
+import { enumOpt, intOpt } from './args.ts';
+import { TAIL_PINS } from '../shared/config/types.ts';
 import { brokerOptions, targetFromOpts, topicsFromOpts } from './net-opts.ts';
 import { untilSignal } from './signals.ts';
 import { modelOptions, loadModelFromOpts, DEFAULT_MODEL } from './model-opts.ts';
@@ -9,6 +10,8 @@ import { autoPlanFn } from '../planner/auto.ts';
 import type { PlannerService } from '../planner/service.ts';
 import { PlanInfeasibleError, UsageError } from '../shared/errors.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
+import { wireFromOpts } from './wire-opts.ts';
 
 /**
  * Resolves with the error when planning fails while no plan serves: there is nothing to serve, so
@@ -23,32 +26,38 @@ export function firstPlanFailure(planner: PlannerService): Promise<Error> {
 export const plannerCommand: Command = {
   name: 'planner',
   summary: 'Run the planner service: plan for the workers online, re-plan when one joins or leaves.',
-  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--workers N]',
+  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--tail fused|lop|lip|seq|auto] [--workers N] [--wire float32|float16|int8] [--ui-port P]',
   options: {
     ...brokerOptions,
     ...modelOptions,
     ...configOption,
+    ...uiOptions,
     objective: { type: 'string', help: 'what the plan minimises: comm | memory | latency (default: the config\'s planner.objective)' },
+    tail: { type: 'string', help: 'pin the tail: fused (ILP-1) | lop (unfused, all-LOP) | lip | seq | auto (default: the config\'s planner.tail, auto)' },
     workers: { type: 'string', help: 'plan as soon as this many workers are online (default: the config\'s planner.devices)' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long (default: the config\'s planner.waitForWorkersSeconds)' },
     'data-source': { type: 'string', help: 'worker id that ingests frames and runs the head (default: the first by id)' },
+    wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
   },
   async run(opts) {
     const config = await configFromOpts(opts);
     const { model } = await loadModelFromOpts(opts);
     const source = String(opts.model ?? DEFAULT_MODEL);
     const objective = String(opts.objective ?? config.planner.objective);
+    const tail = enumOpt(opts, 'tail', TAIL_PINS, config.planner.tail);
     const declared = config.planner.devices;
     const target = targetFromOpts(opts, config);
     const { planner, stop } = await startPlanner(target, topicsFromOpts(opts, config), {
       config, model, objective,
-      plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective }),
+      plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective, tail, wire: wireFromOpts(opts, config.planner.wire) }),
       expectedWorkers: intOpt(opts, 'workers', 1) ?? (typeof declared === 'number' ? declared : declared?.length),
       waitMs: intOpt(opts, 'wait-ms', 0) ?? Math.round(config.planner.waitForWorkersSeconds * 1000),
       dataSource: opts['data-source'] as string | undefined,
     });
-    process.stdout.write(`planner for ${model.name} (objective ${objective}) at ${target.url}\n`);
+    const ui = await dashboardFromOpts(opts, { target, topics: topicsFromOpts(opts, config), planner, model });
+    process.stdout.write(`planner for ${model.name} (objective ${objective}) at ${target.url}${ui ? `; dashboard ${ui.url}` : ''}\n`);
     const outcome = await Promise.race([untilSignal(), firstPlanFailure(planner)]);
+    await ui?.stop();
     await stop({ clear: true });
     if (outcome instanceof Error) throw outcome;
     return 0;

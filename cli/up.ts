@@ -16,13 +16,19 @@ import { SAMPLE_IMAGE } from '../shared/assets.ts';
 import { autoPlanFn } from '../planner/auto.ts';
 import type { Transport } from '../shared/transport/types.ts';
 import { liveStatus } from './status.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
+import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
 import { engineOption } from './engine-opts.ts';
+import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
 import { brokerUrl } from './net-opts.ts';
 import { onForcedExit } from './signals.ts';
 import { firstPlanFailure } from './planner-cmd.ts';
 import { localHost, reachLine } from './lan.ts';
+import type { Config } from '../shared/config/types.ts';
+import type { Model } from '../shared/model/ir.ts';
+import type { PlanFn } from '../planner/service.ts';
 
 const log = logger('up');
 
@@ -58,6 +64,24 @@ async function planAdopted(t: Transport, topics: Topics, ids: string[], planId: 
   await off();
 }
 
+/** Planner, N worker processes and a client of our own on `url`; `stop(clean)` clears what they own (issue 10 #14). */
+async function startLocal(o: { url: string; topics: Topics; n: number; extra: string[]; config: Config; planner: { model: Model; objective: string; plan: PlanFn } }) {
+  const workers: SpawnedWorker[] = Array.from({ length: o.n }, (_, i) => spawnWorker({ id: `w${i}`, broker: o.url, args: o.extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
+  const unkill = onForcedExit(() => workers.forEach((w) => w.child.kill()));
+  const { planner, stop: stopPlanner } = await startPlanner({ url: o.url }, o.topics, { ...o.planner, expectedWorkers: o.n, waitMs: 120_000, config: o.config });
+  const client = await connect({ url: o.url }, `deeperthings-up-${process.pid}`);
+  const stop = async (clean: boolean) => {
+    await stopPlanner({ clear: clean });
+    await Promise.all(workers.map((w) => w.stop()));
+    // Our workers' retained info and state go on a clean stop only; a crash keeps them for the Last Wills.
+    const owned = clean ? workers.flatMap((w) => [o.topics.workerInfo(w.id), o.topics.workerState(w.id)]) : [];
+    for (const topic of owned) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
+    await client.close();
+    unkill();
+  };
+  return { planner, client, workers, stop };
+}
+
 /** `mosquitto_pub`/`mosquitto_sub` lines for a broker URL. */
 function mosquittoArgs(url: string): string {
   const u = new URL(url);
@@ -67,10 +91,11 @@ function mosquittoArgs(url: string): string {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample] [--engine auto|ort|tfjs]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080] [--engine auto|ort|tfjs]',
   options: {
     ...modelOptions,
     ...configOption,
+    ...uiOptions,
     ...engineOption,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
@@ -80,6 +105,8 @@ export const upCommand: Command = {
     'no-sample': { type: 'boolean', help: 'do not publish the sample photo at start' },
     camera: { type: 'string', help: 'camera name of the sample frame', default: 'front' },
     threshold: { type: 'string', help: 'detection score threshold' },
+    ...nmsOption,
+    wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
     debug: { type: 'boolean', help: 'per plan stage latencies in the predictions' },
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
   },
@@ -95,23 +122,16 @@ export const upCommand: Command = {
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port)}\n`);
     const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
-      ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : [])];
-    const workers: SpawnedWorker[] = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, args: extra, echo: (l) => process.stderr.write(`[w${i}] ${l}\n`) }));
-    const unkill = onForcedExit(() => workers.forEach((w) => w.child.kill()));
-    const source = String(opts.model);
-    const { planner, stop: stopPlanner } = await startPlanner({ url }, topics, { model, objective: config.planner.objective, plan: autoPlanFn({ source, weights: opts.weights as string | undefined, objective: config.planner.objective }), expectedWorkers: n, waitMs: 120_000, config });
-    const client = await connect({ url }, `deeperthings-up-${process.pid}`);
+      ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
+      ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
+    const objective = config.planner.objective;
+    const stack = await startLocal({ url, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, tail: config.planner.tail, wire: wireFromOpts(opts, config.planner.wire) }) } });
+    const { planner, client, workers } = stack;
     let clean = false;
-    const stopAll = async () => {
-      await stopPlanner({ clear: clean });
-      await Promise.all(workers.map((w) => w.stop()));
-      // Our workers' retained info and state, on a clean stop only (issue 10 #14; a crash keeps them).
-      if (clean) for (const w of workers) for (const topic of [topics.workerInfo(w.id), topics.workerState(w.id)]) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
-      await client.close();
-      await embedded?.broker.stop();
-      unkill();
-    };
+    let ui: Awaited<ReturnType<typeof dashboardFromOpts>>;
     try {
+      ui = await dashboardFromOpts(opts, { target: { url }, topics, planner, model });
+      if (ui) process.stdout.write(`dashboard ${ui.url}\n`);
       const failed = firstPlanFailure(planner).then((e) => { throw e; });
       await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });
@@ -126,7 +146,9 @@ export const upCommand: Command = {
       status.stop();
       clean = true;
     } finally {
-      await stopAll();
+      await ui?.stop();
+      await stack.stop(clean);
+      await embedded?.broker.stop();
     }
     return 0;
   },

@@ -9,7 +9,8 @@ import { engineFromOpts, engineOption } from './engine-opts.ts';
 import { measureSpeed } from '../worker/engine/speed.ts';
 import { logger, setLogLevel } from '../shared/log.ts';
 import { hostname } from 'node:os';
-import { configOption, configFromOpts, cameraTopics, maxFrameBytes } from './config-opts.ts';
+import { configOption, configFromOpts, cameraOptions, cameraTopics, maxFrameBytes } from './config-opts.ts';
+import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -23,9 +24,11 @@ export const workerCommand: Command = {
     memory: { type: 'string', help: 'memory budget for weights + activations (default: the config\'s workers.memory, 1GB)' },
     speed: { type: 'string', help: 'GFLOP/s, or "measure" (default: the config\'s workers.speed, measure)' },
     link: { type: 'string', help: 'link bandwidth to the broker', default: '100Mbit' },
+    'frames-in-flight': { type: 'string', help: 'frames per camera run at once as the data source (default: the config\'s workers.framesInFlight, 2)' },
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
     threshold: { type: 'string', help: 'detection score threshold of the head (data source only)' },
     snapshot: { type: 'string', help: 'JPEG quality of the annotated snapshot, 0 = none', default: '70' },
+    ...nmsOption,
     debug: { type: 'boolean', help: 'per plan stage latencies in the predictions, debug log lines' },
   },
   async run(opts) {
@@ -38,9 +41,10 @@ export const workerCommand: Command = {
     if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0 or "measure", got '${speedOpt}'`);
     const target = targetFromOpts(opts, config);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
+    const nms = nmsFromOpts(opts);
     const { worker, transport } = await startWorker(target, topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
-      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: threshold === undefined ? undefined : { threshold }, latencyDetail: opts.debug === true },
+      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

@@ -44,8 +44,8 @@ export function messageBytes(piece: PieceDoc, planId: string): number {
     frame: 0, plan: planId, stage: piece.stage, piece: piece.id, region: piece.sel.region,
     channels: piece.sel.channels, shape: [s.h, s.w, s.c], partial: piece.partial, dtype: piece.dtype,
   };
-  // int8 carries a float scale; any non-float32-exact value encodes as a float64.
-  if (piece.dtype === 'int8') header.scale = 1 / 127;
+  // int8 carries one float32 scale per channel (shared/plan/wire.ts pieceEncoding).
+  if (piece.dtype === 'int8') header.scales = new Float32Array(s.c);
   const cbor = cborEncode(header) as Uint8Array;
   return align4(8 + cbor.length) + s.h * s.w * s.c * DTYPE_BYTES[piece.dtype];
 }

@@ -52,3 +52,14 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** What was wrong with a camera frame, for callers that branch on it (ingest reports `bad-frame`). */
+export type ImageErrorCode = 'not-an-image' | 'corrupt' | 'zero-size' | 'too-large' | 'unsupported';
+
+/** A frame that cannot be decoded; `code` says why, the message names the values (`image: …`). */
+export class ImageError extends Error {
+  constructor(readonly code: ImageErrorCode, message: string) {
+    super(`image: ${message}`);
+    this.name = 'ImageError';
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Tensor3 } from '../shared/tensor.ts';
-import { decodeImage, toModelInput } from './engine/image.ts';
+import { decodeFrame, toModelInput } from './engine/image.ts';
 import { runReference } from './engine/executor.ts';
 import type { Engine } from './engine/engine.ts';
 import { decodePredictions } from './head/index.ts';
@@ -19,7 +19,7 @@ export interface InferResult {
 }
 
 export async function inferImage(ctx: { model: Model; weights: Weights; image: Uint8Array; decode?: DecodeOptions; engine?: Engine }): Promise<InferResult> {
-  const img = decodeImage(ctx.image);
+  const img = await decodeFrame(ctx.image);
   const { tensor, transform } = toModelInput(img, ctx.model.input, ctx.model.preprocess);
   const t0 = performance.now();
   const outputs = await runReference(ctx.model, ctx.weights, tensor, { engine: ctx.engine });

@@ -12,14 +12,17 @@ import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PLAN_VERSION } from '../shared/plan/types.ts';
+import { toModelInput } from './engine/image.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
-import { ingestFrame } from './tasks/ingest.ts';
-import { HeadTask } from './tasks/head.ts';
+import { decodeCameraPayload } from './runtime/frame-input.ts';
+import { predictionsMessage, snapshotJpeg } from './runtime/head-output.ts';
 import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
+import type { NmsMode } from './head/nms.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
+import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
 
 export interface WorkerContext {
@@ -29,10 +32,14 @@ export interface WorkerContext {
   /** Load (and cache) the model a plan names; must give the model the plan was made for. */
   readonly loadModel: (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string; weightsSource?: 'file' | 'synthetic' }>;
   readonly deadlineMs?: number;
+  /** Frames per camera in flight at once when this worker is the data source (default 2). */
+  readonly framesInFlight?: number;
   readonly maxFrameBytes?: number;
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's). */
   readonly decode?: DecodeOptions;
+  /** Per camera (config `cameras.<name>`): its threshold, NMS and snapshot quality (0 = none) win over the above. */
+  readonly cameras?: ReadonlyMap<string, { threshold?: number; nms?: NmsMode; snapshotQuality: number }>;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
   /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
@@ -58,7 +65,10 @@ export class Worker {
   #stats: StatsGate;
   /** A plan being loaded: frames for it are reported, not dropped silently. */
   #pending: PlanDoc | undefined;
-  readonly #head: HeadTask;
+  readonly #trackers = new CameraTrackers();
+  readonly #fps = new Map<string, number[]>();
+  /** Per camera: the last frame's hand-over to the runtime, so frames enter in arrival order. */
+  readonly #arrivals = new Map<string, Promise<void>>();
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
@@ -67,12 +77,15 @@ export class Worker {
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
-    this.#head = new HeadTask({ transport: ctx.transport, topics: ctx.topics, decode: ctx.decode, snapshotQuality: ctx.snapshotQuality, detail: ctx.latencyDetail });
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
   }
 
   get plan(): PlanDoc | undefined { return this.#plan; }
   get id(): string { return this.#ctx.info.id; }
+  /** Frames of a camera in flight and waiting here (data source; zeros elsewhere). */
+  runtimeLoad(camera: string): { inFlight: number; waiting: number } {
+    return this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
+  }
 
   async start(): Promise<void> {
     const { transport: t, topics, info } = this.#ctx;
@@ -144,7 +157,8 @@ export class Worker {
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
-      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, engine: this.#ctx.engine ?? tfjsEngine,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
+      engine: this.#ctx.engine ?? tfjsEngine,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
     });
     await rt.start();
@@ -172,20 +186,52 @@ export class Worker {
       this.counters.oversizeFrames++;
       return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`, { camera });
     }
-    let frame: ReturnType<typeof ingestFrame>;
+    // Decodes run in parallel (sharp works off the event loop); frames still enter in arrival order per camera.
+    const decoded = this.#decode(camera, payload);
+    const prev = this.#arrivals.get(camera) ?? Promise.resolve();
+    const next = prev.then(async () => this.#ingest(rt, camera, await decoded));
+    this.#arrivals.set(camera, next);
+    void next.finally(() => { if (this.#arrivals.get(camera) === next) this.#arrivals.delete(camera); });
+  }
+
+  /** Decode and preprocess a camera payload; undefined (reported) when it is not a usable frame. */
+  async #decode(camera: string, payload: Uint8Array): Promise<{ meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined> {
+    const t0 = performance.now(), frameTime = Date.now();
     try {
-      frame = ingestFrame(this.#model, payload, camera, ++this.#frame);
+      const image = await decodeCameraPayload(payload);
+      const prepared = toModelInput(image, this.#model!.input, this.#model!.preprocess);
+      return { meta: { camera, width: image.width, height: image.height, transform: prepared.transform, frameTime, t0, stages: new Map(), image }, input: prepared.tensor };
     } catch (e) {
       this.counters.badFrames++;
-      return this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
+      this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
+      return undefined;
     }
+  }
+
+  #ingest(rt: PlanRuntime, camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): void {
+    if (!frame) return;
+    if (this.#runtime !== rt) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
     this.counters.frames++;
-    rt.ingest(frame.meta, frame.input);
+    rt.ingest({ ...frame.meta, frame: ++this.#frame }, frame.input);
   }
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
-    await this.#head.run(this.#model!, this.#plan!, meta, outputs, this.#weightsSource === 'synthetic');
+    const { transport: t, topics } = this.#ctx;
+    const cam = this.#ctx.cameras?.get(meta.camera);
+    const decode = { ...this.#ctx.decode, ...(cam?.threshold === undefined ? {} : { threshold: cam.threshold }), ...(cam?.nms ? { nms: cam.nms } : {}) };
+    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode, detail: this.#ctx.latencyDetail });
+    const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
+    this.#fps.set(meta.camera, recent);
+    const weights = this.#weightsSource === 'synthetic' ? { weights: 'synthetic' as const } : {};
+    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, ...weights, fps: Math.round((recent.length / 10) * 100) / 100 });
     this.counters.predictions++;
+    if (msg.detections) {
+      const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
+      for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
+    }
+    const quality = cam ? cam.snapshotQuality : this.#ctx.snapshotQuality;
+    const jpeg = quality ? await snapshotJpeg(meta, msg, quality) : undefined;
+    if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 
   #error(code: string, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {

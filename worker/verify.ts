@@ -6,6 +6,7 @@ import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Tensor3 } from '../shared/tensor.ts';
 import { assert } from '../shared/errors.ts';
 import type { PlanDoc } from '../shared/plan/types.ts';
+import type { Dtype } from '../shared/wire/elements.ts';
 import { runReference } from './engine/executor.ts';
 import type { Engine } from './engine/engine.ts';
 import { runPlanInProcess, type Tamper } from './virtual-cluster.ts';
@@ -28,6 +29,9 @@ export interface VerifyReport {
   /** Remote bytes received by the weight-partitioned tail (the part PAPER §8's figures count). */
   tailBytesExchanged: number;
   memoryPerDevice: { device: string; weightBytes: number; peakActivationBytes: number }[];
+  /** The narrowest wire dtype of the plan, and the tolerance applied for it. */
+  wire: Dtype;
+  tolerance: number;
 }
 
 export function sampleInput(model: Model): Tensor3 {
@@ -36,6 +40,19 @@ export function sampleInput(model: Model): Tensor3 {
 
 /** Relative tolerance of DESIGN.md's correctness rule (float32). */
 export const VERIFY_TOLERANCE = 1e-4;
+
+/**
+ * The exactness rule holds for a float32 wire only. float16 and int8 round every map they carry, so
+ * their bound is a sanity check (measured on CenterNet: float16 ≤ 2e-2, int8 per channel ≤ 0.21);
+ * test/partition/wire-detections.test.ts checks what matters, the detections.
+ */
+export const WIRE_TOLERANCE: Record<Dtype, number> = { float32: VERIFY_TOLERANCE, float16: 5e-2, int8: 0.5 };
+
+/** The narrowest dtype any piece of the plan travels in. */
+export function planWire(plan: PlanDoc): Dtype {
+  const used = new Set(plan.pieces.map((p) => p.dtype));
+  return used.has('int8') ? 'int8' : used.has('float16') ? 'float16' : 'float32';
+}
 
 export function compareOutputs(ref: Map<number, Tensor3>, got: Map<number, Tensor3>): { maxAbsDiff: number; maxRelDiff: number } {
   let maxAbs = 0, maxRef = 0;
@@ -58,6 +75,8 @@ export async function verifyPlan(ctx: { model: Model; weights: Weights; plan: Pl
   const ref = ctx.reference ?? await runReference(model, ctx.weights, input, { engine: ctx.engine });
   const run = await runPlanInProcess({ model, weights: ctx.weights, plan, input, tamper: ctx.tamper, engine: ctx.engine });
   const { maxAbsDiff, maxRelDiff } = compareOutputs(ref, run.outputs);
+  const wire = planWire(plan);
+  const tolerance = ctx.tolerance ?? WIRE_TOLERANCE[wire];
   const ftp = plan.stages.find((s) => s.kind === 'ftp');
   return {
     model: model.name,
@@ -66,7 +85,8 @@ export async function verifyPlan(ctx: { model: Model; weights: Weights; plan: Pl
     ftpLayers: ftp ? ftp.layers[1] + 1 : 0,
     layers: plan.layers.map((l) => ({ ...l })),
     maxAbsDiff, maxRelDiff,
-    ok: maxRelDiff <= (ctx.tolerance ?? VERIFY_TOLERANCE),
+    ok: maxRelDiff <= tolerance,
+    wire, tolerance,
     bytesExchanged: run.bytesExchanged,
     uplinkBytes: run.uplinkBytes,
     messages: run.messages,

@@ -14,6 +14,7 @@ import { runTask, type TaskEnv } from './tasks/run-task.ts';
 import { CompiledTasks } from './tasks/compiled.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
+import { pieceEncoding } from '../shared/plan/wire.ts';
 
 export interface DeviceReport {
   readonly device: string;
@@ -80,7 +81,7 @@ interface Stats { egress: number; uplink: number; messages: number; byStage: Rec
 
 function publish(plan: PlanDoc, frame: number, p: PieceDoc, data: Tensor3, from: Device, devices: Map<string, Device>, users: TaskDoc[], stats: Stats): void {
   const s = data.shape;
-  const bytes = encodeTensorMessage({ frame, plan: plan.planId, stage: p.stage, piece: p.id, region: p.sel.region, channels: p.sel.channels, shape: [s.h, s.w, s.c], partial: p.partial }, data.data, { dtype: p.dtype });
+  const bytes = encodeTensorMessage({ frame, plan: plan.planId, stage: p.stage, piece: p.id, region: p.sel.region, channels: p.sel.channels, shape: [s.h, s.w, s.c], partial: p.partial }, data.data, pieceEncoding(p));
   const uses = new Map<string, number>();
   const firstStage = new Map<string, string>();
   for (const t of users) {

@@ -74,8 +74,9 @@ export function gridChoices(model: Model, k: number, devices: readonly PlanDevic
 
 export interface TailChoice {
   /** `source`: the whole tail on the data source (no weight partitioning), for models whose
-   *  weights are too small for partitioning to pay, e.g. MobileNet-style DAGs at 100 Mbit/s. */
-  readonly label: 'fused' | 'unfused' | 'source';
+   *  weights are too small for partitioning to pay, e.g. MobileNet-style DAGs at 100 Mbit/s.
+   *  `lip`, `seq`: verify's presets, when the tail is pinned to them (pin.ts). */
+  readonly label: 'fused' | 'unfused' | 'source' | 'lip' | 'seq';
   readonly tail: Record<number, PartitionKind>;
   /** The ILP-1 solution behind it (the DP's, or the all-LOP restriction's). */
   readonly solution: ChainSolution;

@@ -19,6 +19,7 @@ import type { BreakpointSearch } from '../optimize/ilp2.ts';
 import { ftpLayersFor, gridChoices, heterogeneous, legalFtpLayers, memoryBreakpoint, type TailChoice } from './candidates.ts';
 import { compareCosts, metricValue, parseObjective, shortfalls, type Metric } from './objective.ts';
 import { checkBreakpoint, crossCheckedTails, type TailSolver } from './tails.ts';
+import { pinTails, type TailPin } from './pin.ts';
 
 export interface ChooseOptions {
   /** `comm` (default), `memory`, `latency`, or a lexicographic list such as `latency,comm`. */
@@ -34,6 +35,8 @@ export interface ChooseOptions {
   readonly build?: BuildOptions;
   /** Latency objective: every boundary × grid × tail instead of the two-pass search. */
   readonly exhaustive?: boolean;
+  /** Pin the tail to a baseline (pin.ts); default `auto`, the objective's choice. */
+  readonly tail?: TailPin;
 }
 
 /** One evaluated candidate. */
@@ -171,7 +174,7 @@ export async function choosePlan(model: Model, devices: readonly PlanDevice[], o
   const t0 = performance.now();
   const metrics = parseObjective(opts.objective ?? 'comm');
   const tails = crossCheckedTails(model, devices.length, opts.solver ?? 'dp');
-  const ctx: Ctx = { model, devices, opts, metrics, tails: tails.get, errors: [] };
+  const ctx: Ctx = { model, devices, opts, metrics, tails: pinTails(model, devices.length, opts.tail ?? 'auto', tails.get), errors: [] };
   const legal = legalFtpLayers(model);
   const latency = metrics[0] === 'latency';
   const { ks, breakpoint } = await boundaries(ctx, legal);
@@ -192,7 +195,7 @@ export async function choosePlan(model: Model, devices: readonly PlanDevice[], o
   const plan: PlanDoc = { ...chosen.plan, predicted: toPrediction(chosen.cost) };
   return {
     chosen: { ...chosen, plan }, metrics, solver: tails.solverName, solveMs: performance.now() - t0,
-    optimal: !latency && !widened && tails.proven,
+    optimal: !latency && !widened && tails.proven && ['auto', 'fused'].includes(opts.tail ?? 'auto'),
     objectiveValue: metricValue(chosen.cost, metrics[0]!), breakpoint, candidates, widened,
   };
 }

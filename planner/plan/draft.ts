@@ -8,6 +8,7 @@ import { assert } from '../../shared/errors.ts';
 import type { NeedDoc, NodeRun, PieceDoc, StageDoc, TaskDoc, TaskKind, TensorSel } from '../../shared/plan/types.ts';
 import { selVolume, intersectSel, selKey } from '../../shared/plan/sel.ts';
 import type { PartitionSpec } from './spec.ts';
+import { DEFAULT_WIRE, edgeDtype } from '../../shared/plan/wire.ts';
 
 export function fullSel(model: Model, node: number): TensorSel {
   const s = node === INPUT ? model.input : model.nodes[node]!.out;
@@ -73,7 +74,7 @@ export class PlanDraft {
   #newPiece(task: TaskDraft, sel: TensorSel, partial: boolean): PieceDoc {
     const n = this.#perStage.get(task.stage) ?? 0;
     this.#perStage.set(task.stage, n + 1);
-    const piece: PieceDoc = { id: `${task.stage}/p${n}`, stage: task.stage, worker: task.worker, sel, partial, dtype: this.spec.dtype ?? 'float32' };
+    const piece: PieceDoc = { id: `${task.stage}/p${n}`, stage: task.stage, worker: task.worker, sel, partial, dtype: edgeDtype(this.spec.dtype ?? DEFAULT_WIRE, { partial }) };
     this.#pieces.push(piece);
     this.#outputs.get(task.id)!.push(piece.id);
     return piece;

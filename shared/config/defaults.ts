@@ -20,10 +20,11 @@ export const DEFAULTS: Config = {
   },
   // The model is not configured here: `--model` names the one that runs (issue 10 #3: one source of truth).
   // `comm`, as `deeperthings plan` defaults to; the `planner` command reads it.
-  planner: { objective: 'comm', waitForWorkersSeconds: 10 },
+  planner: { objective: 'comm', tail: 'auto', wire: 'float16', waitForWorkersSeconds: 10 },
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
-  workers: { memory: '1GB', speed: 'measure' },
+  // Two frames in flight keep every stage busy while the first finishes (issue 13 §3).
+  workers: { memory: '1GB', speed: 'measure', framesInFlight: 2 },
   logging: { level: 'info', json: false },
 };
 

@@ -8,7 +8,7 @@
  * restart.ts lists the changed keys that carry it; Ajv is told the keyword exists and ignores it.
  */
 import { writeFile } from 'node:fs/promises';
-import { LOG_LEVELS, OBJECTIVE_PATTERN } from './types.ts';
+import { LOG_LEVELS, OBJECTIVE_PATTERN, TAIL_PINS, WIRE_CHOICES } from './types.ts';
 
 /** A topic level: no '/', no wildcards (shared/topics.ts checks the same at runtime). */
 const LEVEL = '^[^/+#\\u0000]+$';
@@ -41,6 +41,8 @@ const camera = {
     maxFrameBytes: { type: 'integer', minimum: 1, maximum: 268_435_455 },
     labels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
     threshold: { type: 'number', minimum: 0, maximum: 1 },
+    // worker/head/nms.ts NMS_MODES (shared/ may not import the worker).
+    nms: { enum: ['per-class', 'agnostic'] },
     snapshot: {
       type: 'object',
       additionalProperties: false,
@@ -94,6 +96,8 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: {
         objective: { type: 'string', pattern: OBJECTIVE_PATTERN, description: 'must be comm, memory or latency, or a list like latency,comm' },
+        tail: { enum: [...TAIL_PINS] },
+        wire: { type: 'string', enum: [...WIRE_CHOICES] },
         devices: { type: ['integer', 'array'], minimum: 1, maximum: 64, minItems: 1, items: device },
         waitForWorkersSeconds: { type: 'number', minimum: 0 },
       },
@@ -107,7 +111,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       requiresRestart: true,
-      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed },
+      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed, framesInFlight: { type: 'integer', minimum: 1, maximum: 64 } },
     },
     logging: {
       type: 'object',

@@ -14,6 +14,13 @@ export const OBJECTIVES = ['comm', 'memory', 'latency'] as const;
 export const OBJECTIVE_PATTERN = '^\\s*(comm|memory|latency)(\\s*,\\s*(comm|memory|latency))*\\s*$';
 export type Objective = string;
 
+/**
+ * How planner/choose/pin.ts pins the tail: `fused` (ILP-1's optimum, PAPER §4), `lop` (all-LOP, the
+ * unfused baseline of PAPER §8), `lip`, `seq`, or `auto` (the objective decides).
+ */
+export const TAIL_PINS = ['fused', 'lop', 'lip', 'seq', 'auto'] as const;
+export type TailPin = (typeof TAIL_PINS)[number];
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export interface MqttConfig {
@@ -53,8 +60,15 @@ export interface DeclaredDevice {
   link?: string | number;
 }
 
+/** Element encodings of activations between devices (shared/plan/wire.ts), repeated for the schema. */
+export const WIRE_CHOICES = ['float32', 'float16', 'int8'] as const;
+
 export interface PlannerConfig {
   objective: Objective;
+  /** Pin the tail to one of the paper's baselines (`auto`: the objective's choice). */
+  tail: TailPin;
+  /** How activations travel between devices: float16 by default (issue 13 §3), float32 exact, int8 smallest. */
+  wire: (typeof WIRE_CHOICES)[number];
   /** A number of workers to wait for, or the declared device list; absent: plan with whoever announced. */
   devices?: number | DeclaredDevice[];
   /** Plan with whoever is online after this long, if fewer than `devices` announced (`planner --wait-ms`). */
@@ -76,6 +90,8 @@ export interface CameraConfig {
   labels: string[];
   /** Minimum detection score; absent: the model head's default. */
   threshold?: number;
+  /** Detector NMS: `agnostic` (one label per box, Frigate-style; the default) or `per-class` (Darknet's). */
+  nms?: 'per-class' | 'agnostic';
   snapshot: SnapshotConfig;
 }
 
@@ -84,6 +100,8 @@ export interface WorkersConfig {
   memory: string | number;
   /** GFLOP/s, or `measure` to benchmark at start. */
   speed: number | 'measure';
+  /** Frames of one camera the data source runs at once; later ones wait (pipelining, issue 13 §3). */
+  framesInFlight: number;
 }
 
 export interface LoggingConfig {

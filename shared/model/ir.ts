@@ -39,7 +39,11 @@ export interface Conv2dNode extends NodeBase {
   /** groups === in channels (and filters a multiple of it) is a depthwise conv. */
   readonly groups: number;
   readonly filters: number;
-  /** Explicit batch norm (scale, mean, variance; Darknet's epsilon) applied before bias-add; the engine folds it. */
+  /**
+   * Explicit batch norm (scale, mean, variance) applied before bias-add, with Darknet's formula
+   * γ·(x − μ)/(√σ² + ε) (bnScale in worker/engine/kernels/fold.ts); the engine folds it. Importers of
+   * other formats fold their own BN at import (TF: γ/√(σ² + ε), tfjs-graph-conv.ts) and set false.
+   */
   readonly batchNorm: boolean;
   readonly activation: Activation;
 }
@@ -206,7 +210,10 @@ export interface NodeWeights {
 
 export type Weights = Map<number, NodeWeights>;
 
-/** Darknet's batch-norm epsilon (normalize_cpu: sqrt(variance + .000001f)). */
+/**
+ * Darknet's batch-norm epsilon. pjreddie/darknet src/blas.c normalize_cpu divides by
+ * `sqrt(variance[f]) + .000001f` (outside the root; the GPU kernel differs, the CPU is the reference).
+ */
 export const BN_EPSILON = 1e-6;
 
 export function nodeInputs(model: Model, node: Node): Shape3[] {

@@ -31,6 +31,30 @@ export function toHalf(value: number): number {
   return sign | ((e << 10) + roundShift(mant, 13));
 }
 
+const F16_MAX_BITS = (127 + 16) << 23; // 65536.0: from here on a half overflows
+const DENORM_MAGIC = ((127 - 15) + (23 - 10) + 1) << 23; // 0.5: adding it aligns a subnormal's mantissa
+const denormMagic = new Float32Array(new Uint32Array([DENORM_MAGIC]).buffer)[0];
+
+/**
+ * float32 bits → binary16 bits, the same result as toHalf (round to nearest even), branch-light
+ * for whole tensors: F. Giesen's float_to_half_fast3_rtne. Encoding float16 was 3× float32's cost
+ * per element with toHalf; the wire saves 2 bytes per element only if encoding stays cheap.
+ */
+export function halfFromBits(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  let x = bits & 0x7fffffff;
+  if (x >= F16_MAX_BITS) return sign | (x > 0x7f800000 ? 0x7e00 : 0x7c00);
+  if (x < (113 << 23)) {
+    // Subnormal half or zero: the float adder rounds the mantissa for us (ties to even).
+    u32[0] = x;
+    f32[0] += denormMagic;
+    return sign | (u32[0] - DENORM_MAGIC);
+  }
+  const odd = (x >>> 13) & 1;
+  x += ((15 - 127) << 23) + 0xfff + odd; // rebias and round to nearest even
+  return sign | (x >>> 13);
+}
+
 /** v >> shift, rounded to nearest, ties to even. */
 function roundShift(v: number, shift: number): number {
   const q = v >>> shift;
@@ -69,8 +93,32 @@ export function int8Scale(data: Float32Array): number {
   return max / 127;
 }
 
-/** Encode elements; float32 on a little-endian host is a view of `data`, not a copy. */
-export function writeElements(data: Float32Array, dtype: Dtype): { bytes: Uint8Array; scale?: number } {
+/**
+ * int8 scales per channel of a channel-last tensor (`c` channels): max |x| / 127 of each channel,
+ * rounded to float32 so the header carries them in 4 bytes each and both ends use the same value.
+ */
+export function int8ChannelScales(data: Float32Array, c: number): Float32Array {
+  const max = new Float32Array(c);
+  for (let i = 0; i < data.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const a = Math.abs(data[i + k]);
+      if (a > max[k] && a !== Infinity) max[k] = a;
+    }
+  }
+  for (let k = 0; k < c; k++) max[k] = max[k] / 127;
+  return max;
+}
+
+/** How int8 elements are scaled: one scale per tensor, or one per channel (channel-last). */
+export type Int8Scaling = 'tensor' | 'channel';
+
+export interface Encoded { bytes: Uint8Array; scale?: number; scales?: Float32Array }
+
+/**
+ * Encode elements; float32 on a little-endian host is a view of `data`, not a copy. int8 per
+ * channel needs `channels` (the innermost dimension).
+ */
+export function writeElements(data: Float32Array, dtype: Dtype, int8?: { scaling: Int8Scaling; channels: number }): Encoded {
   const n = data.length;
   if (dtype === 'float32') {
     if (LITTLE_ENDIAN) return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
@@ -79,28 +127,49 @@ export function writeElements(data: Float32Array, dtype: Dtype): { bytes: Uint8A
     for (let i = 0; i < n; i++) view.setFloat32(i * 4, data[i], true);
     return { bytes: out };
   }
-  if (dtype === 'float16') {
-    const out = new Uint8Array(n * 2);
-    const view = new DataView(out.buffer);
-    for (let i = 0; i < n; i++) view.setUint16(i * 2, toHalf(data[i]), true);
-    return { bytes: out };
+  if (dtype === 'float16') return { bytes: writeHalves(data) };
+  if (int8?.scaling === 'channel') {
+    const scales = int8ChannelScales(data, int8.channels);
+    return { bytes: quantize(data, scales), scales };
   }
   const scale = int8Scale(data);
-  const out = new Int8Array(n);
-  if (scale > 0) {
-    for (let i = 0; i < n; i++) {
-      const q = Math.round(data[i] / scale); // NaN → 0 below; ±Infinity clamps to ±127
-      out[i] = Number.isNaN(q) ? 0 : Math.max(-127, Math.min(127, q));
+  return { bytes: quantize(data, [scale]), scale };
+}
+
+function writeHalves(data: Float32Array): Uint8Array {
+  const n = data.length;
+  const bits = new Uint32Array(data.buffer, data.byteOffset, n);
+  if (LITTLE_ENDIAN) {
+    const out = new Uint16Array(n);
+    for (let i = 0; i < n; i++) out[i] = halfFromBits(bits[i]);
+    return new Uint8Array(out.buffer);
+  }
+  const out = new Uint8Array(n * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < n; i++) view.setUint16(i * 2, halfFromBits(bits[i]), true);
+  return out;
+}
+
+/** q = round(x / scale) of the element's channel (`scales` has 1 entry per tensor or 1 per channel). */
+function quantize(data: Float32Array, scales: ArrayLike<number>): Uint8Array {
+  const out = new Int8Array(data.length);
+  const c = scales.length;
+  for (let i = 0; i < data.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const s = scales[k];
+      if (!(s > 0)) continue; // an all-zero tensor or channel stays 0
+      const q = Math.round(data[i + k] / s); // NaN → 0 below; ±Infinity clamps to ±127
+      out[i + k] = Number.isNaN(q) ? 0 : q > 127 ? 127 : q < -127 ? -127 : q;
     }
   }
-  return { bytes: new Uint8Array(out.buffer), scale };
+  return new Uint8Array(out.buffer);
 }
 
 /**
  * Decode `n` elements from `bytes` (exactly n × DTYPE_BYTES long, at any byte offset) into a new,
  * aligned Float32Array: the result never aliases the received buffer.
  */
-export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: number): Float32Array {
+export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: number | ArrayLike<number>): Float32Array {
   const out = new Float32Array(n);
   if (dtype === 'float32') {
     if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
@@ -111,8 +180,11 @@ export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: 
   } else if (dtype === 'float16') {
     const table = halves();
     for (let i = 0; i < n; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-  } else {
+  } else if (typeof scale === 'number') {
     for (let i = 0; i < n; i++) out[i] = ((bytes[i] << 24) >> 24) * scale; // sign-extend the byte
+  } else {
+    const c = scale.length;
+    for (let i = 0; i < n; i += c) for (let k = 0; k < c; k++) out[i + k] = ((bytes[i + k] << 24) >> 24) * scale[k];
   }
   return out;
 }

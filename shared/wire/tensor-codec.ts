@@ -9,7 +9,7 @@
 import { decode as cborDecode, encode as cborEncode } from 'cbor-x';
 import type { ChannelRange, Region } from '../tensor.ts';
 import { WireFormatError, describe } from './json.ts';
-import { DTYPE_BYTES, readElements, writeElements, type Dtype } from './elements.ts';
+import { DTYPE_BYTES, readElements, writeElements, type Dtype, type Int8Scaling } from './elements.ts';
 import { headerError } from './tensor-header.ts';
 
 export type { Dtype } from './elements.ts';
@@ -30,6 +30,8 @@ export interface TensorHeader {
   dtype: Dtype;
   /** int8 only: element = q × scale (symmetric, per tensor). */
   scale?: number;
+  /** int8 only, instead of `scale`: one scale per channel (element = q × scales[channel]). */
+  scales?: Float32Array;
   /** A partial sum (LIP, FUSE1) still to be added to its siblings' before the activation. */
   partial?: boolean;
   /** Capture time of the frame, epoch milliseconds, for end-to-end latency. */
@@ -37,7 +39,10 @@ export interface TensorHeader {
 }
 
 /** What the sender fills in; dtype and scale come from the encoding options. */
-export type TensorHeaderInput = Omit<TensorHeader, 'dtype' | 'scale'>;
+export type TensorHeaderInput = Omit<TensorHeader, 'dtype' | 'scale' | 'scales'>;
+
+/** How to encode the elements: dtype, and for int8 whether the scale is per tensor (default) or per channel. */
+export interface TensorEncodeOptions { dtype?: Dtype; int8?: Int8Scaling }
 
 export type TensorDecodeResult = { ok: true; header: TensorHeader; data: Float32Array } | { ok: false; error: Error };
 
@@ -49,16 +54,16 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 /**
  * Encode a tensor message. Throws only on a sender bug (data length ≠ shape product), never on data.
- * int8 uses scale = max|x| / 127 over the finite elements.
+ * int8 uses scale = max|x| / 127 over the finite elements (of each channel with `int8: 'channel'`).
  */
-export function encodeTensorMessage(header: TensorHeaderInput, data: Float32Array, opts: { dtype?: Dtype } = {}): Uint8Array {
+export function encodeTensorMessage(header: TensorHeaderInput, data: Float32Array, opts: TensorEncodeOptions = {}): Uint8Array {
   const dtype = opts.dtype ?? 'float32';
   const [h, w, c] = header.shape;
   if (data.length !== h * w * c) {
     throw new Error(`wire: tensor message frame ${header.frame} piece ${header.piece}: ${data.length} elements for shape [${h}, ${w}, ${c}]`);
   }
-  const { bytes, scale } = writeElements(data, dtype);
-  const full: Record<string, unknown> = { ...header, dtype, scale };
+  const { bytes, scale, scales } = writeElements(data, dtype, { scaling: opts.int8 ?? 'tensor', channels: c });
+  const full: Record<string, unknown> = { ...header, dtype, scale, scales };
   for (const k of Object.keys(full)) if (full[k] === undefined) delete full[k];
   const cbor: Uint8Array = cborEncode(full);
   const prefix = Buffer.alloc(align4(8 + cbor.length)); // zero-filled: the padding is zeros
@@ -131,14 +136,14 @@ function decodeChecked(bytes: Uint8Array, source: string): TensorDecodeResult {
   if (have !== need) {
     return failed(source, `shape [${h}, ${w}, ${c}] × ${header.dtype} needs ${need} bytes of elements but ${Math.max(have, 0)} follow the header`);
   }
-  const data = readElements(bytes.subarray(offset), h * w * c, header.dtype, header.scale ?? 1);
+  const data = readElements(bytes.subarray(offset), h * w * c, header.dtype, header.scales ?? header.scale ?? 1);
   return { ok: true, header, data };
 }
 
 /** Keep only the known fields: unknown ones (from a newer sender) are ignored, not passed on. */
 function pickHeader(o: Record<string, unknown>): TensorHeader {
   const h: Record<string, unknown> = {};
-  for (const k of ['frame', 'plan', 'stage', 'piece', 'region', 'channels', 'shape', 'dtype', 'scale', 'partial', 't']) {
+  for (const k of ['frame', 'plan', 'stage', 'piece', 'region', 'channels', 'shape', 'dtype', 'scale', 'scales', 'partial', 't']) {
     if (o[k] !== undefined) h[k] = o[k];
   }
   return h as unknown as TensorHeader;

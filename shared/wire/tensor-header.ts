@@ -36,8 +36,20 @@ function shapeError(o: Obj): string | undefined {
 
 function scaleError(o: Obj): string | undefined {
   const s = o.scale;
+  if (o.scales !== undefined) return s === undefined ? scalesError(o) : `'scale' and 'scales' are exclusive`;
   if (s === undefined) return o.dtype === 'int8' ? `'scale' is required with dtype int8` : undefined;
   if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) return `'scale' must be a finite number ≥ 0 (got ${describe(s)})`;
+  return undefined;
+}
+
+/** Per-channel int8 scales: a float32 array with one finite scale ≥ 0 per channel of the shape. */
+function scalesError(o: Obj): string | undefined {
+  const s = o.scales;
+  if (o.dtype !== 'int8') return `'scales' only goes with dtype int8 (got ${describe(o.dtype)})`;
+  if (!(s instanceof Float32Array)) return `'scales' must be a float32 array (got ${describe(s)})`;
+  const c = (o.shape as number[])[2];
+  if (s.length !== c) return `'scales' has ${s.length} entries for ${c} channels`;
+  for (const v of s) if (!Number.isFinite(v) || v < 0) return `'scales' must be finite and ≥ 0 (got ${v})`;
   return undefined;
 }
 

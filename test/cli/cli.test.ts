@@ -19,6 +19,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 describe('cli', function () {
   this.timeout(120_000);
   const dir = mkdtempSync(join(tmpdir(), 'dt-cli-'));
+  writeFileSync(join(dir, 'empty.yaml'), '');
 
   it('infer --json prints the documented object', async () => {
     const r = await run(['infer', '--model', 'yolov2-tiny', '--input-size', '128x128', '--json']);
@@ -52,6 +53,23 @@ describe('cli', function () {
     const o = JSON.parse(r.stdout);
     assert.equal(o.predictions.length, 5);
     assert.ok(o.predictions.every((p: { label: string; score: number }) => typeof p.label === 'string' && p.score >= 0));
+  });
+
+  it('the backend is said once, at info, without a stack or "Cannot find package" (issue 10 #12)', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'infer', '--model', 'tiny', '--input-size', '64x64', '--json'], { env: { ...process.env, DEEPERTHINGS_LOG_LEVEL: 'info' } }, (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr }));
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.split('\n').filter((l) => /backend/.test(l)).length, 1, r.stderr);
+    assert.match(r.stderr, /^\[info\] engine: backend \w+ /m);
+    assert.doesNotMatch(r.stderr, /Cannot find package|\n\s+at /);
+  });
+
+  it('validate names no stale default model: the running model is --model (issue 10 #3)', async () => {
+    const r = await run(['validate', '--config', join(dir, 'empty.yaml')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /yolov2-tiny/);
+    assert.match(r.stdout, /planner objective [a-z,]+, model: the services' --model \(default centernet\)/);
   });
 
   it('a malformed cfg is one line naming file and line, no stack trace', async () => {
@@ -91,5 +109,12 @@ describe('cli', function () {
     const help = await run(['verify', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--ftp-layers/);
+  });
+
+  it('--nms takes per-class or agnostic; anything else is a usage error (exit 2)', async () => {
+    const bad = await run(['infer', '--nms', 'sideways']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--nms: expected per-class or agnostic, got 'sideways'/);
+    for (const cmd of ['infer', 'worker', 'up']) assert.match((await run([cmd, '--help'])).stdout, /--nms <value>/, cmd);
   });
 });

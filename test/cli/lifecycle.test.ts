@@ -6,6 +6,10 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedBroker } from '../../broker/server.ts';
+import { Topics } from '../../shared/topics.ts';
+import { startPlanner } from '../../cli/stack.ts';
+import { darknetModel } from '../support/models.ts';
+import { fusedPlanFn } from '../support/runtime.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/deeperthings.js', import.meta.url));
 
@@ -50,6 +54,27 @@ describe('cli: long-running commands', function () {
       assert.notEqual(code, null);
     } finally {
       w.child.kill('SIGKILL');
+    }
+  });
+
+  it('publish --wait returns as soon as an error about its camera is published, not at its timeout', async () => {
+    const broker = new EmbeddedBroker({ port: 0 });
+    await broker.start();
+    const topics = new Topics({ cluster: `pw${process.pid}` });
+    const { model } = await darknetModel('tiny', 64);
+    const p = await startPlanner({ url: broker.url }, topics, { model, plan: fusedPlanFn('tiny', 2), expectedWorkers: 1, waitMs: 600_000 });
+    try {
+      const c = start(['publish', '--broker', broker.url, '--cluster', topics.cluster, '--camera', 'gate', '--wait', '--timeout-ms', '600000']);
+      const t0 = Date.now();
+      const code = await Promise.race([c.exited, new Promise((r) => setTimeout(() => r('timeout'), 60_000))]);
+      c.child.kill('SIGKILL');
+      assert.equal(code, 1, c.err());
+      assert.match(c.err(), /"code":"no-plan".*"camera":"gate"/);
+      assert.match(c.err(), /publish: 0 of 1 predictions arrived before an error about camera gate/);
+      assert.ok(Date.now() - t0 < 60_000);
+    } finally {
+      await p.stop();
+      await broker.stop();
     }
   });
 

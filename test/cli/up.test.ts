@@ -86,6 +86,14 @@ describe('cli: up and planner', function () {
     }
   });
 
+  it('up exits non-zero with the reason when no plan is legal for its workers', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'dt-up-')), 'deeperthings.yaml');
+    writeFileSync(config, 'workers: {memory: 1KB, speed: 5}\nhomeassistant: {enabled: false}\n');
+    const r = await run(['up', '--port', '0', '--workers', '2', ...SMALL, '--config', config, '--once'], 120_000);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /deeperthings: planner: device w[01] needs [\d.]+ MB but has 0\.0 MB/);
+  });
+
   it('plan exits non-zero with the reason when no plan is legal', async () => {
     const devices = join(mkdtempSync(join(tmpdir(), 'dt-up-')), 'devices.yaml');
     writeFileSync(devices, '- {id: a, memory: 1KB}\n- {id: b, memory: 1KB}\n');

@@ -53,8 +53,11 @@ describe('broker: embedded aedes with users and ACLs', () => {
     await worker.publish('deeperthings/default/workers/pi-1/state', 'online', { qos: 1 });
     await worker.publish('deeperthings/default/workers/pi-2/state', 'offline'); // another worker's topic: %u
     await dropped;
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(got, ['deeperthings/default/workers/pi-1/state']);
+    // A later event instead of a sleep: the planner's own publish, sent after the drop, arrives after
+    // anything the dropped publish could have delivered.
+    await planner.publish('deeperthings/default/workers/planner-marker/state', 'online', { qos: 1 });
+    while (!got.includes('deeperthings/default/workers/planner-marker/state')) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(got, ['deeperthings/default/workers/pi-1/state', 'deeperthings/default/workers/planner-marker/state']);
   });
 
   it('refuses a subscription outside the ACL with a SUBACK failure, keeping the connection', async () => {

@@ -63,7 +63,7 @@ describe('partition: DAG through add, concat and bilinear upsampling', function 
       const input = sampleInput(model);
       const reference = await runReference(model, weights, input);
       for (const [n, g] of [[1, 1], [2, 2], [3, 3], [4, 5], [6, 6]] as const) {
-        const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers: model.nodes.length, grid: { rows: g, cols: g }, tail: 'fused' });
+        const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers: model.nodes.length, grid: { rows: g, cols: g }, tail: 'fused', dtype: 'float32' });
         const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference, engine });
         assert.ok(r.ok, `N=${n} grid ${g}x${g}: max rel diff ${r.maxRelDiff}`);
       }
@@ -99,7 +99,7 @@ describe('partition: CenterNet (TF.js graph, 512×512)', function () {
   const cases: [number, number, TailPreset][] = [[1, 1, 'fused'], [2, 2, 'fused'], [4, 3, 'fused'], [6, 5, 'fused'], [4, 4, 'lop'], [3, 2, 'seq']];
   for (const [n, g, tail] of cases) {
     it(`N=${n}, grid ${g}x${g}, tail ${tail}: equals the single device`, async () => {
-      const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers: defaultFtpLayers(model), grid: { rows: g, cols: g }, tail });
+      const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers: defaultFtpLayers(model), grid: { rows: g, cols: g }, tail, dtype: 'float32' });
       const plan = buildPlan(model, spec);
       const r = await verifyPlan({ model, weights, plan, input, reference });
       assert.ok(r.ok, `max rel diff ${r.maxRelDiff}`);

@@ -23,7 +23,7 @@ describe('halo', () => {
 
   it('a correct plan passes; zeros in place of the halo rows fail the check', async () => {
     const { model, weights } = await darknetModel('yolov2-tiny', 96);
-    const plan = buildPlan(model, { devices: equalDevices(2), ftp: { layers: 4, grid: { rows: 2, cols: 1 } }, tail: {} });
+    const plan = buildPlan(model, { devices: equalDevices(2), ftp: { layers: 4, grid: { rows: 2, cols: 1 } }, tail: {}, dtype: 'float32' });
     const good = await verifyPlan({ model, weights, plan });
     assert.ok(good.ok, `max rel diff ${good.maxRelDiff}`);
     // The lower tile's input starts above its own rows: the first row is halo from the tile above.
@@ -39,7 +39,7 @@ describe('halo', () => {
 
   it('a plan whose tile reads one halo row less is refused when it runs', async () => {
     const { model, weights } = await darknetModel('yolov2-tiny', 96);
-    const plan = buildPlan(model, { devices: equalDevices(2), ftp: { layers: 4, grid: { rows: 2, cols: 1 } }, tail: {} });
+    const plan = buildPlan(model, { devices: equalDevices(2), ftp: { layers: 4, grid: { rows: 2, cols: 1 } }, tail: {}, dtype: 'float32' });
     await assert.rejects(verifyPlan({ model, weights, plan: dropHaloRow(plan) }), /crop .* outside held/);
   });
 });

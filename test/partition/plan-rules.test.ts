@@ -65,4 +65,13 @@ describe('plan builder rules (PAPER §3.5)', () => {
     const lop = plan.stages.find((s) => s.id === 'L6')!;
     assert.deepEqual(lop.tasks.map((t) => t.runs[0]!.outChannels), [{ c0: 0, c1: 96 }, { c0: 96, c1: 128 }]);
   });
+
+  it('states a wire dtype per piece: float16 by default, partial sums never below float16 (issue 13 §3)', async () => {
+    const { model } = await darknetModel('yolov2', 160);
+    const spec = (dtype?: 'float32' | 'float16' | 'int8') => specFromPreset(model, { devices: equalDevices(3), ftpLayers: 12, grid: { rows: 3, cols: 3 }, tail: 'fused', dtype });
+    assert.ok(buildPlan(model, spec()).pieces.every((p) => p.dtype === 'float16'));
+    assert.ok(buildPlan(model, spec('float32')).pieces.every((p) => p.dtype === 'float32'));
+    const q = buildPlan(model, spec('int8')).pieces;
+    assert.ok(q.some((p) => p.partial) && q.every((p) => p.dtype === (p.partial ? 'float16' : 'int8')));
+  });
 });

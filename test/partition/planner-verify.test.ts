@@ -36,7 +36,7 @@ describe('planner → verify: every emitted plan equals the single-device run', 
     const what = `${name} @${size}, N=${devices.length}${devices.some((d) => d.speed !== devices[0]!.speed) ? ' (unequal speeds)' : ''}, objective ${opts.objective ?? 'comm'}`;
     it(what, async () => {
       const { model, weights } = await darknetModel(name, size);
-      const choice = await choosePlan(model, devices, opts);
+      const choice = await choosePlan(model, devices, { ...opts, dtype: 'float32' });
       const { plan, cost } = choice.chosen;
       const r = await verifyPlan({ model, weights, plan });
       assert.ok(r.ok, `${what}: ${choice.chosen.label}: max rel diff ${r.maxRelDiff}`);

@@ -43,7 +43,8 @@ describe('control plane: discovery, events, bridge API', function () {
       await client.publish(topics.cameraFrame('porch'), DOG);
       await preds.next(1);
       assert.ok(typeof preds.messages[0]!.body.fps === 'number');
-      await new Promise((r) => setTimeout(r, 300));
+      // The camera seen first is announced after its predictions: wait for that event, not 300 ms.
+      while (!discovery.messages.some((m) => m.topic.includes('camera_porch'))) await discovery.next(discovery.messages.length + 1, 10_000);
       const latest = new Map(discovery.messages.map((m) => [m.topic, m.body]));
       const ids = [...latest.keys()].map((t) => t.split('/')[2]);
       assert.ok(ids.some((id) => id!.endsWith('_bridge')), `bridge announced: ${ids}`);

@@ -36,11 +36,11 @@ function make(h: number, w: number, c: number, f: (y: number, x: number, c: numb
 export interface Bn { scale: Float32Array; mean: Float32Array; variance: Float32Array }
 export interface Epilogue { bias?: Float32Array; bn?: Bn; activation: Activation; partial?: boolean }
 
-/** Darknet order: y = γ·(x − μ)/√(σ² + ε) + bias, then the activation; a partial sum skips all of it. */
+/** Darknet order: y = γ·(x − μ)/(√σ² + ε) + bias, then the activation; a partial sum skips all of it. */
 function finish(sum: number, o: number, e: Epilogue): number {
   if (e.partial) return sum;
   let v = sum;
-  if (e.bn) v = (e.bn.scale[o]! * (v - e.bn.mean[o]!)) / Math.sqrt(e.bn.variance[o]! + BN_EPSILON);
+  if (e.bn) v = (e.bn.scale[o]! * (v - e.bn.mean[o]!)) / (Math.sqrt(e.bn.variance[o]!) + BN_EPSILON);
   return act(v + (e.bias?.[o] ?? 0), e.activation);
 }
 

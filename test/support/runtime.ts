@@ -15,7 +15,7 @@ export function fusedPlanFn(source: string, ftpLayers: number, grid = 2) {
   return (model: Model, devices: PlanDevice[]) => {
     const sink = model.nodes[ftpLayers - 1]!.out;
     const g = Math.min(grid, sink.h);
-    return buildPlan(model, specFromPreset(model, { devices, ftpLayers, grid: { rows: g, cols: g }, tail: 'fused' }), { source });
+    return buildPlan(model, specFromPreset(model, { devices, ftpLayers, grid: { rows: g, cols: g }, tail: 'fused', dtype: 'float32' }), { source });
   };
 }
 
@@ -38,13 +38,13 @@ export async function collect(t: Transport, filter: string): Promise<{ messages:
   return { messages, next };
 }
 
-export async function startCluster(target: Target, o: { model: Model; weights: Weights; source: string; workers: number; ftpLayers: number; grid?: number; threshold?: number; topics?: Topics }) {
+export async function startCluster(target: Target, o: { model: Model; weights: Weights; source: string; workers: number; ftpLayers: number; grid?: number; threshold?: number; topics?: Topics; framesInFlight?: number }) {
   const topics = o.topics ?? new Topics();
   const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
   for (let i = 0; i < o.workers; i++) {
     workers.push(await startWorker(target, topics, {
       id: `w${i}`, memoryBytes: 4e9, speedGflops: 10, linkBps: 100e6, backend: 'wasm', preloaded: { model: o.model, weights: o.weights },
-      extra: { decode: o.threshold === undefined ? undefined : { threshold: o.threshold }, snapshotQuality: 70, deadlineMs: 60_000 },
+      extra: { decode: o.threshold === undefined ? undefined : { threshold: o.threshold }, snapshotQuality: 70, deadlineMs: 60_000, framesInFlight: o.framesInFlight },
     }));
   }
   const planner = await startPlanner(target, topics, { model: o.model, plan: fusedPlanFn(o.source, o.ftpLayers, o.grid), expectedWorkers: o.workers, waitMs: 20_000 });

@@ -86,13 +86,23 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
     await api.stop();
     await client.publish(topics.bridgeRequest('restart-worker'), '{"id": "pi-1"}', { retain: true });
     await api.start();
-    await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(calls, []);
+    // A later request is answered only after the retained one was delivered (in-order): no sleep.
+    assert.equal((await ask('health', '{}'))?.status, 'ok');
+    assert.deepEqual(calls.map((c) => c.name), ['health']);
   });
 
   it('stop() unsubscribes', async () => {
     await api.stop();
-    assert.equal(await ask('health', '{}'), undefined);
+    const answers: BridgeResponse[] = [];
+    await client.subscribe(topics.bridgeResponse('health'), (_t, p) => answers.push(JSON.parse(Buffer.from(p).toString()) as BridgeResponse));
+    await client.publish(topics.bridgeRequest('health'), '{"transaction": 1}');
+    // The later event: a second API answers a second request; a stopped one would have answered the first before it.
+    const other = new BridgeApi({ transport: bus.connect({ clientId: 'planner-2' }), topics, handlers: { ...handlers, health: () => ({ other: true }) }, log: quiet });
+    await other.start();
+    await client.publish(topics.bridgeRequest('health'), '{"transaction": 2}');
+    while (answers.length === 0) await new Promise((r) => setImmediate(r));
+    await other.stop();
+    assert.deepEqual(answers.map((a) => [a.transaction, a.data]), [[2, { other: true }]]);
     assert.deepEqual(calls, []);
   });
 });

@@ -69,7 +69,7 @@ describe('planner/cost: traffic over the broker', () => {
     const model = await load('yolov2');
     for (const [n, mb] of [[6, 89.32], [2, 19.84]] as const) {
       const tail = Object.fromEntries(YOLO_TAIL.map((t, i) => [12 + i, t]));
-      const plan = buildPlan(model, { devices: equalDevices(n), ftp: { layers: 12, grid: { rows: 5, cols: 5 } }, tail });
+      const plan = buildPlan(model, { devices: equalDevices(n), ftp: { layers: 12, grid: { rows: 5, cols: 5 } }, tail, dtype: 'float32' });
       const cost = planCost(model, plan);
       assert.ok(Math.abs(cost.star!.bytes / 1e6 - mb) < 0.005, `N=${n}: ${cost.star!.bytes / 1e6}`);
       assert.equal(cost.star!.convBytes, cost.star!.bytes, 'YOLOv2 has no dense layer');
@@ -79,7 +79,7 @@ describe('planner/cost: traffic over the broker', () => {
 
   it('VGG-16 conv part: the star count without the FC head is PAPER §8\'s all-LOP 70.58 MB at N=6', async () => {
     const model = await load('vgg-16');
-    const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(6), ftpLayers: 7, grid: { rows: 5, cols: 5 }, tail: 'lop' }));
+    const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(6), ftpLayers: 7, grid: { rows: 5, cols: 5 }, tail: 'lop', dtype: 'float32' }));
     const cost = planCost(model, plan);
     assert.ok(Math.abs(cost.star!.convBytes / 1e6 - 70.58) < 0.005, `${cost.star!.convBytes / 1e6}`);
     assert.ok(cost.star!.bytes > cost.star!.convBytes, 'the FC layers are partitioned too (PAPER §3.4)');

@@ -177,7 +177,7 @@ function run(model: Model, n: Node, xs: Float32Array[], weights: Weights): Float
       }
       for (let co = 0; co < o.c; co++) {
         let v = y[base + co]!;
-        if (n.batchNorm) v = (w.bnScale![co]! * (v - w.bnMean![co]!)) / Math.sqrt(w.bnVariance![co]! + BN_EPSILON);
+        if (n.batchNorm) v = (w.bnScale![co]! * (v - w.bnMean![co]!)) / (Math.sqrt(w.bnVariance![co]!) + BN_EPSILON);
         v += w.bias![co]!;
         y[base + co] = n.activation === 'leaky' ? leaky(v) : n.activation === 'linear' ? v : NaN;
       }

@@ -169,7 +169,13 @@ describe('discovery: HaDiscovery publishes, removes and re-announces on a Memory
     const timers = fakeTimers();
     const log = { debug() {}, info() {}, warn() {}, error() {} };
     const d = new HaDiscovery({ ...ctx, transport: bus.connect({ clientId: 'planner' }), birthDelayMs: 5000, sweepAfterMs: 30000, timers, log });
-    return { bus, seen, timers, d };
+    /** A later event instead of a sleep: our own marker arrives after anything published before it. */
+    const marked = async () => {
+      await watcher.publish('homeassistant/marker', 'x');
+      while (!seen.some((m) => m.topic === 'homeassistant/marker')) await new Promise((r) => setImmediate(r));
+      seen.splice(seen.findIndex((m) => m.topic === 'homeassistant/marker'), 1);
+    };
+    return { bus, seen, timers, d, marked };
   }
 
   it('start() announces retained configs; update() removes a worker that disappeared', async () => {
@@ -191,15 +197,15 @@ describe('discovery: HaDiscovery publishes, removes and re-announces on a Memory
   });
 
   it("HA's `online` birth re-publishes everything after the delay; unchanged updates publish nothing", async () => {
-    const { seen, timers, d } = await setup();
+    const { seen, timers, d, marked } = await setup();
     await d.update(source);
     await d.start();
     await d.update(source);
-    await flush();
+    await marked();
     assert.equal(seen.length, 5);
     d.onHaBirth('offline');
     d.onHaBirth('online');
-    await flush();
+    await marked();
     assert.equal(seen.length, 5, 'nothing before the delay');
     timers.fire();
     await flush();

@@ -2,8 +2,9 @@ import { strict as assert } from 'node:assert';
 import { INPUT, type Model, type Node, type RegionNode, type YoloNode } from '../../shared/model/ir.ts';
 import { tensor3, type Tensor3 } from '../../shared/tensor.ts';
 import type { BoxTransform, RgbImage } from '../../worker/engine/image.ts';
-import { annotate, decodePredictions, doNmsSort, greedyNms, iou, type Candidate } from '../../worker/head/index.ts';
-import { classColour } from '../../worker/head/annotate.ts';
+import { agnosticNms, annotate, decodePredictions, doNmsSort, greedyNms, iou, type Candidate } from '../../worker/head/index.ts';
+import { bandRect, classColour } from '../../worker/head/annotate.ts';
+import { ADVANCE, GLYPH_H, GLYPH_W, glyph } from '../../worker/head/font.ts';
 
 const close = (a: readonly number[], b: readonly number[], tol = 1e-6) =>
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= tol, `index ${i}: ${v} vs ${b[i]}`));
@@ -45,6 +46,20 @@ describe('head: NMS', () => {
     const tie = mk();
     doNmsSort(tie, 1, 1 / 3);
     assert.deepEqual(tie.map((d) => d.probs[0]! > 0), [true, true, true]);
+  });
+
+  it('agnosticNms (Frigate): one label per box, overlaps suppressed across classes', () => {
+    const horse = cand([0, 0, 10, 10], [0.3, 0.27, 0.22]); // sheep, horse, cow on one box
+    const cow = cand([1, 0, 11, 10], [0, 0, 0.5]); // IoU 9/11 with it, another class, higher score
+    const far = cand([30, 0, 40, 10], [0.26, 0, 0]);
+    agnosticNms([horse, cow, far], 0.45);
+    assert.deepEqual([...horse.probs, ...cow.probs, ...far.probs].map((v) => Math.round(v * 100) / 100), [0, 0, 0, 0, 0, 0.5, 0.26, 0, 0]);
+    const alone = cand([0, 0, 10, 10], [0.3, 0.27, 0.22]);
+    agnosticNms([alone], 0.45);
+    assert.deepEqual([...alone.probs].map((v) => Math.round(v * 100) / 100), [0.3, 0, 0]);
+    const perClass = [cand([0, 0, 10, 10], [0.3, 0.27, 0.22]), cand([1, 0, 11, 10], [0, 0, 0.5])];
+    doNmsSort(perClass, 3, 0.45);
+    assert.deepEqual(perClass.map((c) => [...c.probs].filter((p) => p > 0).length), [2, 1], 'per class: sheep and horse stay on the first box');
   });
 
   it('greedyNms is class-agnostic and keeps by score', () => {
@@ -102,6 +117,37 @@ describe('head: region (YOLOv2)', () => {
     const cx = 4.5 / 13, cy = 6.25 / 13, bw = anchors[4]! / 13, bh = anchors[5]! / 13;
     const ys = 576 / 312;
     close(d.box, [(cx - bw / 2) * 768, ((cy - bh / 2) * 416 - 52) * ys, (cx + bw / 2) * 768, ((cy + bh / 2) * 416 - 52) * ys], 1e-3);
+  });
+
+  it('letterbox with odd padding (horses.jpg 773x512): correct_region_boxes offset (416 − 275)/2 = 70.5, not 70', () => {
+    const horses: BoxTransform = { image: { w: 773, h: 512 }, net: { w: 416, h: 416 }, content: { x: 0, y: 70, w: 416, h: 275 } };
+    const map = tensor3({ h: 13, w: 13, c: 125 });
+    put(map, 6, 6, 0, entry(0.5, 0.5, 0.9, 2, 0.9));
+    const p = decodePredictions(model('region', [region], [0]), new Map([[0, map]]), horses);
+    assert.ok(p.kind === 'detections' && p.detections.length === 1);
+    // src/region_layer.c correct_region_boxes, then draw_detections: top = (b.y − b.h/2)·im.h.
+    const newH = 275, netH = 416;
+    const by = (6.5 / 13 - (netH - newH) / 2 / netH) / (newH / netH);
+    const bh = (anchors[1]! / 13) * (netH / newH);
+    const d = p.detections[0]!;
+    close([d.box[1], d.box[3]], [(by - bh / 2) * 512, (by + bh / 2) * 512], 1e-3);
+    // The embedded integer offset would put the box 0.5·512/275 = 0.93 px lower.
+    assert.ok(Math.abs(d.box[1] - ((6.5 / 13 - anchors[1]! / 26) * 416 - 70) * (512 / 275)) > 0.9);
+  });
+
+  it('one anchor above threshold for 3 classes: 1 detection by default (agnostic), 3 with nms per-class', () => {
+    const map = tensor3({ h: 13, w: 13, c: 125 });
+    const e = entry(0.5, 0.5, 0.9, 16, 0.33); // ×0.9: 0.297, 0.27, 0.243 (all above 0.24)
+    e[5 + 12] = 0.3;
+    e[5 + 18] = 0.27;
+    put(map, 6, 6, 0, e);
+    const labels = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const byDefault = decodePredictions(model('region', [region], [0], labels), new Map([[0, map]]), dog);
+    assert.ok(byDefault.kind === 'detections');
+    assert.deepEqual(byDefault.detections.map((d) => d.label), ['c16']);
+    const perClass = decodePredictions(model('region', [region], [0], labels), new Map([[0, map]]), dog, { nms: 'per-class' });
+    assert.ok(perClass.kind === 'detections');
+    assert.deepEqual(perClass.detections.map((d) => d.label), ['c16', 'c12', 'c18']);
   });
 
   it('boxes leaving the frame are clamped; threshold option applies', () => {
@@ -162,14 +208,43 @@ describe('head: annotate', () => {
     assert.ok(img.data.every((v) => v === 0), 'input image was modified');
   });
 
-  it('the label band sits above the box with a score bar', () => {
-    const img: RgbImage = { width: 60, height: 60, data: new Uint8Array(60 * 60 * 3) };
-    const out = annotate(img, [{ label: 'dog', classId: 16, score: 0.5, box: [10, 30, 50, 55] }]);
-    const px = (x: number, y: number) => Array.from(out.data.subarray((y * 60 + x) * 3, (y * 60 + x) * 3 + 3));
+  /** Read a band's text back from the pixels: each cell matched against every glyph of the font. */
+  function readText(img: RgbImage, x: number, y: number, scale: number, cells: number, ink: number[]): string {
+    const dot = (cx: number, cy: number) => {
+      const o = ((y + cy * scale) * img.width + x + cx * scale) * 3;
+      return Number(img.data[o] === ink[0] && img.data[o + 1] === ink[1] && img.data[o + 2] === ink[2]);
+    };
+    let text = '';
+    for (let k = 0; k < cells; k++) {
+      const seen = Uint8Array.from({ length: GLYPH_W * GLYPH_H }, (_, i) => dot(k * ADVANCE + (i % GLYPH_W), Math.floor(i / GLYPH_W)));
+      const hit = [...Array(95)].map((_, i) => String.fromCharCode(32 + i)).find((ch) => glyph(ch).every((v, i) => v === seen[i]));
+      text += hit ?? '¿';
+    }
+    return text;
+  }
+
+  it('the label band above the box reads "class score" in the built-in font', () => {
+    const img: RgbImage = { width: 120, height: 60, data: new Uint8Array(120 * 60 * 3) };
+    const d = { label: 'dog', classId: 16, score: 0.5, box: [10, 30, 100, 55] as [number, number, number, number] };
+    const out = annotate(img, [d], { textScale: 1 });
     const colour = [...classColour(16, 80)];
-    assert.deepEqual(px(20, 22), colour);
-    assert.deepEqual(px(12, 29), [255, 255, 255]);
-    assert.deepEqual(px(40, 25), [0, 0, 0]); // the band is 24 px wide for a short label
-    assert.deepEqual(px(30, 29), colour);
+    const r = bandRect(out, d, 1);
+    assert.deepEqual(r, { x: 10, y: 21, w: 8 * 6 - 1 + 2, h: 9 });
+    const px = (x: number, y: number) => Array.from(out.data.subarray((y * 120 + x) * 3, (y * 120 + x) * 3 + 3));
+    assert.deepEqual(px(10, 21), colour, 'band corner');
+    const ink = 0.299 * colour[0]! + 0.587 * colour[1]! + 0.114 * colour[2]! >= 128 ? [0, 0, 0] : [255, 255, 255];
+    assert.equal(readText(out, 11, 22, 1, 8, ink), 'dog 0.50');
+  });
+
+  it('text scales with the frame, the band stays inside it, unknown characters draw as ?', () => {
+    const img: RgbImage = { width: 200, height: 480, data: new Uint8Array(200 * 480 * 3) };
+    const d = { label: 'hair drier€', classId: 3, score: 0.876, box: [150, 2, 199, 100] as [number, number, number, number] };
+    const out = annotate(img, [d]);
+    const scale = 2; // 480·0.03/8 = 1.8 → 2
+    const r = bandRect(out, d, scale);
+    assert.deepEqual([r.x + r.w, r.y, r.h], [200, 2, 18], 'shifted left to fit, inside the box at the top edge');
+    const colour = classColour(3, 80);
+    const ink = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] >= 128 ? [0, 0, 0] : [255, 255, 255];
+    assert.equal(readText(out, r.x + scale, r.y + scale, scale, 16, ink), 'hair drier? 0.88');
   });
 });

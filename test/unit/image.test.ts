@@ -2,8 +2,9 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import {
-  boxToImage, clampBox, decodeImage, encodeJpeg, encodePng, letterboxSize, resizeImage, toModelInput, type RgbImage,
+  boxToImage, clampBox, decodeFrame, decodeImage, encodeFrameJpeg, encodeJpeg, encodePng, letterboxSize, resizeImage, toModelInput, type DecodeLimits, type RgbImage,
 } from '../../worker/engine/image.ts';
+import { ImageError } from '../../shared/errors.ts';
 
 const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/${name}`, import.meta.url)));
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-6) => {
@@ -62,40 +63,76 @@ describe('image: decode', () => {
     assert.deepEqual([back.width, back.height], [16, 8]);
     close(back.data, flat.data, 3);
   });
+
+  it('snapshot JPEGs (encodeFrameJpeg) with sharp and with jpeg-js decode back close to the frame', async () => {
+    const dog = decodeImage(asset('dog.jpg'));
+    for (const encoder of ['sharp', 'js'] as const) {
+      const jpg = await encodeFrameJpeg(dog, 90, encoder);
+      assert.deepEqual([jpg[0], jpg[1]], [0xff, 0xd8], encoder);
+      const back = decodeImage(jpg);
+      assert.deepEqual([back.width, back.height], [768, 576]);
+      const mean = back.data.reduce((a, v, i) => a + Math.abs(v - dog.data[i]!), 0) / back.data.length;
+      assert.ok(mean < 4, `${encoder}: mean abs diff ${mean}`);
+    }
+  });
 });
 
-describe('image: bad input gives clear errors', () => {
-  it('an HTML page', () => {
-    const html = new TextEncoder().encode('<html><body>502 Bad Gateway</body></html>');
-    assert.throws(() => decodeImage(html), { message: 'image: not a JPEG or PNG (first bytes 3c 68 74 6d 6c 3e 3c 62 …)' });
+type Decode = (bytes: Uint8Array, limits?: DecodeLimits) => Promise<RgbImage>;
+const DECODERS: [string, Decode][] = [
+  ['js', async (b, l) => decodeImage(b, l)],
+  ['sharp', (b, l) => decodeFrame(b, l, 'sharp')],
+];
+
+for (const [name, decode] of DECODERS) {
+  describe(`image: bad input gives clear coded errors (${name} decoder)`, () => {
+    const code = (c: string, message: RegExp | string) => (e: unknown) => {
+      assert.ok(e instanceof ImageError, String(e));
+      assert.equal(e.code, c);
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      return true;
+    };
+    it('an HTML page', async () => {
+      const html = new TextEncoder().encode('<html><body>502 Bad Gateway</body></html>');
+      await assert.rejects(decode(html), code('not-an-image', 'image: not a JPEG or PNG (first bytes 3c 68 74 6d 6c 3e 3c 62 …)'));
+    });
+    it('random garbage and empty input', async () => {
+      await assert.rejects(decode(noise(10, 10).data), code('not-an-image', /^image: not a JPEG or PNG \(first bytes [0-9a-f ]+…\)$/));
+      await assert.rejects(decode(new Uint8Array(0)), code('not-an-image', 'image: not a JPEG or PNG (empty input)'));
+    });
+    it('truncated JPEG, and JPEG magic followed by garbage', async () => {
+      await assert.rejects(decode(asset('dog.jpg').subarray(0, 20000)), code('corrupt', /^image: corrupt JPEG: /));
+      const fake = noise(10, 10).data;
+      fake.set([0xff, 0xd8]);
+      await assert.rejects(decode(fake), code('corrupt', /^image: corrupt JPEG: /));
+    });
+    it('truncated PNG', async () => {
+      const png = encodePng(noise(20, 20));
+      await assert.rejects(decode(png.subarray(0, png.length - 30)), code('corrupt', /^image: corrupt PNG: /));
+      await assert.rejects(decode(png.subarray(0, 12)), code('corrupt', /^image: corrupt PNG: only 12 bytes/));
+    });
+    it('decompression bombs are refused from the header, before decoding', async () => {
+      const jpg = asset('dog.jpg').slice();
+      const sof = jpg.findIndex((b, i) => b === 0xff && jpg[i + 1] === 0xc0);
+      jpg.set([0xfd, 0xe8, 0xfd, 0xe8], sof + 5); // claim 65000x65000
+      await assert.rejects(decode(jpg), code('too-large', 'image: JPEG refused: 65000x65000 exceeds 40 MP'));
+      await assert.rejects(decode(asset('dog.jpg'), { maxMegapixels: 0.1, maxMemoryMB: 512 }), code('too-large', 'image: JPEG refused: 768x576 exceeds 0.1 MP'));
+      const png = encodePng(noise(4, 4));
+      new DataView(png.buffer, png.byteOffset).setUint32(16, 100000);
+      new DataView(png.buffer, png.byteOffset).setUint32(20, 100000);
+      await assert.rejects(decode(png), code('too-large', 'image: PNG refused: 100000x100000 exceeds 40 MP'));
+    });
+    it('zero-width and zero-height frames are refused with code zero-size', async () => {
+      const jpg = asset('dog.jpg').slice();
+      const sof = jpg.findIndex((b, i) => b === 0xff && jpg[i + 1] === 0xc0);
+      jpg.set([0, 0], sof + 7); // width 0
+      await assert.rejects(decode(jpg), code('zero-size', 'image: JPEG refused: header says 0x576 pixels'));
+      const png = encodePng(noise(4, 4));
+      new DataView(png.buffer, png.byteOffset).setUint32(20, 0);
+      await assert.rejects(decode(png), code('zero-size', 'image: PNG refused: header says 4x0 pixels'));
+    });
   });
-  it('random garbage and empty input', () => {
-    assert.throws(() => decodeImage(noise(10, 10).data), /^Error: image: not a JPEG or PNG \(first bytes [0-9a-f ]+…\)$/);
-    assert.throws(() => decodeImage(new Uint8Array(0)), { message: 'image: not a JPEG or PNG (empty input)' });
-  });
-  it('truncated JPEG, and JPEG magic followed by garbage', () => {
-    assert.throws(() => decodeImage(asset('dog.jpg').subarray(0, 20000)), /^Error: image: corrupt JPEG: /);
-    const fake = noise(10, 10).data;
-    fake.set([0xff, 0xd8]);
-    assert.throws(() => decodeImage(fake), /^Error: image: corrupt JPEG: /);
-  });
-  it('truncated PNG', () => {
-    const png = encodePng(noise(20, 20));
-    assert.throws(() => decodeImage(png.subarray(0, png.length - 30)), /^Error: image: corrupt PNG: /);
-    assert.throws(() => decodeImage(png.subarray(0, 12)), /^Error: image: corrupt PNG: only 12 bytes/);
-  });
-  it('decompression bombs are refused before decoding', () => {
-    const jpg = asset('dog.jpg').slice();
-    const sof = jpg.findIndex((b, i) => b === 0xff && jpg[i + 1] === 0xc0);
-    jpg.set([0xfd, 0xe8, 0xfd, 0xe8], sof + 5); // claim 65000x65000
-    assert.throws(() => decodeImage(jpg), /^Error: image: JPEG refused \(limits 40 MP, 512 MB\): maxResolutionInMP/);
-    assert.throws(() => decodeImage(asset('dog.jpg'), { maxMegapixels: 0.1, maxMemoryMB: 512 }), /JPEG refused/);
-    const png = encodePng(noise(4, 4));
-    new DataView(png.buffer, png.byteOffset).setUint32(16, 100000);
-    new DataView(png.buffer, png.byteOffset).setUint32(20, 100000);
-    assert.throws(() => decodeImage(png), { message: 'image: PNG refused: 100000x100000 exceeds 40 MP' });
-  });
-});
+}
 
 describe('image: Darknet resize_image', () => {
   it('3x2 -> 5x3, one channel, by hand', () => {

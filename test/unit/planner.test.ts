@@ -77,7 +77,7 @@ describe('planner: PAPER §7.2 types through the top-level planner (--ftp-layers
 
   it('YOLOv2, N=6: fusion cuts communication by ≥ 28.8 % against all-LOP (PAPER §9; model value 30.4 %)', async () => {
     const model = await load('yolov2');
-    const c = await choosePlan(model, equalDevices(6), { ftpLayers: 12 });
+    const c = await choosePlan(model, equalDevices(6), { ftpLayers: 12, dtype: 'float32' });
     const b = baselines(model, c);
     assert.ok(b.commReductionVsUnfused >= 0.288, `${b.commReductionVsUnfused}`);
     assert.ok(Math.abs(b.commReductionVsUnfused - 0.304) < 0.0005);

@@ -251,9 +251,22 @@ describe('head: centernet decode', () => {
   });
 
   it('thresholds, maps boxes to the frame and suppresses per class', () => {
-    const p = decodeCenterNet(model, new Map([[0, heat], [1, box]]), transform, { threshold: 0.45 });
+    const p = decodeCenterNet(model, new Map([[0, heat], [1, box]]), transform, { threshold: 0.45, nms: 'per-class' });
     assert.ok(p.kind === 'detections');
     // Stretched 16×16 → 64×32: x ×4, y ×2. The 0.65 cat is suppressed; the dog is another class.
     assert.deepEqual(p.detections.map((d) => [d.label, d.box]), [['cat', [12, 4, 28, 16]], ['cat', [40, 20, 56, 28]], ['dog', [24, 4, 40, 12]]]);
+  });
+
+  it('agnostic NMS (the default) suppresses across classes', () => {
+    // The 0.5 dog's box is the 0.9 cat's for this case: a second label on one object.
+    const box2 = tensor3(box.shape, box.data.slice());
+    box2.data.set([5, 2, 3, 4], (1 * 4 + 2) * 4); // dog at x=8: [3, 2, 11, 8] vs cat [3, 2, 7, 8], IoU 0.5
+    const outs = new Map([[0, heat], [1, box2]]);
+    const agnostic = decodeCenterNet(model, outs, transform, { threshold: 0.45 });
+    assert.ok(agnostic.kind === 'detections');
+    assert.deepEqual(agnostic.detections.map((d) => d.label), ['cat', 'cat']);
+    const perClass = decodeCenterNet(model, outs, transform, { threshold: 0.45, nms: 'per-class' });
+    assert.ok(perClass.kind === 'detections');
+    assert.deepEqual(perClass.detections.map((d) => d.label), ['cat', 'cat', 'dog']);
   });
 });

@@ -3,6 +3,15 @@ import { Topics, TOPIC_SPECS, type TopicKind, type TopicMessage, type WorkerInfo
 import { filterCovers, topicFilterError, topicMatches, topicNameError } from '../../shared/transport/match.ts';
 import { MemoryBus } from '../../shared/transport/memory.ts';
 
+/** Wait for a condition (deliveries are asynchronous); a sleep would pass or fail on timing alone. */
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 describe('topics: the topic tree of DESIGN.md', () => {
   const t = new Topics();
   const cases: [string, string, TopicKind, Record<string, string>][] = [
@@ -87,7 +96,7 @@ describe('topics: typed publish and subscribe', () => {
     const got: TopicMessage<'workerInfo'>[] = [];
     const planner = bus.connect({ clientId: 'planner' });
     await t.subscribe(planner, t.workerInfo('+'), (m) => got.push(m));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => got.length > 0);
     assert.equal(got.length, 1, 'retained info reaches a late subscriber');
     assert.equal(got[0].retain, true);
     assert.deepEqual(got[0].params, { id: 'pi-1' });
@@ -101,7 +110,7 @@ describe('topics: typed publish and subscribe', () => {
     await t.subscribe(c, t.errors(), (m) => got.push(m));
     await c.publish(t.errors(), JSON.stringify({ code: 'E', message: 'm', time: 'yesterday' }));
     await c.publish(t.errors(), '');
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => got.length === 2);
     const [bad, empty] = got.map((m) => m.payload);
     assert.ok(!bad.ok && bad.error.message === `wire: deeperthings/default/errors: field 'time' must be a finite number (got "yesterday")`);
     assert.ok(!empty.ok && /empty payload/.test(empty.error.message));

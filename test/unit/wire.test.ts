@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { encode as cborEncode } from 'cbor-x';
 import {
   ChunkAssembler, ChunkLostError, DEFAULT_CHUNK_LIMIT, chunkLimit, decodeJson, decodeTensorMessage, encodeTensorMessage,
-  fromHalf, splitPayload, toHalf, type ChunkLostError as Lost, type TensorHeaderInput,
+  fromHalf, halfFromBits, splitPayload, toHalf, type ChunkLostError as Lost, type TensorHeaderInput,
 } from '../../shared/wire/index.ts';
 import { publishPacketSize } from '../../shared/transport/types.ts';
 import { mulberry32 } from '../../shared/model/synthetic.ts';
@@ -63,6 +63,16 @@ describe('wire: tensor messages', () => {
     assert.equal(toHalf(1 + 3 * 2 ** -11), toHalf(1 + 2 ** -9));
   });
 
+  it('float16: the tensor encoder (halfFromBits) rounds exactly as toHalf', () => {
+    const bits = new Uint32Array(1), f = new Float32Array(bits.buffer);
+    const check = (x: number) => { f[0] = x; assert.equal(halfFromBits(bits[0]!), toHalf(f[0]!), `${f[0]}`); };
+    for (const x of [0, -0, 1, -1, 65504, 65519, 65520, 1e9, Infinity, -Infinity, NaN, 2 ** -14, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 2 ** -26, 1e-8, 1 + 2 ** -11, 1 + 3 * 2 ** -11]) {
+      check(x);
+      check(-x);
+    }
+    for (let i = 0; i < 200_000; i++) check((rand() * 2 - 1) * 2 ** Math.floor(rand() * 60 - 30));
+  });
+
   it('int8 round trip is within scale/2 with scale = max|x|/127', () => {
     const data = randomData(60, 5);
     const r = decodeTensorMessage(encodeTensorMessage(header(), data, { dtype: 'int8' }));
@@ -72,6 +82,31 @@ describe('wire: tensor messages', () => {
     data.forEach((x, i) => assert.ok(Math.abs(r.data[i] - x) <= scale / 2 + 1e-6, `element ${i}`));
     const zeros = decodeTensorMessage(encodeTensorMessage(header(), new Float32Array(60), { dtype: 'int8' }));
     assert.ok(zeros.ok && zeros.header.scale === 0 && zeros.data.every((v) => v === 0));
+  });
+
+  it('int8 per channel: each channel within its own scale/2, a small channel beside a large one survives', () => {
+    // shape [3, 4, 5]: channel k of element i is i % 5; channel 0 is 1000× smaller than the others.
+    const data = Float32Array.from(randomData(60, 5), (x, i) => (i % 5 === 0 ? x / 1000 : x));
+    const r = decodeTensorMessage(encodeTensorMessage(header(), data, { dtype: 'int8', int8: 'channel' }));
+    assert.ok(r.ok && r.header.scales instanceof Float32Array && r.header.scale === undefined);
+    assert.equal(r.header.scales.length, 5);
+    for (let k = 0; k < 5; k++) {
+      const own = data.filter((_, i) => i % 5 === k);
+      const scale = Math.max(...own.map(Math.abs)) / 127;
+      assert.ok(Math.abs(r.header.scales[k]! - scale) <= scale * 1e-6, `channel ${k} scale`);
+      data.forEach((x, i) => i % 5 === k && assert.ok(Math.abs(r.data[i]! - x) <= scale / 2 + 1e-9, `element ${i}`));
+    }
+    const perTensor = decodeTensorMessage(encodeTensorMessage(header(), data, { dtype: 'int8' }));
+    assert.ok(perTensor.ok && perTensor.data.every((v, i) => i % 5 !== 0 || v === 0), 'one scale rounds the small channel to zero');
+  });
+
+  it('int8 per channel: scales of the wrong length, or beside a scale, are refused', () => {
+    const good = { frame: 1, plan: 'p', stage: 1, piece: 'a', shape: [3, 4, 5], dtype: 'int8' };
+    const body = new Uint8Array(60);
+    expectError(raw({ ...good, scales: new Float32Array(4) }, body), /'scales' has 4 entries for 5 channels/);
+    expectError(raw({ ...good, scales: new Float32Array(5), scale: 1 }, body), /'scale' and 'scales' are exclusive/);
+    expectError(raw({ ...good, scales: Float32Array.of(1, 1, NaN, 1, 1) }, body), /'scales' must be finite and ≥ 0 \(got NaN\)/);
+    expectError(raw({ ...good, dtype: 'float16', scales: new Float32Array(5) }, new Uint8Array(120)), /'scales' only goes with dtype int8/);
   });
 
   it('decodes a payload at an odd byte offset of a larger buffer into aligned memory', () => {

@@ -128,17 +128,20 @@ function normalise(data: Float32Array, pre: Preprocess): void {
 export type Box = readonly [number, number, number, number];
 
 /**
- * A box in network-relative units (0..1 of the network input) → frame pixels, unclamped.
- * Darknet's correct_region_boxes subtracts the float offset (net−new)/2; we subtract the integer
- * offset letterbox_image really embedded at, which differs by half a network pixel when odd.
+ * Which letterbox offset a head subtracts: `embedded` is the integer offset letterbox_image really
+ * placed the frame at; `darknet` is correct_region_boxes' float (net − new)/2 (src/region_layer.c,
+ * src/yolo_layer.c), e.g. (416 − 275)/2 = 70.5 where the frame sits at row 70. Darknet heads use
+ * `darknet` to match the reference boxes (issue 10 item 17); the two differ by half a network pixel.
  */
-export function boxToImage(t: BoxTransform, b: Box): [number, number, number, number] {
+export type LetterboxOffset = 'embedded' | 'darknet';
+
+/** A box in network-relative units (0..1 of the network input) → frame pixels, unclamped. */
+export function boxToImage(t: BoxTransform, b: Box, offset: LetterboxOffset = 'embedded'): [number, number, number, number] {
   const sx = t.image.w / t.content.w;
   const sy = t.image.h / t.content.h;
-  return [
-    (b[0] * t.net.w - t.content.x) * sx, (b[1] * t.net.h - t.content.y) * sy,
-    (b[2] * t.net.w - t.content.x) * sx, (b[3] * t.net.h - t.content.y) * sy,
-  ];
+  const ox = offset === 'darknet' ? (t.net.w - t.content.w) / 2 : t.content.x;
+  const oy = offset === 'darknet' ? (t.net.h - t.content.h) / 2 : t.content.y;
+  return [(b[0] * t.net.w - ox) * sx, (b[1] * t.net.h - oy) * sy, (b[2] * t.net.w - ox) * sx, (b[3] * t.net.h - oy) * sy];
 }
 
 /** Clamp a pixel box to the frame: x in [0, width], y in [0, height]. */

@@ -1,18 +1,22 @@
 /**
- * Snapshot drawing: box outlines in a colour per class and a label band, on a copy of the frame
- * (encode it with encodeJpeg). There is no font: the band's colour names the class and a white
- * bar along its bottom edge shows the score.
+ * Snapshot drawing: box outlines in a colour per class and a label band with the class and score
+ * ("dog 0.87"), on a copy of the frame (encode it with encodeFrameJpeg), as Darknet's draw_detections
+ * and Frigate's snapshots show them. The text uses the built-in bitmap font (font.ts): no system
+ * fonts here, and no font library.
  */
 import type { RgbImage } from '../engine/image.ts';
 import type { Detection } from './types.ts';
+import { drawText, GLYPH_H, textWidth } from './font.ts';
 
 export interface AnnotateOptions {
   /** Class count, for spreading colours over the palette (Darknet: the model's classes). */
   readonly classes?: number;
   /** Outline width in pixels; default Darknet's height·0.006, kept within 2..3. */
   readonly thickness?: number;
-  /** Draw the label band above each box. */
+  /** Draw the label band (class and score) above each box. */
   readonly band?: boolean;
+  /** Font dots per pixel; default from the frame height as Darknet sizes labels (height·0.03), 1..4. */
+  readonly textScale?: number;
 }
 
 type Rgb = readonly [number, number, number];
@@ -56,16 +60,28 @@ function outline(img: RgbImage, box: Detection['box'], t: number, colour: Rgb): 
   fillRect(img, x2 - t + 1, y1, x2, y2, colour);
 }
 
-const BAND_HEIGHT = 10;
+/** The label text: class and score with two decimals, e.g. "dog 0.87". */
+export function labelText(d: Detection): string {
+  return `${d.label} ${d.score.toFixed(2)}`;
+}
 
-function band(img: RgbImage, d: Detection, colour: Rgb): void {
-  const [x1, y1, x2] = d.box;
-  // Above the box, or just inside it when the box touches the top edge.
-  const top = y1 >= BAND_HEIGHT ? y1 - BAND_HEIGHT : y1;
-  const width = Math.min(x2 - x1, Math.max(24, 7 * d.label.length));
-  fillRect(img, x1, top, x1 + width, top + BAND_HEIGHT - 1, colour);
-  const score = Math.min(Math.max(d.score, 0), 1);
-  if (score > 0) fillRect(img, x1, top + BAND_HEIGHT - 2, x1 + width * score, top + BAND_HEIGHT - 1, [255, 255, 255]);
+/** Black text on light bands, white on dark ones (ITU-R BT.601 luma). */
+function inkFor(c: Rgb): Rgb {
+  return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] >= 128 ? [0, 0, 0] : [255, 255, 255];
+}
+
+/** Where the band of `d` goes: above the box, or inside it at the top edge; kept within the frame. */
+export function bandRect(img: RgbImage, d: Detection, scale: number): { x: number; y: number; w: number; h: number } {
+  const h = (GLYPH_H + 2) * scale;
+  const w = Math.min(img.width, textWidth(labelText(d), scale) + 2 * scale);
+  const x1 = Math.round(d.box[0]), y1 = Math.round(d.box[1]);
+  return { x: Math.max(0, Math.min(x1, img.width - w)), y: Math.max(0, y1 >= h ? y1 - h : y1), w, h };
+}
+
+function band(img: RgbImage, d: Detection, colour: Rgb, scale: number): void {
+  const r = bandRect(img, d, scale);
+  fillRect(img, r.x, r.y, r.x + r.w - 1, r.y + r.h - 1, colour);
+  drawText(img, labelText(d), r.x + scale, r.y + scale, scale, inkFor(colour));
 }
 
 /** A copy of `img` with every detection drawn; the input stays untouched. */
@@ -73,11 +89,12 @@ export function annotate(img: RgbImage, detections: readonly Detection[], opts: 
   const out: RgbImage = { width: img.width, height: img.height, data: img.data.slice() };
   const classes = opts.classes ?? Math.max(80, ...detections.map((d) => d.classId + 1));
   const t = opts.thickness ?? Math.min(3, Math.max(2, Math.round(img.height * 0.006)));
+  const scale = opts.textScale ?? Math.min(4, Math.max(1, Math.round((img.height * 0.03) / 8)));
   // Lowest score first, so the strongest detection ends up on top.
   for (const d of [...detections].sort((a, b) => a.score - b.score)) {
     const colour = classColour(d.classId, classes);
     outline(out, d.box, t, colour);
-    if (opts.band ?? true) band(out, d, colour);
+    if (opts.band ?? true) band(out, d, colour, scale);
   }
   return out;
 }

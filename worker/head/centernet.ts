@@ -4,18 +4,18 @@
  * heatmap cells equal to the max of their 3×3 neighbourhood (MaxPool SAME + Equal), the top-K scores
  * over all cells and classes (TopKV2 on the NHWC-flattened map), and per peak at cell (x, y) the box
  * [x·s − l, y·s − t, x·s + r, y·s + b] in input pixels, with (l, t, r, b) the box map at that cell
- * and s the input-to-heatmap stride. Boxes then go to frame pixels and per-class NMS.
+ * and s the input-to-heatmap stride. Boxes then go to frame pixels and NMS (DecodeOptions.nms).
  */
 import type { Model } from '../../shared/model/ir.ts';
 import type { Tensor3 } from '../../shared/tensor.ts';
 import { ShapeMismatchError } from '../../shared/errors.ts';
 import { boxToImage, clampBox, type Box, type BoxTransform } from '../engine/image.ts';
-import { doNmsSort } from './nms.ts';
+import { suppress, DEFAULT_NMS } from './nms.ts';
 import type { Candidate, DecodeOptions, Detection, Prediction } from './types.ts';
 
 /** @vladmandic/human's object.minConfidence. */
 export const CENTERNET_THRESHOLD = 0.2;
-/** @vladmandic/human's object.iouThreshold (it runs NMS across classes; we run it per class). */
+/** @vladmandic/human's object.iouThreshold (it runs NMS across classes, as our default `agnostic` does). */
 export const CENTERNET_NMS_IOU = 0.4;
 
 /** One entry of the graph's `detections` output: box in network-input pixels, score, class. */
@@ -79,7 +79,7 @@ function outputMap(model: Model, outputs: Map<number, Tensor3>, k: number): Tens
   return t;
 }
 
-/** head 'centernet': peaks above the threshold → frame pixels → per-class NMS → detections, best first. */
+/** head 'centernet': peaks above the threshold → frame pixels → NMS (agnostic by default) → detections, best first. */
 export function decodeCenterNet(model: Model, outputs: Map<number, Tensor3>, transform: BoxTransform, opts: DecodeOptions = {}): Prediction {
   const heat = outputMap(model, outputs, 0);
   const classes = heat.shape.c;
@@ -90,7 +90,7 @@ export function decodeCenterNet(model: Model, outputs: Map<number, Tensor3>, tra
     const rel: Box = [p.box[0] / model.input.w, p.box[1] / model.input.h, p.box[2] / model.input.w, p.box[3] / model.input.h];
     return { box: boxToImage(transform, rel), objectness: p.score, probs };
   });
-  doNmsSort(cands, classes, opts.nmsIou ?? CENTERNET_NMS_IOU);
+  suppress(cands, classes, opts.nmsIou ?? CENTERNET_NMS_IOU, opts.nms ?? DEFAULT_NMS);
   const detections: Detection[] = [];
   for (const cand of cands) {
     const classId = cand.probs.findIndex((p) => p > 0);

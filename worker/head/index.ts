@@ -11,11 +11,11 @@ import { decodeRegion, REGION_THRESHOLD } from './region.ts';
 import { decodeYolo, YOLO_THRESHOLD } from './yolo.ts';
 import { CLASSIFIER_TOP_K, topClasses } from './classifier.ts';
 import { decodeCenterNet } from './centernet.ts';
-import { doNmsSort } from './nms.ts';
+import { suppress, DEFAULT_NMS } from './nms.ts';
 import type { Candidate, DecodeOptions, Detection, Prediction } from './types.ts';
 
 export type { Candidate, DecodeOptions, Detection, Prediction, TopClass } from './types.ts';
-export { iou, doNmsSort, greedyNms } from './nms.ts';
+export { iou, doNmsSort, greedyNms, agnosticNms, suppress, DEFAULT_NMS, NMS_MODES, type NmsMode } from './nms.ts';
 export { annotate } from './annotate.ts';
 export { REGION_THRESHOLD, YOLO_THRESHOLD, CLASSIFIER_TOP_K };
 
@@ -58,8 +58,9 @@ export function decodePredictions(model: Model, outputs: Map<number, Tensor3>, t
     classes = Math.max(classes, node.classes);
     cands.push(...found);
   }
-  for (const c of cands) c.box = boxToImage(transform, c.box);
-  doNmsSort(cands, classes, opts.nmsIou ?? NMS_IOU);
+  // correct_region_boxes' fractional letterbox offset, as the reference prints its boxes.
+  for (const c of cands) c.box = boxToImage(transform, c.box, 'darknet');
+  suppress(cands, classes, opts.nmsIou ?? NMS_IOU, opts.nms ?? DEFAULT_NMS);
   const detections = flatten(model, cands, transform).sort((a, b) => b.score - a.score);
   return { kind: 'detections', width: transform.image.w, height: transform.image.h, detections: detections.slice(0, opts.topK ?? Infinity) };
 }

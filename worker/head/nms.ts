@@ -1,6 +1,8 @@
 /**
  * Non-maximum suppression on `[x1, y1, x2, y2]` boxes. `doNmsSort` is Darknet's per-class NMS
- * (pjreddie/darknet src/box.c do_nms_sort); `greedyNms` is the plain class-agnostic variant.
+ * (pjreddie/darknet src/box.c do_nms_sort); `agnosticNms` is Frigate's one-label-per-box variant,
+ * the detectors' default (`suppress` picks by NmsMode); `greedyNms` is the plain class-agnostic
+ * variant on scored items.
  */
 import type { Box } from '../engine/image.ts';
 import type { Candidate } from './types.ts';
@@ -43,4 +45,48 @@ export function greedyNms<T extends { readonly box: Box; readonly score: number 
     if (kept.every((k) => iou(k.box, item.box) <= thresh)) kept.push(item);
   }
   return kept;
+}
+
+/** `per-class`: Darknet's do_nms_sort (one box may carry several labels); `agnostic`: Frigate-style. */
+export type NmsMode = 'per-class' | 'agnostic';
+export const NMS_MODES: readonly NmsMode[] = ['per-class', 'agnostic'];
+/** Detectors default to one label per box, as Frigate shows them (issue 10 item 10). */
+export const DEFAULT_NMS: NmsMode = 'agnostic';
+
+/** Index of the highest probability (the lowest index on ties), or −1 when all are 0. */
+function bestClass(probs: Float32Array): number {
+  let best = -1;
+  for (let j = 0; j < probs.length; j++) if (probs[j]! > 0 && (best < 0 || probs[j]! > probs[best]!)) best = j;
+  return best;
+}
+
+/**
+ * Class-agnostic NMS as Frigate runs it on YOLO outputs (frigate/util/model.py post_process_yolo:
+ * argmax class per box, then cv2.dnn.NMSBoxes over all boxes): each candidate keeps only its best
+ * class, then candidates are visited by that score, highest first, and every later one overlapping
+ * a kept box by IoU > `thresh` is dropped, whatever its class. So one object gets one label (the
+ * horse no longer shows as sheep 0.30, horse 0.27 and cow 0.22 on one box). Mutates `probs`.
+ */
+export function agnosticNms(cands: readonly Candidate[], thresh: number): void {
+  const scored: { cand: Candidate; k: number }[] = [];
+  for (const cand of cands) {
+    const k = bestClass(cand.probs);
+    const p = k < 0 ? 0 : cand.probs[k]!;
+    cand.probs.fill(0);
+    if (k < 0) continue;
+    cand.probs[k] = p;
+    scored.push({ cand, k });
+  }
+  scored.sort((a, b) => b.cand.probs[b.k]! - a.cand.probs[a.k]!);
+  const kept: Candidate[] = [];
+  for (const { cand, k } of scored) {
+    if (kept.some((c) => iou(c.box, cand.box) > thresh)) cand.probs[k] = 0;
+    else kept.push(cand);
+  }
+}
+
+/** NMS by mode; both mutate `probs` so that surviving (box, class) pairs are the non-zero ones. */
+export function suppress(cands: readonly Candidate[], classes: number, thresh: number, mode: NmsMode): void {
+  if (mode === 'agnostic') agnosticNms(cands, thresh);
+  else doNmsSort(cands, classes, thresh);
 }

@@ -3,6 +3,7 @@
  * decoded frame (ECOSYSTEM.md §2.2), clamped to it, with the frame size alongside.
  */
 import type { Box } from '../engine/image.ts';
+import type { NmsMode } from './nms.ts';
 
 export interface Detection {
   readonly label: string;
@@ -24,8 +25,13 @@ export type Prediction =
 export interface DecodeOptions {
   /** Minimum class score (objectness · class probability for detectors). Defaults per head. */
   readonly threshold?: number;
-  /** Boxes of one class overlapping more than this IoU are suppressed (Darknet: 0.45). */
+  /** Boxes overlapping more than this IoU are suppressed (Darknet: 0.45; CenterNet: 0.4). */
   readonly nmsIou?: number;
+  /**
+   * Detectors: `agnostic` (default, Frigate-style: one label per box, overlaps suppressed across
+   * classes) or `per-class` (Darknet's do_nms_sort: the reference output, several labels per box).
+   */
+  readonly nms?: NmsMode;
   /** Keep at most this many results: default 5 for classifiers, all for detectors. */
   readonly topK?: number;
 }

@@ -2,9 +2,12 @@
  * Camera payloads as they arrive in practice (ECOSYSTEM §5): raw JPEG/PNG bytes (the common case),
  * or base64, optionally as a `data:image/...;base64,` URI. Anything else is a clear error.
  */
-import { decodeImage, type RgbImage } from '../engine/image.ts';
+import { decodeFrame, frameDecoder, type RgbImage } from '../engine/image.ts';
 
 const BASE64 = /^[A-Za-z0-9+/=\r\n]+$/;
+
+// Load sharp while the worker starts, not on the first frame (its import takes 0.1–1.5 s).
+void frameDecoder();
 
 /** Raw image bytes from a camera payload. */
 export function imageBytes(payload: Uint8Array): Uint8Array {
@@ -22,6 +25,7 @@ export function imageBytes(payload: Uint8Array): Uint8Array {
   return payload;
 }
 
-export function decodeCameraPayload(payload: Uint8Array): RgbImage {
-  return decodeImage(imageBytes(payload));
+/** Decoded frame: sharp when it loads, the JS decoder otherwise (engine/image.ts decodeFrame). */
+export function decodeCameraPayload(payload: Uint8Array): Promise<RgbImage> {
+  return decodeFrame(imageBytes(payload));
 }

@@ -7,7 +7,7 @@ import type { Tensor3 } from '../../shared/tensor.ts';
 import type { PlanDoc } from '../../shared/plan/types.ts';
 import { decodePredictions } from '../head/index.ts';
 import { annotate } from '../head/annotate.ts';
-import { encodeJpeg } from '../engine/image.ts';
+import { encodeFrameJpeg } from '../engine/image.ts';
 import type { DecodeOptions, Detection, TopClass } from '../head/types.ts';
 import { groupedLatencies, stageLatencies, type FrameMeta } from './frame-meta.ts';
 
@@ -42,7 +42,7 @@ export function predictionsMessage(ctx: { model: Model; plan: PlanDoc; meta: Fra
 }
 
 /** The annotated snapshot of a frame (boxes drawn), JPEG. */
-export function snapshotJpeg(meta: FrameMeta, msg: PredictionsMessage, quality: number): Uint8Array | undefined {
+export async function snapshotJpeg(meta: FrameMeta, msg: PredictionsMessage, quality: number): Promise<Uint8Array | undefined> {
   if (!meta.image) return undefined;
-  return encodeJpeg(annotate(meta.image, msg.detections ?? []), quality);
+  return encodeFrameJpeg(annotate(meta.image, msg.detections ?? []), quality);
 }

@@ -1,7 +1,9 @@
 /**
  * One worker's part of one plan: subscribe to exactly the pieces its tasks need, buffer them per
- * frame, run each task when its pieces are in (one at a time: compute is single-threaded), hand
- * local consumers their pieces directly and publish the rest once (DESIGN.md "Data plane").
+ * frame, run each task when its pieces are in (one at a time: compute is single-threaded, oldest
+ * frame first), hand local consumers their pieces directly and publish the rest once, without
+ * waiting for the broker (DESIGN.md "Data plane"). As the data source it admits a bounded number
+ * of frames per camera (issue 13 §3: frames finish one by one at the slowest stage's pace).
  */
 import type { Model, Weights } from '../../shared/model/ir.ts';
 import type { Tensor3 } from '../../shared/tensor.ts';
@@ -19,6 +21,15 @@ import { FrameBuffers } from './frames.ts';
 import { pieceConsumers } from '../../shared/plan/footprint.ts';
 import { Outbox, pieceTopic } from './outbox.ts';
 import type { FrameMeta } from './frame-meta.ts';
+import { TaskQueue } from './task-queue.ts';
+import { FrameGate } from './frame-gate.ts';
+
+/**
+ * Frames of one camera waiting for admission beyond those in flight; past this the oldest waiting
+ * one is dropped and reported. 32 decoded frames of 608×608 are ~150 MB: a burst of a few seconds
+ * of a camera is absorbed, a camera that is always faster than the cluster is not.
+ */
+const MAX_WAITING_FRAMES = 32;
 
 export interface RuntimeReport {
   error(code: string, message: string, extra?: { frame?: number; task?: string }): void;
@@ -36,6 +47,8 @@ export interface PlanRuntimeContext {
   readonly log: Logger;
   readonly report: RuntimeReport;
   readonly deadlineMs: number;
+  /** Frames per camera the data source runs at once (default 2); later ones wait, oldest first. */
+  readonly framesInFlight?: number;
   readonly now?: () => number;
   /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
   readonly engine: Engine;
@@ -53,7 +66,8 @@ export class PlanRuntime {
   readonly #compiled: CompiledTasks;
   readonly #outbox: Outbox;
   readonly #chunks = new ChunkAssembler({ timeoutMs: 30_000 });
-  readonly #queue: { frame: number; task: TaskDoc }[] = [];
+  readonly #queue = new TaskQueue();
+  readonly #gate: FrameGate<{ meta: FrameMeta; input: Tensor3 }>;
   readonly #meta = new Map<number, FrameMeta>();
   /** Preprocessed frames waiting for their ingest task. */
   readonly #inputs = new Map<number, Tensor3>();
@@ -70,8 +84,15 @@ export class PlanRuntime {
     this.#users = pieceConsumers(ctx.plan);
     this.#buffers = new FrameBuffers({ tasks: this.#tasks, now: this.#now });
     this.#store = new WeightStore({ model: ctx.model, plan: ctx.plan, worker: ctx.worker, weights: ctx.weights });
+    this.#outbox = new Outbox({
+      transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker),
+      failed: (topic, e) => ctx.report.error('publish-failed', `${topic}: ${e.message}`),
+    });
+    this.#gate = new FrameGate({
+      limit: Math.max(1, ctx.framesInFlight ?? 2), maxWaiting: MAX_WAITING_FRAMES, admit: ({ meta, input }) => this.#admit(meta, input),
+      dropped: ({ meta }, cam) => ctx.report.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${ctx.framesInFlight ?? 2} in flight`, { frame: meta.frame }),
+    });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
-    this.#outbox = new Outbox({ transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker) });
   }
 
   get weightBytes(): number { return this.#store.bytes; }
@@ -91,11 +112,12 @@ export class PlanRuntime {
   /** Stop; frames still in flight are reported (a re-plan must not lose them silently). */
   async stop(reason = 'plan replaced'): Promise<void> {
     this.#stopped = true;
+    for (const { meta } of this.#gate.clear()) this.#meta.set(meta.frame, meta);
     for (const frame of this.#meta.keys()) this.#ctx.report.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame });
     this.#meta.clear();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     this.#buffers.clear();
-    this.#queue.length = 0;
+    this.#queue.clear();
     await this.#compiled.dispose();
   }
 
@@ -111,13 +133,22 @@ export class PlanRuntime {
     this.#deliver(r.header.frame, r.header.piece, { shape, data: r.data });
   }
 
-  /** Run the ingest task on a preprocessed frame (data source). */
+  /** Run the ingest task on a preprocessed frame (data source), once its camera has room. */
   ingest(meta: FrameMeta, input: Tensor3): void {
-    const task = this.ingestTask;
-    if (!task) return;
+    if (!this.ingestTask || this.#stopped) return;
+    this.#gate.offer(meta.camera, { meta, input });
+  }
+
+  /** Frames of `camera` admitted and not yet finished, and those waiting (data source). */
+  cameraLoad(camera: string): { inFlight: number; waiting: number } {
+    return { inFlight: this.#gate.inFlight(camera), waiting: this.#gate.waiting(camera) };
+  }
+
+  #admit(meta: FrameMeta, input: Tensor3): void {
+    const task = this.ingestTask!;
     this.#meta.set(meta.frame, meta);
     this.#buffers.start(meta.frame, task.id);
-    this.#queue.push({ frame: meta.frame, task });
+    this.#queue.push(meta.frame, task);
     this.#inputs.set(meta.frame, input);
     void this.#pump();
   }
@@ -128,7 +159,7 @@ export class PlanRuntime {
     if (meta) meta.stages.set(this.#pieces.get(piece)?.stage ?? '?', this.#now() - meta.t0);
     for (const task of this.#buffers.add(frame, piece, data)) {
       this.#buffers.start(frame, task.id);
-      this.#queue.push({ frame, task });
+      this.#queue.push(frame, task);
     }
     void this.#pump();
   }
@@ -137,7 +168,11 @@ export class PlanRuntime {
     if (this.#running) return;
     this.#running = true;
     try {
-      while (this.#queue.length > 0 && !this.#stopped) await this.#runOne(this.#queue.shift()!);
+      for (let next = this.#queue.shift(); next && !this.#stopped; next = this.#queue.shift()) {
+        await this.#runOne(next);
+        // Let arrived pieces in between tasks, so an older frame's newly ready task goes first.
+        await new Promise<void>((r) => setImmediate(r));
+      }
     } finally {
       this.#running = false;
     }
@@ -156,20 +191,29 @@ export class PlanRuntime {
       }
       if (task.kind === 'head' && meta) {
         meta.stages.set(task.stage, this.#now() - meta.t0);
-        this.#meta.delete(frame);
+        this.#frameDone(frame);
         await this.#ctx.report.gathered(meta, r.gathered);
       }
     } catch (e) {
+      if (task.kind === 'head') this.#frameDone(frame);
       this.#ctx.report.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id });
     }
     this.#buffers.finish(frame, task.id);
+  }
+
+  /** The frame left the data source (head done, failed or expired): its camera may admit the next. */
+  #frameDone(frame: number): void {
+    const meta = this.#meta.get(frame);
+    if (!meta) return;
+    this.#meta.delete(frame);
+    this.#gate.done(meta.camera);
   }
 
   /** Report and drop frames that missed the deadline, naming the missing pieces and their workers. */
   sweep(): void {
     this.#chunks.sweep();
     for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
-      this.#meta.delete(frame);
+      this.#frameDone(frame);
       for (const s of stalled) {
         const missing = s.missing.map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`).join(', ');
         this.#ctx.report.error('deadline', `frame ${frame}: task ${s.task.id} missed the ${this.#ctx.deadlineMs} ms deadline; missing pieces: ${missing || 'none (never started)'}`, { frame, task: s.task.id });

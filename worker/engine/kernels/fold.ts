@@ -1,6 +1,7 @@
 /**
- * Batch-norm folding on host arrays. Darknet computes y = γ·(x − μ)/√(σ² + ε) + bias
- * (forward_batchnorm_layer, ε = BN_EPSILON), so with s = γ/√(σ² + ε):
+ * Batch-norm folding on host arrays. Darknet computes y = γ·(x − μ)/(√σ² + ε) + bias
+ * (forward_batchnorm_layer → normalize_cpu, ε = BN_EPSILON added OUTSIDE the root), so with
+ * s = γ/(√σ² + ε):
  *   kernel' = kernel·s (per output),  bias' = bias − μ·s.
  * Folding into the kernel keeps a layer linear up to the bias, which is what lets LIP partial sums
  * be added before bias and activation (PAPER §3.2: BN runs once, after the sum).
@@ -14,13 +15,17 @@ function checkLength(who: string, what: string, a: Float32Array | undefined, out
   return a;
 }
 
-/** s = γ/√(σ² + ε) per output, or undefined when the layer has no batch norm. */
+/**
+ * s = γ/(√σ² + ε) per output, or undefined when the layer has no batch norm. Only Darknet models
+ * carry explicit BN in the IR; the difference from TF's γ/√(σ² + ε) matters for dead channels:
+ * 1000× at σ² = 0, 29 % at σ² = 1e-6 (issue 10 item 15).
+ */
 export function bnScale(who: string, w: NodeWeights, outs: number, batchNorm: boolean): Float32Array | undefined {
   if (!batchNorm) return undefined;
   const gamma = checkLength(who, 'bnScale', w.bnScale, outs);
   const variance = checkLength(who, 'bnVariance', w.bnVariance, outs);
   const s = new Float32Array(outs);
-  for (let o = 0; o < outs; o++) s[o] = gamma[o]! / Math.sqrt(variance[o]! + BN_EPSILON);
+  for (let o = 0; o < outs; o++) s[o] = gamma[o]! / (Math.sqrt(variance[o]!) + BN_EPSILON);
   return s;
 }
 

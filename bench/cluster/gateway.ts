@@ -1,0 +1,69 @@
+/**
+ * The gateway side of one plan of `bench cluster`, run inside the gateway namespace
+ * (`ip netns exec <prefix>-gw node --import tsx gateway.ts '<spec>'`): the broker on the veths'
+ * gateway addresses, the planner with the plan's objective and tail pin, and the camera that sends
+ * frames and times predictions. Unthrottled, as a home server would be. Prints JSON lines:
+ * `{"event":"ready"}` once workers may connect, `{"event":"progress",…}` as it goes, then
+ * `{"event":"result",…}` or `{"event":"error",…}`.
+ */
+import { readFileSync } from 'node:fs';
+import { loadModel } from '../../shared/model/load.ts';
+import { resolveBuiltinModel, SAMPLE_IMAGE } from '../../shared/assets.ts';
+import { Topics } from '../../shared/topics.ts';
+import { setLogLevel } from '../../shared/log.ts';
+import { EmbeddedBroker } from '../../broker/server.ts';
+import { connect, startPlanner } from '../../cli/stack.ts';
+import { autoPlanFn } from '../../planner/auto.ts';
+import type { TailPin } from '../../shared/config/types.ts';
+import { measurePlan, type Counters } from './measure.ts';
+
+export interface GatewaySpec {
+  readonly plan: string;
+  readonly model: string;
+  readonly objective: string;
+  readonly tail: TailPin;
+  readonly workers: readonly { readonly id: string; readonly gwIf: string }[];
+  readonly frames: number;
+  readonly pipelined: number;
+  readonly port: number;
+  readonly deadlineMs: number;
+}
+
+const say = (o: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
+
+/** Bytes through each gateway-side veth (rx: worker → broker, tx: broker → worker). */
+function counters(spec: GatewaySpec): Counters {
+  const read = (dev: string, f: string): number => Number(readFileSync(`/sys/class/net/${dev}/statistics/${f}`, 'utf8'));
+  return new Map(spec.workers.map((w) => [w.id, { up: read(w.gwIf, 'rx_bytes'), down: read(w.gwIf, 'tx_bytes') }]));
+}
+
+async function main(spec: GatewaySpec): Promise<void> {
+  setLogLevel('warn');
+  const timer = setTimeout(() => { say({ event: 'error', message: `bench cluster: plan ${spec.plan} did not finish within ${spec.deadlineMs} ms` }); process.exit(1); }, spec.deadlineMs);
+  timer.unref();
+  const { model } = await loadModel(resolveBuiltinModel(spec.model));
+  // Every address of this namespace is one the bench created: lo and the veths' gateway ends.
+  const broker = new EmbeddedBroker({ port: spec.port, host: '0.0.0.0' });
+  await broker.start();
+  const url = `mqtt://127.0.0.1:${spec.port}`;
+  const topics = new Topics({ cluster: 'bench' });
+  const { planner, stop } = await startPlanner({ url }, topics, {
+    model, plan: autoPlanFn({ source: spec.model, objective: spec.objective, tail: spec.tail }),
+    expectedWorkers: spec.workers.length, waitMs: spec.deadlineMs,
+  });
+  const client = await connect({ url }, 'bench-cluster-camera');
+  say({ event: 'ready' });
+  try {
+    const result = await measurePlan({ client, topics, planner, model, image: readFileSync(SAMPLE_IMAGE), counters: () => counters(spec), frames: spec.frames, pipelined: spec.pipelined, workers: spec.workers.length, progress: (message) => say({ event: 'progress', message }) });
+    say({ event: 'result', plan: spec.plan, objective: spec.objective, tail: spec.tail, ...result });
+  } finally {
+    await client.close();
+    await stop();
+    await broker.stop();
+  }
+}
+
+main(JSON.parse(process.argv[2]!) as GatewaySpec).then(() => process.exit(0), (e: unknown) => {
+  say({ event: 'error', message: (e as Error).message });
+  process.exit(1);
+});
