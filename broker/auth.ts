@@ -37,7 +37,7 @@ export function loadUsers(yamlPath: string): BrokerUser[] {
   return parseUsers(doc, yamlPath);
 }
 
-export function parseUsers(doc: unknown, source: string): BrokerUser[] {
+function parseUsers(doc: unknown, source: string): BrokerUser[] {
   const bad = (detail: string): never => {
     throw new ModelFormatError('broker', source, undefined, detail);
   };

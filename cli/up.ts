@@ -75,7 +75,7 @@ async function startLocal(o: { url: string; topics: Topics; n: number; extra: st
     await Promise.all(workers.map((w) => w.stop()));
     // Our workers' retained info and state go on a clean stop only; a crash keeps them for the Last Wills.
     const owned = clean ? workers.flatMap((w) => [o.topics.workerInfo(w.id), o.topics.workerState(w.id)]) : [];
-    for (const topic of owned) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
+    for (const topic of owned) await o.topics.clear(client, topic, { qos: 1 }).catch(() => undefined);
     await client.close();
     unkill();
   };
@@ -139,7 +139,7 @@ export const upCommand: Command = {
       process.stdout.write(`predictions: mosquitto_sub ${mosquittoArgs(url)} -t '${topics.cameraPredictions('+')}'\n`);
       if (!opts['no-sample']) {
         const first = status.nextPredictions();
-        await client.publish(topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
+        await topics.publish(client, topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
         await first;
       }
       if (!opts.once) await untilSignal();

@@ -13,7 +13,7 @@ import { discoveryContext } from './discovery-config.ts';
 import { BridgeApi } from './bridge-api.ts';
 import type { PlannerService } from './service.ts';
 
-export const VERSION = '0.1.0';
+const VERSION = '0.1.0';
 
 export interface ControlPlaneContext {
   readonly transport: Transport;

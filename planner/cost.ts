@@ -10,7 +10,7 @@ import { elements, nodeInputs } from '../shared/model/ir.ts';
 import { nodeFlops, nodeParams } from '../shared/model/stats.ts';
 import type { PartitionKind, PlanDoc, PlanPrediction } from '../shared/plan/types.ts';
 import { DTYPE_BYTES } from '../shared/wire/elements.ts';
-import { tailLayers } from './layers.ts';
+import { convPart, tailLayers } from './layers.ts';
 import { commCost, type LayerType } from './optimize/comm-cost.ts';
 import { planTraffic, type LinkBytes } from './cost-traffic.ts';
 import { peakActivationPerDevice, weightBytesPerDevice } from '../shared/plan/footprint.ts';
@@ -67,7 +67,7 @@ export interface PlanCost {
 const STAR_TYPE: Partial<Record<PartitionKind, LayerType>> = { lop: 'LOP', lip: 'LIP', fuse1: 'FUSE1', fuse2: 'FUSE2', local: '-' };
 
 /** The paper-comparable star count of a plan's weight-partitioned tail (FC layers included as the 1×1 case). */
-export function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
+function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   const k = plan.layers.findIndex((l) => l.partition !== 'ftp');
   if (k < 0) return { bytes: 0, convBytes: 0 };
   // A weight layer run whole on the data source costs nothing in the star, like a pool (PAPER §1).
@@ -76,8 +76,7 @@ export function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   if (types.some((t) => t === undefined)) return undefined;
   const n = plan.devices.length;
   const dtype = DTYPE_BYTES[plan.pieces[0]?.dtype ?? 'float32'];
-  const firstDense = layers.findIndex((l) => l.kind === 'dense');
-  const cut = firstDense < 0 ? layers.length : firstDense;
+  const cut = convPart(layers).length;
   const conv = cut === 0 ? 0 : commCost(layers.slice(0, cut), types.slice(0, cut) as LayerType[], n);
   return { bytes: dtype * commCost(layers, types as LayerType[], n), convBytes: dtype * conv };
 }

@@ -6,7 +6,7 @@
 import type { Model } from '../shared/model/ir.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { WorkerInfo } from '../shared/wire/messages.ts';
+import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 
@@ -97,7 +97,7 @@ export class PlannerService {
       if (this.#current || Date.now() - (last.get(cam) ?? 0) < 1000) return;
       last.set(cam, Date.now());
       const online = this.#ready().length;
-      const msg = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
+      const msg: ErrorMessage = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
       void topics.publish(t, topics.errors(), msg).catch(() => undefined);
     });
   }
@@ -112,7 +112,7 @@ export class PlannerService {
     await this.#chain;
     await this.#watchFrames(false).catch(() => undefined);
     const { transport: t, topics } = this.#ctx;
-    if (opts.clear && this.#current) await t.publish(topics.plan(), '', { retain: true, qos: 1 }).catch(() => undefined);
+    if (opts.clear && this.#current) await topics.clear(t, topics.plan(), { qos: 1 }).catch(() => undefined);
     await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
   }
 
@@ -153,7 +153,7 @@ export class PlannerService {
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
       this.#current = undefined;
       await this.#watchFrames(true);
-      await t.publish(topics.plan(), '', { retain: true, qos: 1 });
+      await topics.clear(t, topics.plan(), { qos: 1 });
       for (const l of this.listeners) l(undefined);
       return;
     }
@@ -162,7 +162,7 @@ export class PlannerService {
     const devices = ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps }));
     const plan = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
     this.#current = plan;
-    await t.publish(topics.plan(), JSON.stringify(plan), { retain: true, qos: 1 });
+    await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
     await this.#watchFrames(false);
     this.#log.info(`plan ${plan.planId}: ${devices.length} workers (${devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}`);
     for (const l of this.listeners) l(plan);
@@ -171,7 +171,7 @@ export class PlannerService {
   #fail(e: Error): void {
     this.#log.error(e.message);
     for (const l of this.failures) l(e);
-    const msg = { code: 'plan-failed', message: `planner: ${e.message}`, time: Date.now() };
+    const msg: ErrorMessage = { code: 'plan-failed', message: `planner: ${e.message}`, time: Date.now() };
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch(() => undefined);
   }
 }

@@ -8,7 +8,7 @@ import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Tensor3 } from '../shared/tensor.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
+import type { ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PLAN_VERSION } from '../shared/plan/types.ts';
@@ -234,7 +234,7 @@ export class Worker {
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 
-  #error(code: string, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
+  #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
@@ -244,7 +244,7 @@ export class Worker {
   #tick(): void {
     this.#runtime?.sweep();
     const rt = this.#runtime;
-    const stats = {
+    const stats: WorkerStats = {
       worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
       weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
       messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),

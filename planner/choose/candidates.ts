@@ -12,27 +12,7 @@ import { solveChain, type ChainSolution } from '../optimize/chain-dp.ts';
 import { breakpointByEnumeration, type BreakpointSearch } from '../optimize/ilp2.ts';
 import { FP32_BYTES, type LayerType } from '../optimize/comm-cost.ts';
 import { solveRestricted, tailRules, type TailRules } from './constrained-dp.ts';
-import { isWeightLayer, validateFtp, type FtpSpec } from '../plan/spec.ts';
-
-/** Kinds the worker cannot run on a tile (worker/tasks/compute.ts): they need the whole map. */
-function tileable(model: Model, k: number): boolean {
-  return model.nodes.slice(0, k).every((n) => n.kind !== 'reorg' && !(n.kind === 'upsample' && n.mode !== 'nearest'));
-}
-
-/** FTP layer counts K ≥ 1 whose stack 0..K−1 the plan builder accepts and the worker can tile. */
-export function legalFtpLayers(model: Model): number[] {
-  const out: number[] = [];
-  for (let k = 1; k <= model.nodes.length; k++) {
-    if (!tileable(model, k)) break;
-    try {
-      validateFtp(model, { layers: k, grid: { rows: 1, cols: 1 } });
-      out.push(k);
-    } catch {
-      // Not a legal boundary (two outputs leave the stack, or a layer that needs the whole map).
-    }
-  }
-  return out;
-}
+import { isWeightLayer, type FtpSpec } from '../plan/spec.ts';
 
 /** ILP-2 (PAPER §5) over the conv-and-pool part, solved exactly by enumeration. */
 export function memoryBreakpoint(model: Model, n: number): BreakpointSearch {
@@ -92,7 +72,7 @@ function channelsIn(model: Model, l: number): number {
 }
 
 /** Every channel range must be non-empty (PAPER §3.2 splits channels N ways): does the tail fit N devices? */
-export function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
+function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
   return Object.entries(tail).every(([key, t]) => {
     const l = Number(key), out = model.nodes[l]!.out.c;
     if (t === 'lip') return out >= n && channelsIn(model, l) >= n;

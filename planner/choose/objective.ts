@@ -8,7 +8,7 @@ import type { PlanCost } from '../cost.ts';
 
 export type Metric = 'comm' | 'memory' | 'latency';
 
-export const METRICS: readonly Metric[] = ['comm', 'memory', 'latency'];
+const METRICS: readonly Metric[] = ['comm', 'memory', 'latency'];
 
 /** Tie-breakers appended after the user's terms, so the order is total and reproducible. */
 const TIE_BREAK: Record<Metric, readonly Metric[]> = {

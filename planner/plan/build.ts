@@ -35,7 +35,7 @@ function validateDevices(spec: PartitionSpec): string {
   return src;
 }
 
-export function layerDocs(model: Model, spec: PartitionSpec): LayerDoc[] {
+function layerDocs(model: Model, spec: PartitionSpec): LayerDoc[] {
   const k = spec.ftp?.layers ?? 0;
   return model.nodes.map((n) => ({ index: n.id, kind: n.kind, partition: n.id < k ? 'ftp' : tailKind(spec, model, n.id) }));
 }

@@ -16,6 +16,7 @@
  */
 import type { Model, Node } from '../model/ir.ts';
 import { elements, nodeInputs } from '../model/ir.ts';
+import { hasWeights } from '../model/kinds.ts';
 import type { NodeRun, PlanDoc, TaskDoc } from './types.ts';
 import { selVolume } from './sel.ts';
 import { programPeakBytes, taskProgram } from './program.ts';
@@ -30,7 +31,7 @@ export interface DeviceMemory {
 
 /** Weight elements of a slice of `node`; `out`/`in` are channel ranges, `finish` keeps only bias/BN of `out`. */
 export function sliceElements(model: Model, node: Node, s: { out?: { c0: number; c1: number }; in?: { c0: number; c1: number }; finish?: boolean }): number {
-  if (node.kind !== 'conv2d' && node.kind !== 'dense') return 0;
+  if (!hasWeights(node)) return 0;
   const inShape = nodeInputs(model, node)[0]!;
   const outs = node.kind === 'dense' ? node.units : node.out.c;
   const width = s.out ? s.out.c1 - s.out.c0 : outs;

@@ -10,6 +10,7 @@ import type { NeedDoc, NodeRun } from './types.ts';
 import { inputRegions } from '../geometry.ts';
 import { groupSlice } from '../partition/groups.ts';
 import { assert } from '../errors.ts';
+import { tileRefusal } from '../model/kinds.ts';
 
 /** A value of one node: `region` × `channels` of its output, in the node's full coordinates. */
 export interface ValueSel { readonly node: number; readonly region: Region; readonly channels: ChannelRange }
@@ -54,6 +55,8 @@ export function planSteps(model: Model, runs: readonly NodeRun[], held: Map<numb
     const node = model.nodes[run.node]!;
     const ins = nodeInputs(model, node);
     const { inputs: regions, pad } = inputRegions(node, run.region, ins);
+    const why = isFull(node.out, run.region) ? undefined : tileRefusal(node, ins);
+    assert(!why, () => `worker: layer ${node.id} (${node.kind}) cannot run on a tile: ${why}`);
     const slice = node.kind === 'conv2d' && node.groups !== 1 && run.outChannels !== undefined
       ? groupSlice(node, ins[0]!.c, run.outChannels) : undefined;
     const inputs = node.inputs.map((src, k): ValueSel => {

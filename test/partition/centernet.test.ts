@@ -121,7 +121,7 @@ describe('partition: CenterNet (TF.js graph, 512×512)', function () {
     try {
       const preds = await collect(cluster.client, cluster.topics.cameraPredictions('+'));
       await cluster.planned();
-      await cluster.client.publish(cluster.topics.cameraFrame('front'), DOG);
+      await cluster.topics.publish(cluster.client, cluster.topics.cameraFrame('front'), DOG);
       const [p] = await preds.next(1);
       const single = await inferImage({ model, weights, image: DOG });
       assert.ok(single.prediction.kind === 'detections');

@@ -58,7 +58,7 @@ describe('planner service', function () {
     const client = await connect({ bus }, 'camera');
     try {
       const errors = await collect(client, topics.errors());
-      await client.publish(topics.cameraFrame('gate'), DOG);
+      await topics.publish(client, topics.cameraFrame('gate'), DOG);
       const [e] = await errors.next(1, 5000);
       assert.equal(e.code, 'no-plan');
       assert.equal(e.camera, 'gate');
@@ -117,7 +117,7 @@ describe('planner service', function () {
     const client = await connect({ bus }, 'asker');
     try {
       const responses = await collect(client, topics.bridgeResponse('info'));
-      await client.publish(topics.bridgeRequest('info'), JSON.stringify({ transaction: 1 }));
+      await topics.publish(client, topics.bridgeRequest('info'), { transaction: 1 });
       const [r] = await responses.next(1, 5000);
       assert.deepEqual([r.status, r.data.model, r.data.objective], ['ok', 'tiny', 'latency']);
     } finally {

@@ -32,7 +32,7 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
   });
   afterEach(async () => { await api.stop(); });
 
-  /** Publish raw `payload` on request `name`, resolve with the JSON response. */
+  /** Publish raw `payload` on request `name` (raw: the cases include malformed JSON), resolve with the JSON response. */
   async function ask(name: string, payload: string, retain = false): Promise<BridgeResponse | undefined> {
     let response: BridgeResponse | undefined;
     const off = await client.subscribe(topics.bridgeResponse(name), (_t, p) => { response = JSON.parse(Buffer.from(p).toString()) as BridgeResponse; });
@@ -84,7 +84,7 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
 
   it('a retained request is ignored: a stale one must not restart a worker on every subscribe', async () => {
     await api.stop();
-    await client.publish(topics.bridgeRequest('restart-worker'), '{"id": "pi-1"}', { retain: true });
+    await topics.publish(client, topics.bridgeRequest('restart-worker'), { id: 'pi-1' }, { retain: true });
     await api.start();
     // A later request is answered only after the retained one was delivered (in-order): no sleep.
     assert.equal((await ask('health', '{}'))?.status, 'ok');

@@ -38,7 +38,7 @@ function runOnTile(node: Node, xs: tf.Tensor3D[], step: StepSpec, w: NodeWeights
     return tf.slice(up, [r.y0 - inRegion.y0 * s, r.x0 - inRegion.x0 * s, 0], [r.y1 - r.y0, r.x1 - r.x0, up.shape[2]]);
   }
   if (node.kind === 'upsample') return bilinearTile(node, xs[0]!, inRegion, step.region);
-  assert(node.kind !== 'reorg', () => `worker: layer ${node.id} (${node.kind}) cannot run on a tile`);
+  // Kinds that can't be tiled were refused when the program was built (program.ts, kinds.ts tileRefusal).
   return getKernel(node.kind).run(node as never, xs, w, kctx);
 }
 

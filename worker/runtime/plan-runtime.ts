@@ -21,6 +21,7 @@ import { FrameBuffers } from './frames.ts';
 import { pieceConsumers } from '../../shared/plan/footprint.ts';
 import { Outbox, pieceTopic } from './outbox.ts';
 import type { FrameMeta } from './frame-meta.ts';
+import type { ErrorCode } from '../../shared/wire/error-codes.ts';
 import { TaskQueue } from './task-queue.ts';
 import { FrameGate } from './frame-gate.ts';
 
@@ -32,7 +33,7 @@ import { FrameGate } from './frame-gate.ts';
 const MAX_WAITING_FRAMES = 32;
 
 export interface RuntimeReport {
-  error(code: string, message: string, extra?: { frame?: number; task?: string }): void;
+  error(code: ErrorCode, message: string, extra?: { frame?: number; task?: string }): void;
   /** Head output of a frame (data source only). */
   gathered(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void>;
 }
