@@ -22,7 +22,8 @@ import { baselines } from '../planner/choose/baselines.ts';
 import { compareReport, planJson, planReport } from '../planner/choose/report.ts';
 import { explainChoice } from '../planner/explain.ts';
 import { initBackend } from '../worker/engine/backend.ts';
-import { runReference } from '../worker/engine/executor.ts';
+import { compileReference, runReference } from '../worker/engine/executor.ts';
+import { tfjsEngine } from '../worker/engine/tfjs-engine.ts';
 import { sampleInput } from '../worker/verify.ts';
 import { writePlanImages } from '../planner/ui/plan-image.ts';
 import { DEFAULT_WIRE } from '../shared/plan/wire.ts';
@@ -32,10 +33,12 @@ import { wireOption, wireFromOpts } from './wire-opts.ts';
 async function measureGflops(): Promise<number> {
   await initBackend();
   const { model, weights } = await loadModel(resolveBuiltinModel('tiny'), { inputSize: { h: 128, w: 128 } });
-  const input = sampleInput(model), cache = new Map<string, unknown>();
-  await runReference(model, weights, input, { cache });
+  const input = sampleInput(model);
+  const compiled = await compileReference(tfjsEngine, model, weights);
+  await runReference(model, weights, input, { compiled });
   const t0 = performance.now();
-  await runReference(model, weights, input, { cache });
+  await runReference(model, weights, input, { compiled });
+  compiled.dispose();
   return modelStats(model).flops / 1e6 / (performance.now() - t0);
 }
 

@@ -20,6 +20,7 @@ import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
+import { engineOption } from './engine-opts.ts';
 import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
 import { brokerUrl } from './net-opts.ts';
 import { onForcedExit } from './signals.ts';
@@ -90,11 +91,12 @@ function mosquittoArgs(url: string): string {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080] [--engine auto|ort|tfjs]',
   options: {
     ...modelOptions,
     ...configOption,
     ...uiOptions,
+    ...engineOption,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
     host: { type: 'string', help: 'embedded broker address (0.0.0.0: cameras and boards on the LAN can connect)', default: '127.0.0.1' },
@@ -119,7 +121,7 @@ export const upCommand: Command = {
     const weights = weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port)}\n`);
-    const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
+    const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
       ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const objective = config.planner.objective;

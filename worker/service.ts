@@ -20,6 +20,8 @@ import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
 import type { NmsMode } from './head/nms.ts';
+import type { Engine } from './engine/engine.ts';
+import { tfjsEngine } from './engine/tfjs-engine.ts';
 import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
 
@@ -47,6 +49,8 @@ export interface WorkerContext {
   /** Extra input topics (any MQTT topic, e.g. a Frigate or ESP32-CAM one) → camera name. */
   readonly cameraTopics?: ReadonlyMap<string, string>;
   readonly log?: Logger;
+  /** Compiles and runs the tasks (default tfjs). */
+  readonly engine?: Engine;
 }
 
 export class Worker {
@@ -154,6 +158,7 @@ export class Worker {
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
+      engine: this.#ctx.engine ?? tfjsEngine,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
     });
     await rt.start();

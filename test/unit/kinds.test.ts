@@ -14,7 +14,9 @@ import { nodeInputs } from '../../shared/model/ir.ts';
 import type { Region } from '../../shared/tensor.ts';
 import { legalFtpLayers, validateFtp } from '../../planner/plan/spec.ts';
 import { initBackend } from '../../worker/engine/backend.ts';
-import { computeRuns, type Value } from '../../worker/tasks/compute.ts';
+import { runProgram, runReference, wholeWeights } from '../../worker/engine/executor.ts';
+import { tfjsEngine } from '../../worker/engine/tfjs-engine.ts';
+import { taskProgram } from '../../shared/plan/program.ts';
 import { randomTensor } from '../support/naive.ts';
 
 const IN: Shape3 = { h: 8, w: 8, c: 12 };
@@ -107,25 +109,34 @@ describe('kinds: planner and worker agree on tiling', () => {
   for (const { name, model } of every) {
     const n = model.nodes.at(-1)!;
     const why = tileRefusal(n, nodeInputs(model, n));
-    it(`${name}: ${why ? 'the planner refuses FTP and the worker refuses a tile' : 'FTP is legal and the worker tile equals the whole-map crop'}`, () => {
+    it(`${name}: ${why ? 'the planner refuses FTP and the worker refuses a tile' : 'FTP is legal and the worker tile equals the whole-map crop'}`, async () => {
       const last = model.nodes.length;
       if (model.nodes.every((m) => !tileRefusal(m, nodeInputs(model, m)))) assert.ok(legalFtpLayers(model).includes(last), name);
       if (why) assert.throws(() => validateFtp(model, { layers: last, grid: { rows: 1, cols: 1 } }), /FTP cannot cross/);
       const weights = syntheticWeights(model);
       const x = randomTensor(IN.h, IN.w, IN.c, 7);
-      const ctx = { model, cache: new Map<string, unknown>(), weightsFor: (r: { node: number }) => weights.get(r.node) };
-      const full = new Map<number, Value>([[INPUT, { t: tf.tensor3d(x.data, [IN.h, IN.w, IN.c]), region: fullRegion(IN), channels: { c0: 0, c1: IN.c } }]]);
-      computeRuns(ctx, model.nodes.map((m) => ({ node: m.id, region: fullRegion(m.out) })), full, new Set([INPUT, ...model.nodes.map((m) => m.id)]));
+      const full = await runReference(model, weights, x, { all: true });
       const tile = tileOf(n.out);
-      const held = new Map([...full].filter(([id]) => id !== n.id));
-      const run = () => computeRuns(ctx, [{ node: n.id, region: tile }], held, new Set(held.keys()));
+      const srcs = [...new Set(n.inputs)];
+      const shape = (id: number): Shape3 => (id === INPUT ? IN : model.nodes[id]!.out);
+      const needs = srcs.map((src) => ({ sel: { node: src, region: fullRegion(shape(src)), channels: { c0: 0, c1: shape(src).c } }, reduce: false, pieces: [] }));
+      const build = () => taskProgram(model, 'tile', needs, [{ node: n.id, region: tile }], [n.id]);
       if (why && (tile.y1 - tile.y0 < n.out.h || tile.x1 - tile.x0 < n.out.w)) {
-        assert.throws(run, /cannot run on a tile/);
+        assert.throws(build, /cannot run on a tile/);
         return;
       }
-      run();
-      const want = tf.slice(full.get(n.id)!.t, [tile.y0, tile.x0, 0], [tile.y1 - tile.y0, tile.x1 - tile.x0, n.out.c]);
-      const diff = tf.max(tf.abs(tf.sub(held.get(n.id)!.t, want))).dataSync()[0]!;
+      const feeds = srcs.map((src) => (src === INPUT ? x : full.get(src)!));
+      const got = (await runProgram(tfjsEngine, build(), wholeWeights(weights), feeds)).outputs.get(n.id)!;
+      const want = full.get(n.id)!;
+      let diff = 0;
+      for (let y = tile.y0; y < tile.y1; y++) {
+        for (let i = tile.x0; i < tile.x1; i++) {
+          for (let k = 0; k < n.out.c; k++) {
+            const a = got.data[((y - tile.y0) * (tile.x1 - tile.x0) + (i - tile.x0)) * n.out.c + k]!;
+            diff = Math.max(diff, Math.abs(a - want.data[(y * n.out.w + i) * n.out.c + k]!));
+          }
+        }
+      }
       assert.ok(diff <= 1e-5, `${name}: tile differs from the whole-map crop by ${diff}`);
     });
   }

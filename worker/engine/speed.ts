@@ -6,12 +6,15 @@
  * depthwise and small layers run far below a big 3×3 conv's GFLOP/s. Cached per machine and engine
  * (profile-cache.ts), so a restart does not pay the ~2 s again.
  */
-import { INPUT, type Model, type Node } from '../../shared/model/ir.ts';
+import { type Model, type Node } from '../../shared/model/ir.ts';
 import { parseDarknet } from '../../shared/model/darknet.ts';
 import { syntheticWeights } from '../../shared/model/synthetic.ts';
 import { tensor3 } from '../../shared/tensor.ts';
 import { nodeWork, type ClassSpeed, type SpeedProfile, type WorkClass } from '../../shared/plan/speed-profile.ts';
-import { tfjsEngine, type Engine } from './engine.ts';
+import type { Engine } from './engine.ts';
+import { tfjsEngine } from './tfjs-engine.ts';
+import { modelProgram } from '../../shared/plan/program.ts';
+import { wholeWeights } from './executor.ts';
 
 /**
  * Probe layers per class: input [h, w, c] small and large, and one Darknet section that keeps the
@@ -50,10 +53,9 @@ function chainModel([h, w, c]: readonly [number, number, number], layers: readon
 /** Median ms of one run of the whole probe model through the engine (host tensors in and out). */
 async function timeModel(engine: Engine, model: Model, budgetMs: number): Promise<number> {
   const weights = syntheticWeights(model, 1);
-  const last = model.nodes.length - 1;
-  const task = engine.compile({ model, nodes: model.nodes.map((n) => n.id), keep: [last], weightsFor: (id) => weights.get(id) });
+  const task = await engine.compile(modelProgram(model), wholeWeights(weights));
   const input = tensor3(model.input, Float32Array.from({ length: model.input.h * model.input.w * model.input.c }, (_, i) => ((i * 7919) % 1000) / 1000));
-  const feeds = new Map([[INPUT, input]]);
+  const feeds = [input];
   try {
     await task.run(feeds); // warm-up: kernel compilation, weight upload
     const times: number[] = [];
