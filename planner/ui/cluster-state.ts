@@ -7,20 +7,9 @@
 import type { Transport, Unsubscribe } from '../../shared/transport/types.ts';
 import type { ErrorMessage, Topics, WorkerInfo } from '../../shared/topics.ts';
 import type { PredictionsMessage } from '../../shared/events/predictions.ts';
+import type { WorkerStats } from '../../shared/wire/messages.ts';
 
-/** The subset of a worker's stats message (worker/service.ts #tick) the dashboard uses. */
-export interface WorkerStats {
-  plan: string | null;
-  frames: number;
-  predictions: number;
-  errors: number;
-  framesInFlight: number;
-  weightBytes: number;
-  publishedBytes: number;
-  receivedBytes: number;
-  rssBytes: number;
-  time: number;
-}
+export type { WorkerStats };
 
 export interface WorkerView {
   id: string;
@@ -64,7 +53,7 @@ export class ClusterState {
     this.#unsubs.push(
       await topics.subscribe(t, topics.workerInfo('+'), (m) => { if (m.payload.ok) this.#worker(m.params.id!, (w) => { w.info = m.payload.ok ? m.payload.value : w.info; }); }),
       await topics.subscribe(t, topics.workerState('+'), (m) => { if (m.payload.ok) this.#worker(m.params.id!, (w) => { w.online = m.payload.ok && m.payload.value === 'online'; }); }),
-      await topics.subscribe(t, topics.workerStats('+'), (m) => { if (m.payload.ok) this.#stats(m.params.id!, m.payload.value as WorkerStats); }),
+      await topics.subscribe(t, topics.workerStats('+'), (m) => { if (m.payload.ok) this.#stats(m.params.id!, m.payload.value); }),
       await topics.subscribe(t, topics.cameraPredictions('+'), (m) => { if (m.payload.ok) this.#camera(m.params.cam!, m.payload.value); }),
       await topics.subscribe(t, topics.cameraSnapshot('+'), (m) => { if (m.payload.ok) this.#snapshot(m.params.cam!, m.payload.value); }),
       await topics.subscribe(t, topics.errors(), (m) => { if (m.payload.ok) this.#error(m.payload.value); }),

@@ -42,7 +42,7 @@ export interface ErrorMessage {
   time: number;
 }
 
-/** `<c>/workers/<id>/stats`, every second: counters since start and the current plan's traffic. */
+/** `<c>/workers/<id>/stats`, on change or every 10 s: counters since start and the current plan's traffic. */
 export interface WorkerStats {
   worker: string;
   /** The adopted plan's id, null without one. */
