@@ -33,9 +33,12 @@ describe('plan builder rules (PAPER §3.5)', () => {
     assert.throws(() => buildPlan(model, { devices: equalDevices(2), tail: {}, ftp: { layers: 18, grid: { rows: 1, cols: 1 } } }), /layer 16: the FTP stack 0..17 must have one output/);
   });
 
-  it('refuses LIP on more devices than input channels', async () => {
+  it('runs LIP with fewer input channels than devices on as many devices as channels (issue 10 #1)', async () => {
     const { model } = await darknetModel('yolov2-tiny', 160);
-    assert.throws(() => buildPlan(model, { devices: equalDevices(4), tail: { 0: 'lip' } }), /cannot split 3 channels into 4 ranges/);
+    const plan = buildPlan(model, { devices: equalDevices(4), tail: { 0: 'lip' } });
+    const stage = plan.stages.find((s) => s.layers[0] <= 0 && s.layers[1] >= 0 && s.kind !== 'ingest')!;
+    const workers = new Set(plan.pieces.filter((p) => p.stage === stage.id).map((p) => p.worker));
+    assert.equal(workers.size, 3, `layer 0 (3 input channels) runs on ${[...workers].join(', ')}`);
   });
 
   it('wires every need to pieces that cover it exactly once', async () => {

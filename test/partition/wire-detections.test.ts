@@ -22,20 +22,28 @@ import type { Detection } from '../../worker/head/types.ts';
 
 const PHOTOS = ['dog.jpg', 'horses.jpg'];
 
-/** Largest score and box deviation of `got` against `want`, matched one to one by label; throws on a missing or extra detection. */
-function deviation(got: readonly Detection[], want: readonly Detection[]): { score: number; box: number } {
-  assert.equal(got.length, want.length, `${got.length} detections, float32 wire has ${want.length}`);
+const THRESHOLD = 0.2;
+
+/**
+ * Largest score and box deviation of `got` against `want`, matched one to one by label. A detection
+ * whose score is within `band` (the score tolerance) of the threshold may be on one side only: a
+ * 0.199 vs 0.201 score is the same detection, not a lost one. Any other unmatched detection throws.
+ */
+function deviation(got: readonly Detection[], want: readonly Detection[], band: number): { score: number; box: number } {
   const left = [...want];
   let score = 0, box = 0;
-  for (const d of got) {
-    const err = (s: Detection) => Math.max(Math.abs(s.score - d.score) * 100, ...s.box.map((v, k) => Math.abs(v - d.box[k]!)));
-    const same = left.filter((s) => s.label === d.label).sort((a, b) => err(a) - err(b));
-    assert.ok(same.length > 0, `${d.label} ${d.score.toFixed(3)} has no float32 counterpart`);
-    const s = same[0]!;
+  const err = (a: Detection, b: Detection) => Math.max(Math.abs(a.score - b.score) * 100, ...a.box.map((v, k) => Math.abs(v - b.box[k]!)));
+  for (const d of [...got].sort((a, b) => b.score - a.score)) {
+    const s = left.filter((w) => w.label === d.label).sort((a, b) => err(a, d) - err(b, d))[0];
+    if (!s) {
+      assert.ok(d.score < THRESHOLD + band, `${d.label} ${d.score.toFixed(3)} has no float32 counterpart`);
+      continue;
+    }
     left.splice(left.indexOf(s), 1);
     score = Math.max(score, Math.abs(s.score - d.score));
     box = Math.max(box, ...s.box.map((v, k) => Math.abs(v - d.box[k]!)));
   }
+  for (const w of left) assert.ok(w.score < THRESHOLD + band, `float32's ${w.label} ${w.score.toFixed(3)} is missing`);
   return { score, box };
 }
 
@@ -51,7 +59,7 @@ describe('wire dtypes: detections on the sample photos (CenterNet, N = 3)', func
     const { tensor, transform } = toModelInput(decodeImage(readFileSync(assetPath(photo))), model.input, model.preprocess);
     const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(3), ftpLayers: defaultFtpLayers(model), tail, dtype }));
     const run = await runPlanInProcess({ model, weights, plan, input: tensor });
-    const p = decodePredictions(model, run.outputs, transform, { threshold: 0.2 });
+    const p = decodePredictions(model, run.outputs, transform, { threshold: THRESHOLD });
     assert.ok(p.kind === 'detections');
     return { detections: p.detections, bytes: run.bytesExchanged };
   }
@@ -61,13 +69,13 @@ describe('wire dtypes: detections on the sample photos (CenterNet, N = 3)', func
       const exact = await detect(photo, 'fused', 'float32');
       assert.ok(exact.detections.length > 0, 'the photo has objects to compare');
       const half = await detect(photo, 'fused', 'float16');
-      const d16 = deviation(half.detections, exact.detections);
+      const d16 = deviation(half.detections, exact.detections, 0.01);
       assert.ok(d16.score <= 0.01 && d16.box <= 1, `float16: score ±${d16.score.toFixed(4)}, box ±${d16.box.toFixed(2)} px`);
       assert.ok(half.bytes < 0.51 * exact.bytes, `float16 moves half the bytes: ${half.bytes} vs ${exact.bytes}`);
       // int8 keeps every detection and label but misses the strict bounds: measured scores ±0.018,
       // boxes ±3.4 px on these photos (per-tensor scale: boxes off by 14–290 px, detections lost).
       const q = await detect(photo, 'fused', 'int8');
-      const d8 = deviation(q.detections, exact.detections);
+      const d8 = deviation(q.detections, exact.detections, 0.03);
       assert.ok(d8.score <= 0.03 && d8.box <= 6, `int8: score ±${d8.score.toFixed(4)}, box ±${d8.box.toFixed(2)} px`);
       assert.ok(q.bytes < 0.27 * exact.bytes, `int8 moves a quarter of the bytes: ${q.bytes} vs ${exact.bytes}`);
     });
@@ -75,7 +83,7 @@ describe('wire dtypes: detections on the sample photos (CenterNet, N = 3)', func
 
   it('dog.jpg: LIP partial sums in float16 keep the detections', async () => {
     const exact = await detect('dog.jpg', 'lip', 'float32');
-    const d = deviation((await detect('dog.jpg', 'lip', 'float16')).detections, exact.detections);
+    const d = deviation((await detect('dog.jpg', 'lip', 'float16')).detections, exact.detections, 0.01);
     assert.ok(d.score <= 0.01 && d.box <= 1, `score ±${d.score.toFixed(4)}, box ±${d.box.toFixed(2)} px`);
   });
 });
