@@ -6,9 +6,24 @@
  */
 import net from 'node:net';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { logger, type Logger } from '../shared/log.ts';
 import { AccessControl, type BrokerUser } from './auth.ts';
+import type { RoleTopics } from './roles.ts';
+
+/** PEM certificate chain and key: with them every listener speaks TLS (mqtts://, wss://). */
+export interface BrokerTls { cert: string | Buffer; key: string | Buffer }
+
+/** Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** How to make a users file, for the refusal of an open LAN broker (issue 14 §3). */
+export const USERS_HINT = 'create one with `deeperthings users add NAME --role planner|worker|camera|viewer --file users.yaml` ' +
+  '(once per account) and pass --users users.yaml';
 
 export interface EmbeddedBrokerContext {
   /** TCP port; 0 picks a free one (tests). Default 1883. */
@@ -17,8 +32,11 @@ export interface EmbeddedBrokerContext {
   host?: string;
   /** WebSocket port (0 = any); no WebSocket listener when absent. */
   wsPort?: number;
-  /** When non-empty, anonymous clients are refused. */
+  /** When non-empty, anonymous clients are refused. Required when `host` is not loopback. */
   users?: BrokerUser[];
+  /** Root and HA prefix of the roles' topic patterns (default deeperthings, homeassistant). */
+  topics?: RoleTopics;
+  tls?: BrokerTls;
   log?: Logger;
 }
 
@@ -37,22 +55,25 @@ export class EmbeddedBroker {
   constructor(ctx: EmbeddedBrokerContext = {}) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('broker');
-    this.#acl = new AccessControl(ctx.users ?? []);
+    this.#acl = new AccessControl(ctx.users ?? [], ctx.topics);
   }
 
-  /** mqtt:// URL of the TCP listener (after start). */
+  /** mqtt:// (mqtts:// with TLS) URL of the TCP listener (after start). */
   get url(): string {
-    return `mqtt://${this.#clientHost()}:${this.#started().port}`;
+    return `${this.#ctx.tls ? 'mqtts' : 'mqtt'}://${this.#clientHost()}:${this.#started().port}`;
   }
 
-  /** ws:// URL of the WebSocket listener (after start with wsPort). */
+  /** ws:// (wss://) URL of the WebSocket listener (after start with wsPort). */
   get wsUrl(): string | undefined {
     const p = this.#started().wsPort;
-    return p === undefined ? undefined : `ws://${this.#clientHost()}:${p}`;
+    return p === undefined ? undefined : `${this.#ctx.tls ? 'wss' : 'ws'}://${this.#clientHost()}:${p}`;
   }
 
   async start(): Promise<BrokerAddress> {
     if (this.#address) throw new Error('broker: already started');
+    const host = this.#ctx.host ?? '127.0.0.1';
+    // Closed by default beyond loopback (issue 14 §3): on a LAN anyone could forge plans and frames.
+    if (!isLoopback(host) && !this.#acl.enabled) throw new Error(`broker: listening on ${host} (beyond this machine) needs a users file: ${USERS_HINT}`);
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => done(this.#publishError(client, packet.topic)),
@@ -61,11 +82,13 @@ export class EmbeddedBroker {
     this.#aedes = aedes;
     aedes.on('clientError', (client, e) => this.#log.debug(`client ${client?.id}: ${e.message}`));
     aedes.on('connectionError', (client, e) => this.#log.debug(`connection ${client?.id ?? '?'}: ${e.message}`));
-    const host = this.#ctx.host ?? '127.0.0.1';
     let port: number;
     let wsPort: number | undefined;
     try {
-      this.#tcp = net.createServer((socket) => aedes.handle(socket));
+      const onSocket = (socket: net.Socket) => aedes.handle(socket);
+      this.#tcp = this.#ctx.tls ? tls.createServer({ ...this.#ctx.tls }, onSocket) : net.createServer(onSocket);
+      // A plain client on the TLS port fails the handshake: log it, don't crash.
+      this.#tcp.on('tlsClientError', (e: Error) => this.#log.debug(`TLS handshake failed: ${e.message}`));
       port = await listen(this.#tcp, this.#ctx.port ?? 1883, host);
       wsPort = this.#ctx.wsPort === undefined ? undefined : await this.#startWebSocket(aedes, host, this.#ctx.wsPort);
     } catch (e) {
@@ -73,7 +96,7 @@ export class EmbeddedBroker {
       throw e;
     }
     this.#address = { port, ...(wsPort === undefined ? {} : { wsPort }) };
-    this.#log.info(`listening on ${host}:${port}${wsPort === undefined ? '' : `, WebSocket ${host}:${wsPort}`}` +
+    this.#log.info(`listening on ${host}:${port}${wsPort === undefined ? '' : `, WebSocket ${host}:${wsPort}`}${this.#ctx.tls ? ' (TLS)' : ''}` +
       `${this.#acl.enabled ? ', authentication required' : ', anonymous access'}`);
     return this.#address;
   }
@@ -99,7 +122,8 @@ export class EmbeddedBroker {
     } catch (e) {
       throw new Error(`broker: a WebSocket listener needs the 'ws' package: ${(e as Error).message}`);
     }
-    const server = http.createServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
+    const refuse = (_req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(426).end('MQTT over WebSocket only\n');
+    const server = this.#ctx.tls ? https.createServer({ ...this.#ctx.tls }, refuse) : http.createServer(refuse);
     const wss = new ws.WebSocketServer({ server });
     wss.on('connection', (socket, req) => aedes.handle(ws.createWebSocketStream(socket), req));
     this.#ws = { http: server, close: () => wss.close() };
@@ -109,7 +133,11 @@ export class EmbeddedBroker {
   #authenticate(client: Client, username: string | undefined, password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     if (!this.#acl.enabled) return done(null, true);
-    const user = this.#acl.authenticate(username, password);
+    void this.#acl.authenticate(username, password).then((user) => this.#authenticated(client, username, user, done));
+  }
+
+  #authenticated(client: Client, username: string | undefined, user: BrokerUser | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     if (user) {
       this.#userOf.set(client, user);
       return done(null, true);
