@@ -8,6 +8,7 @@ import type { Command } from './args.ts';
 import { parseUsers, type BrokerUser } from '../broker/auth.ts';
 import { generatePassword, hashPassword } from '../broker/passwords.ts';
 import { isRole, ROLES } from '../broker/roles.ts';
+import { mosquittoAcl } from '../broker/mosquitto-acl.ts';
 import { UsageError } from '../shared/errors.ts';
 
 function readUsers(file: string): BrokerUser[] {
@@ -43,8 +44,8 @@ async function add(name: string | undefined, opts: Record<string, unknown>, file
 
 export const usersCommand: Command = {
   name: 'users',
-  summary: 'Manage the broker users file: add NAME --role R, list, remove NAME (scrypt-hashed passwords).',
-  usage: 'users add NAME --role planner|worker|camera|viewer [--id ID] [--password P | --password-stdin] [--file users.yaml] | users list | users remove NAME',
+  summary: 'Manage the broker users file: add NAME --role R, list, remove NAME (scrypt-hashed passwords); mosquitto-acl prints the roles as a Mosquitto acl_file.',
+  usage: 'users add NAME --role planner|worker|camera|viewer [--id ID] [--password P | --password-stdin] [--file users.yaml] | users list | users remove NAME | users mosquitto-acl',
   options: {
     file: { type: 'string', help: 'the users file', default: 'users.yaml' },
     role: { type: 'string', help: `the account's role: ${ROLES.join(', ')}` },
@@ -60,6 +61,10 @@ export const usersCommand: Command = {
       for (const u of readUsers(file)) process.stdout.write(`${u.username}\t${u.role ?? (u.acl ? 'custom acl' : 'unrestricted')}${u.id ? `\tid ${u.id}` : ''}\n`);
       return 0;
     }
+    if (verb === 'mosquitto-acl') {
+      process.stdout.write(mosquittoAcl(readUsers(file)));
+      return 0;
+    }
     if (verb === 'remove') {
       const users = readUsers(file);
       if (!users.some((u) => u.username === name)) throw new UsageError(`users remove: no user '${name ?? ''}' in ${file}`);
@@ -67,6 +72,6 @@ export const usersCommand: Command = {
       process.stdout.write(`${file}: removed '${name}'\n`);
       return 0;
     }
-    throw new UsageError(`users: expected add, list or remove, got '${verb ?? ''}' (see deeperthings users --help)`);
+    throw new UsageError(`users: expected add, list, remove or mosquitto-acl, got '${verb ?? ''}' (see deeperthings users --help)`);
   },
 };
