@@ -140,7 +140,7 @@ export const upCommand: Command = {
     const topics = new Topics(topicsConfig(config));
     const weights = weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
-    if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port)}\n`);
+    if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port, undefined, tls ? 'mqtts' : 'mqtt')}\n`);
     const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
       ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
