@@ -12,6 +12,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { logger, type Logger } from '../shared/log.ts';
 import { AccessControl, type BrokerUser } from './auth.ts';
 import type { RoleTopics } from './roles.ts';
+import { PlanGuard } from './plan-guard.ts';
 
 /** PEM certificate chain and key: with them every listener speaks TLS (mqtts://, wss://). */
 export interface BrokerTls { cert: string | Buffer; key: string | Buffer }
@@ -47,6 +48,7 @@ export class EmbeddedBroker {
   readonly #log: Logger;
   readonly #acl: AccessControl;
   readonly #userOf = new WeakMap<Client, BrokerUser>();
+  readonly #plans: PlanGuard;
   #aedes: Aedes | undefined;
   #tcp: net.Server | undefined;
   #ws: { http: http.Server; close(): void } | undefined;
@@ -56,6 +58,7 @@ export class EmbeddedBroker {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('broker');
     this.#acl = new AccessControl(ctx.users ?? [], ctx.topics);
+    this.#plans = new PlanGuard(ctx.topics?.root);
   }
 
   /** mqtt:// (mqtts:// with TLS) URL of the TCP listener (after start). */
@@ -76,7 +79,7 @@ export class EmbeddedBroker {
     if (!isLoopback(host) && !this.#acl.enabled) throw new Error(`broker: listening on ${host} (beyond this machine) needs a users file: ${USERS_HINT}`);
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
-      authorizePublish: (client, packet, done) => done(this.#publishError(client, packet.topic)),
+      authorizePublish: (client, packet, done) => done(this.#publishError(client, packet.topic, packet.payload)),
       authorizeSubscribe: (client, sub, done) => done(null, this.#subscribeAllowed(client, sub.topic) ? sub : null),
     });
     this.#aedes = aedes;
@@ -149,13 +152,25 @@ export class EmbeddedBroker {
   }
 
   /** null = allowed. A refusal closes the client's connection: 3.1.1 has no other answer [MQTT-3.3.5-2]. */
-  #publishError(client: Client | null, topic: string): Error | null {
+  #publishError(client: Client | null, topic: string, payload: Buffer | string): Error | null {
     // aedes' own default: clients must not forge broker status topics (aedes issue #597).
     if (client && topic.startsWith('$SYS/')) return new Error(`broker: ${client.id} may not publish to ${topic}`);
     // client is null only for a will left by a session of an earlier broker process (aedes docs).
-    if (!client || this.#acl.canPublish(this.#userOf.get(client), client.id, topic)) return null;
+    if (!client) return null;
+    const user = this.#userOf.get(client);
+    if (this.#acl.canPublish(user, client.id, topic)) return this.#planError(client, user, topic, payload);
     this.#log.warn(`client ${client.id} (user '${this.#userOf.get(client)?.username}') may not publish to ${topic}: disconnected`);
     return new Error(`broker: client ${client.id} may not publish to ${topic}`);
+  }
+
+  /** The plan's word on a publish the role allows: planners teach the guard, workers are checked by it. */
+  #planError(client: Client, user: BrokerUser | undefined, topic: string, payload: Buffer | string): Error | null {
+    if (user?.role === 'planner') this.#plans.observe(topic, typeof payload === 'string' ? Buffer.from(payload) : payload);
+    if (user?.role !== 'worker' || user.acl) return null;
+    const why = this.#plans.refusal(user.id ?? user.username, topic);
+    if (!why) return null;
+    this.#log.warn(`client ${client.id} (user '${user.username}') may not publish to ${topic}: ${why}; disconnected`);
+    return new Error(`broker: client ${client.id} may not publish to ${topic}: ${why}`);
   }
 
   /** A refusal is a SUBACK failure (0x80) for this filter only [MQTT-3.9.3]. */
