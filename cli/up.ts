@@ -25,6 +25,7 @@ import { brokerUrl, tlsFromOpts, tlsOptions } from './net-opts.ts';
 import { loadUsers, type BrokerUser } from '../broker/auth.ts';
 import { generatePassword } from '../broker/passwords.ts';
 import type { BrokerTls } from '../broker/server.ts';
+import type { RoleTopics } from '../broker/roles.ts';
 import type { Target } from './stack.ts';
 import { onForcedExit } from './signals.ts';
 import { firstPlanFailure } from './planner-cmd.ts';
@@ -35,7 +36,7 @@ import type { PlanFn } from '../planner/service.ts';
 
 const log = logger('up');
 
-async function startBroker(o: { port: number; wsPort?: number; host: string; users?: BrokerUser[]; tls?: BrokerTls }): Promise<{ broker: EmbeddedBroker; url: string; port: number }> {
+async function startBroker(o: { port: number; wsPort?: number; host: string; users?: BrokerUser[]; tls?: BrokerTls; topics?: RoleTopics }): Promise<{ broker: EmbeddedBroker; url: string; port: number }> {
   let broker = new EmbeddedBroker(o);
   const local = `${o.tls ? 'mqtts' : 'mqtt'}://${localHost(o.host)}`;
   try {
@@ -134,10 +135,13 @@ export const upCommand: Command = {
     const external = opts.broker ? brokerUrl(String(opts.broker)) : undefined;
     const tls = external ? undefined : tlsFromOpts(opts);
     const { users, local } = external ? {} : localAccount(opts.users);
-    const embedded = external ? undefined : await startBroker({ port: intOpt(opts, 'port', 0, 65535) ?? 1883, wsPort: intOpt(opts, 'ws-port', 0, 65535), host: String(opts.host), users, tls });
+    const topics = new Topics(topicsConfig(config));
+    const embedded = external ? undefined : await startBroker({
+      port: intOpt(opts, 'port', 0, 65535) ?? 1883, wsPort: intOpt(opts, 'ws-port', 0, 65535), host: String(opts.host), users, tls,
+      topics: { root: topics.root, haPrefix: topics.haPrefix },
+    });
     const url = external ?? embedded!.url;
     const target = { url, ...local, ...(tls ? { ca: tls.cert } : {}) };
-    const topics = new Topics(topicsConfig(config));
     const weights = weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port, undefined, tls ? 'mqtts' : 'mqtt')}\n`);
