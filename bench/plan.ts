@@ -15,7 +15,7 @@ import { emit, median, round } from './stats.ts';
 const PAPER_MODELS = ['yolov2', 'vgg-16', 'alexnet', 'extraction'];
 
 /** A 100-layer chain: 3×3 convs of 32..256 filters with a 2×2 max-pool every 20 layers. */
-export function syntheticChain(layers = 100): Model {
+function syntheticChain(layers = 100): Model {
   const lines = ['[net]', 'height=224', 'width=224', 'channels=3'];
   for (let l = 0; l < layers; l++) {
     if (l % 20 === 19) lines.push('[maxpool]', 'size=2', 'stride=2');

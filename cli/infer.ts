@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from './args.ts';
 import { modelOptions, loadModelFromOpts } from './model-opts.ts';
+import { engineFromOpts, engineOption } from './engine-opts.ts';
 import { initBackend } from '../worker/engine/backend.ts';
 import { inferImage } from '../worker/infer.ts';
 import { modelStats } from '../shared/model/stats.ts';
@@ -11,9 +12,10 @@ import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 export const inferCommand: Command = {
   name: 'infer',
   summary: 'Run one image through the whole model on this device and print the predictions.',
-  usage: 'infer --model <file.cfg|name> [--weights <file.weights>] [--image <jpg|png>] [--json]',
+  usage: 'infer --model <file.cfg|name> [--weights <file.weights>] [--image <jpg|png>] [--engine auto|ort|tfjs] [--json]',
   options: {
     ...modelOptions,
+    ...engineOption,
     image: { type: 'string', help: 'JPEG or PNG to run (default: the bundled sample photo dog.jpg)' },
     json: { type: 'boolean', help: 'print one JSON object' },
     ...nmsOption,
@@ -21,14 +23,16 @@ export const inferCommand: Command = {
   async run(opts) {
     const nms = nmsFromOpts(opts);
     const { model, weights, weightsSource } = await loadModelFromOpts(opts);
+    const { engine, label } = await engineFromOpts(opts);
     const backend = await initBackend();
     const image = await readFile(String(opts.image ?? SAMPLE_IMAGE));
-    const r = await inferImage({ model, weights, image, ...(nms ? { decode: { nms } } : {}) });
+    const r = await inferImage({ model, weights, image, engine, ...(nms ? { decode: { nms } } : {}) });
     const stats = modelStats(model);
     const pred = r.prediction;
     const predictions = pred.kind === 'detections' ? pred.detections : pred.top;
     const out = {
       model: model.name,
+      engine: label,
       backend,
       weights: weightsSource,
       input: { shape: [model.input.h, model.input.w, model.input.c] },
@@ -43,7 +47,7 @@ export const inferCommand: Command = {
       process.stdout.write(JSON.stringify(out) + '\n');
       return 0;
     }
-    process.stdout.write(`${out.model} on ${backend} (${weightsSource} weights): ${(stats.flops / 1e9).toFixed(2)} GFLOP, ` +
+    process.stdout.write(`${out.model} on ${label} (${weightsSource} weights): ${(stats.flops / 1e9).toFixed(2)} GFLOP, ` +
       `${(stats.params / 1e6).toFixed(2)} M params, ${out.ms} ms\n`);
     for (const p of predictions.slice(0, 20)) {
       const box = 'box' in p ? `  box [${(p.box as number[]).map((v) => Math.round(v)).join(', ')}]` : '';

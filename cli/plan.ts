@@ -17,11 +17,13 @@ import { resolveBuiltinModel } from '../shared/assets.ts';
 import { DEFAULT_MODEL, modelOptions, loadModelFromOpts } from './model-opts.ts';
 import { devicesFromOption } from '../planner/devices.ts';
 import { choosePlan } from '../planner/choose/choose.ts';
+import { DEFAULT_LATENCY } from '../planner/cost.ts';
 import { baselines } from '../planner/choose/baselines.ts';
 import { compareReport, planJson, planReport } from '../planner/choose/report.ts';
 import { explainChoice } from '../planner/explain.ts';
 import { initBackend } from '../worker/engine/backend.ts';
-import { runReference } from '../worker/engine/executor.ts';
+import { compileReference, runReference } from '../worker/engine/executor.ts';
+import { tfjsEngine } from '../worker/engine/tfjs-engine.ts';
 import { sampleInput } from '../worker/verify.ts';
 import { writePlanImages } from '../planner/ui/plan-image.ts';
 import { DEFAULT_WIRE } from '../shared/plan/wire.ts';
@@ -31,10 +33,12 @@ import { wireOption, wireFromOpts } from './wire-opts.ts';
 async function measureGflops(): Promise<number> {
   await initBackend();
   const { model, weights } = await loadModel(resolveBuiltinModel('tiny'), { inputSize: { h: 128, w: 128 } });
-  const input = sampleInput(model), cache = new Map<string, unknown>();
-  await runReference(model, weights, input, { cache });
+  const input = sampleInput(model);
+  const compiled = await compileReference(tfjsEngine, model, weights);
+  await runReference(model, weights, input, { compiled });
   const t0 = performance.now();
-  await runReference(model, weights, input, { cache });
+  await runReference(model, weights, input, { compiled });
+  compiled.dispose();
   return modelStats(model).flops / 1e6 / (performance.now() - t0);
 }
 
@@ -60,11 +64,11 @@ function choice<T extends string>(opts: Record<string, unknown>, name: string, a
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Choose the partitioning (FTP boundary, grid, LOP/LIP/FUSE per layer) for a model on devices.',
-  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective comm|memory|latency[,..]] [--tail fused|lop|lip|seq|auto] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare] [--svg plan.svg] [--png plan.png]',
+  usage: 'plan --model <cfg> --devices N|devices.yaml [--objective latency|fps|comm|memory[,..]] [--tail fused|lop|lip|seq|auto] [--ftp-layers K] [--grid RxC] [--json] [--explain] [--compare] [--svg plan.svg] [--png plan.png]',
   options: {
     ...modelOptions,
     devices: { type: 'string', help: 'N equal devices (1 GB, 5 GFLOP/s, 100 Mbit/s each), or a devices.yaml of {id, memory, speed, link}', default: '6' },
-    objective: { type: 'string', help: 'comm | memory | latency, or a lexicographic list like latency,comm', default: 'comm' },
+    objective: { type: 'string', help: 'latency (default) | fps (pipelined throughput) | comm | memory (the paper\'s), or a lexicographic list like latency,comm', default: 'latency' },
     tail: { type: 'string', help: 'pin the tail: fused (ILP-1) | lop (unfused, all-LOP) | lip | seq | auto', default: 'auto' },
     'ftp-layers': { type: 'string', help: 'fix the FTP stack to layers 0..K-1 (0: none); default: ILP-2\'s breakpoint (comm, memory) or searched (latency)' },
     grid: { type: 'string', help: 'fix the FTP grid ROWSxCOLS; default 5x5 (comm, memory) or searched 1..6 (latency)' },
@@ -84,7 +88,7 @@ export const planCommand: Command = {
     const devices = await devicesOpt(String(opts.devices));
     const messageOverheadMs = Number(opts['message-ms']);
     if (!(messageOverheadMs >= 0)) throw new UsageError(`--message-ms: expected a number of ms >= 0, got '${String(opts['message-ms'])}'`);
-    const latency = { messageOverheadMs };
+    const latency = { ...DEFAULT_LATENCY, messageOverheadMs };
     const chosen = await choosePlan(model, devices, {
       objective: String(opts.objective),
       ftpLayers: intOpt(opts, 'ftp-layers', 0, model.nodes.length),

@@ -26,13 +26,13 @@ export function firstPlanFailure(planner: PlannerService): Promise<Error> {
 export const plannerCommand: Command = {
   name: 'planner',
   summary: 'Run the planner service: plan for the workers online, re-plan when one joins or leaves.',
-  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective comm|memory|latency] [--tail fused|lop|lip|seq|auto] [--workers N] [--wire float32|float16|int8] [--ui-port P]',
+  usage: 'planner --broker mqtt://host:1883 --model <cfg|name> [--objective latency|fps|comm|memory] [--tail fused|lop|lip|seq|auto] [--workers N] [--wire float32|float16|int8] [--ui-port P]',
   options: {
     ...brokerOptions,
     ...modelOptions,
     ...configOption,
     ...uiOptions,
-    objective: { type: 'string', help: 'what the plan minimises: comm | memory | latency (default: the config\'s planner.objective)' },
+    objective: { type: 'string', help: 'what the plan minimises: latency (one frame) | fps (pipelined throughput) | comm | memory (the paper\'s) (default: the config\'s planner.objective, latency)' },
     tail: { type: 'string', help: 'pin the tail: fused (ILP-1) | lop (unfused, all-LOP) | lip | seq | auto (default: the config\'s planner.tail, auto)' },
     workers: { type: 'string', help: 'plan as soon as this many workers are online (default: the config\'s planner.devices)' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long (default: the config\'s planner.waitForWorkersSeconds)' },

@@ -38,7 +38,7 @@ export const publishCommand: Command = {
       });
     }
     for (let i = 0; i < count; i++) {
-      await t.publish(topics.cameraFrame(camera), image, { qos: 0 });
+      await topics.publish(t, topics.cameraFrame(camera), image, { qos: 0 });
       if (i + 1 < count) await new Promise((r) => setTimeout(r, intOpt(opts, 'interval-ms', 0)));
     }
     const deadline = Date.now() + (intOpt(opts, 'timeout-ms', 1) ?? 120000);

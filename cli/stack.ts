@@ -15,6 +15,7 @@ import { cachingModelLoader } from '../worker/model-cache.ts';
 import { PlannerService, type PlanFn } from '../planner/service.ts';
 import { ControlPlane } from '../planner/control-plane.ts';
 import type { Config } from '../shared/config/types.ts';
+import type { SpeedProfile } from '../shared/plan/speed-profile.ts';
 
 /** `protocol` 4 pins MQTT 3.1.1 (config `mqtt.protocol: 4`); by default MQTT 5 where the broker speaks it. */
 /** `ca`: PEM of a private CA for mqtts:// and wss:// (`--ca`). */
@@ -31,13 +32,15 @@ export interface WorkerOptions {
   readonly speedGflops: number;
   readonly linkBps: number;
   readonly backend: string;
+  /** Measured speed per work class (worker/engine/speed.ts), announced in the retained info. */
+  readonly profile?: SpeedProfile;
   readonly preloaded?: { model: Model; weights: Weights };
-  readonly extra?: Partial<Pick<WorkerContext, 'deadlineMs' | 'framesInFlight' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
+  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {
   const transport = await connect(target, `deeperthings-worker-${o.id}`, { topic: topics.workerState(o.id), payload: 'offline', retain: true, qos: 1 });
-  const info: WorkerInfo = { id: o.id, version: '0.1.0', memoryBytes: o.memoryBytes, speedGflops: o.speedGflops, linkBps: o.linkBps, backend: o.backend, pid: process.pid };
+  const info: WorkerInfo = { id: o.id, version: '0.1.0', memoryBytes: o.memoryBytes, speedGflops: o.speedGflops, linkBps: o.linkBps, backend: o.backend, pid: process.pid, ...(o.profile ? { profile: o.profile } : {}) };
   const worker = new Worker({ transport, topics, info, loadModel: cachingModelLoader(o.preloaded), ...o.extra });
   await worker.start();
   return { worker, transport };

@@ -20,6 +20,7 @@ import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 import { configOption, configFromOpts } from './config-opts.ts';
 import { wireFromOpts } from './wire-opts.ts';
 import { topicsConfig } from '../shared/config/load.ts';
+import { engineOption } from './engine-opts.ts';
 import { uiOptions, dashboardFromOpts } from './ui-opts.ts';
 import { brokerUrl, tlsFromOpts, tlsOptions } from './net-opts.ts';
 import { loadUsers, type BrokerUser } from '../broker/auth.ts';
@@ -92,7 +93,7 @@ async function startLocal(o: { target: Extract<Target, { url: string }>; caFile?
     await Promise.all(workers.map((w) => w.stop()));
     // Our workers' retained info and state go on a clean stop only; a crash keeps them for the Last Wills.
     const owned = clean ? workers.flatMap((w) => [o.topics.workerInfo(w.id), o.topics.workerState(w.id)]) : [];
-    for (const topic of owned) await client.publish(topic, '', { retain: true, qos: 1 }).catch(() => undefined);
+    for (const topic of owned) await o.topics.clear(client, topic, { qos: 1 }).catch(() => undefined);
     await client.close();
     unkill();
   };
@@ -108,11 +109,12 @@ function mosquittoArgs(url: string): string {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0 --users users.yaml] [--tls-cert c.pem --tls-key k.pem] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0 --users users.yaml] [--tls-cert c.pem --tls-key k.pem] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080] [--engine auto|ort|tfjs]',
   options: {
     ...modelOptions,
     ...configOption,
     ...uiOptions,
+    ...engineOption,
     workers: { type: 'string', help: 'number of local worker processes', default: '3' },
     port: { type: 'string', help: 'embedded broker port (taken: a free one is used)', default: '1883' },
     host: { type: 'string', help: 'embedded broker address (0.0.0.0: cameras and boards on the LAN can connect)', default: '127.0.0.1' },
@@ -145,7 +147,7 @@ export const upCommand: Command = {
     const weights = weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port, undefined, tls ? 'mqtts' : 'mqtt')}\n`);
-    const extra = ['--speed', 'measure', '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
+    const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
       ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const objective = config.planner.objective;
@@ -163,7 +165,7 @@ export const upCommand: Command = {
       process.stdout.write(`predictions: mosquitto_sub ${mosquittoArgs(url)} -t '${topics.cameraPredictions('+')}'\n`);
       if (!opts['no-sample']) {
         const first = status.nextPredictions();
-        await client.publish(topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
+        await topics.publish(client, topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));
         await first;
       }
       if (!opts.once) await untilSignal();

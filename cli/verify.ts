@@ -9,7 +9,7 @@ import { UsageError } from '../shared/errors.ts';
 import { modelOptions, loadModelFromOpts } from './model-opts.ts';
 import { devicesFromOption } from '../planner/devices.ts';
 import { type TailPreset } from '../planner/plan/spec.ts';
-import { initBackend } from '../worker/engine/backend.ts';
+import { engineFromOpts, engineOption } from './engine-opts.ts';
 import { verifyPlan } from '../worker/verify.ts';
 import { specFromPreset, defaultFtpLayers } from '../planner/presets.ts';
 import { buildPlan } from '../planner/plan/build.ts';
@@ -21,9 +21,10 @@ const TAILS = ['lop', 'lip', 'fused', 'seq'];
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Run a partitioned plan on N in-process devices and check it equals the single-device run.',
-  usage: 'verify --model <cfg> --devices N [--grid RxC] [--ftp-layers K] [--tail lop|lip|fused|seq] [--wire float32|float16|int8] [--plan plan.json] [--json]',
+  usage: 'verify --model <cfg> --devices N [--grid RxC] [--ftp-layers K] [--tail lop|lip|fused|seq] [--wire float32|float16|int8] [--plan plan.json] [--engine auto|ort|tfjs] [--json]',
   options: {
     ...modelOptions,
+    ...engineOption,
     devices: { type: 'string', help: 'number of equal devices, or a devices.yaml', default: '2' },
     grid: { type: 'string', help: 'FTP grid ROWSxCOLS over the last fused layer (default 3x3, clipped to the map)' },
     'ftp-layers': { type: 'string', help: 'layers 0..K-1 run as fused tiles (default: the paper\'s breakpoint for its models, else 0)' },
@@ -34,7 +35,7 @@ export const verifyCommand: Command = {
   },
   async run(opts) {
     const { model, weights } = await loadModelFromOpts(opts);
-    await initBackend();
+    const { engine } = await engineFromOpts(opts);
     let plan: PlanDoc;
     if (opts.plan) {
       const doc = JSON.parse(await readFile(String(opts.plan), 'utf8')) as PlanDoc & { plan?: PlanDoc };
@@ -49,7 +50,7 @@ export const verifyCommand: Command = {
       });
       plan = buildPlan(model, spec);
     }
-    const r = await verifyPlan({ model, weights, plan });
+    const r = await verifyPlan({ model, weights, plan, engine });
     if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
     else {
       process.stdout.write(`${r.model}: ${r.devices} devices, grid ${r.grid ?? '-'}, FTP layers ${r.ftpLayers}: ${r.ok ? 'OK' : 'MISMATCH'} ` +

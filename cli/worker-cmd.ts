@@ -5,23 +5,30 @@ import { brokerOptions, targetFromOpts, topicsFromOpts } from './net-opts.ts';
 import { untilSignal } from './signals.ts';
 import { startWorker } from './stack.ts';
 import { parseBytes, parseRate, DEFAULT_DEVICE } from '../planner/devices.ts';
-import { initBackend } from '../worker/engine/backend.ts';
-import { measureSpeed } from '../worker/engine/speed.ts';
+import { engineFromOpts, engineOption } from './engine-opts.ts';
+import { headlineGflops, measureProfile } from '../worker/engine/speed.ts';
+import { cachedProfile } from '../worker/engine/profile-cache.ts';
 import { logger, setLogLevel } from '../shared/log.ts';
+import type { SpeedProfile } from '../shared/plan/speed-profile.ts';
 import { hostname } from 'node:os';
 import { configOption, configFromOpts, cameraOptions, cameraTopics, maxFrameBytes } from './config-opts.ts';
 import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 
+function profileLine(p: SpeedProfile): string {
+  return Object.entries(p.classes).map(([k, c]) => `${k} ${c.gflops.toPrecision(3)} G/s + ${c.fixedMs.toFixed(2)} ms`).join(', ');
+}
+
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker: announce this device, follow the plan, compute its tiles and slices.',
-  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure] [--link 100Mbit]',
+  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit] [--engine auto|ort|tfjs]',
   options: {
     ...brokerOptions,
     ...configOption,
+    ...engineOption,
     id: { type: 'string', help: 'worker id (unique in the cluster)', default: hostname() },
     memory: { type: 'string', help: 'memory budget for weights + activations (default: the config\'s workers.memory, 1GB)' },
-    speed: { type: 'string', help: 'GFLOP/s, or "measure" (default: the config\'s workers.speed, measure)' },
+    speed: { type: 'string', help: 'GFLOP/s, or "measure" (per kind of layer, cached per machine and engine), or "remeasure" (ignore the cache) (default: the config\'s workers.speed, measure)' },
     link: { type: 'string', help: 'link bandwidth to the broker', default: '100Mbit' },
     'frames-in-flight': { type: 'string', help: 'frames per camera run at once as the data source (default: the config\'s workers.framesInFlight, 2)' },
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
@@ -34,16 +41,21 @@ export const workerCommand: Command = {
     const config = await configFromOpts(opts);
     if (opts.debug) setLogLevel('debug');
     const log = logger(`worker ${String(opts.id)}`);
-    const backend = await initBackend();
+    const { engine, label: backend } = await engineFromOpts(opts);
     const speedOpt = String(opts.speed ?? config.workers.speed);
-    const speed = speedOpt === 'measure' ? await measureSpeed() : Number(speedOpt);
-    if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0 or "measure", got '${speedOpt}'`);
+    const measured = speedOpt === 'measure' || speedOpt === 'remeasure'
+      ? await cachedProfile(backend, () => measureProfile({ engine, label: backend }), { refresh: speedOpt === 'remeasure' })
+      : undefined;
+    if (measured) log.info(`speed profile ${measured.cached ? 'from cache' : 'measured'} (${measured.file}): ${profileLine(measured.profile)}`);
+    const speed = measured ? headlineGflops(measured.profile) : Number(speedOpt);
+    if (!(speed > 0)) throw new Error(`worker: --speed must be GFLOP/s > 0, "measure" or "remeasure", got '${speedOpt}'`);
     const target = targetFromOpts(opts, config);
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
     const nms = nmsFromOpts(opts);
     const { worker, transport } = await startWorker(target, topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
-      extra: { cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
+      ...(measured ? { profile: measured.profile } : {}),
+      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

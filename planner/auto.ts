@@ -15,7 +15,7 @@ export interface AutoPlanOptions {
   /** How workers load the model (built-in name or path) and weights. */
   readonly source: string;
   readonly weights?: string;
-  /** `comm` (the paper's), `memory`, `latency`, or a list such as `latency,comm`. */
+  /** `latency` (default), `fps`, `comm` (the paper's), `memory`, or a list such as `latency,comm`. */
   readonly objective?: string;
   /** Pin the tail to one of the paper's baselines (planner/choose/pin.ts); default `auto`. */
   readonly tail?: TailPin;
@@ -34,7 +34,7 @@ export function explanationOf(plan: PlanDoc): readonly string[] | undefined {
 
 export function autoPlanFn(o: AutoPlanOptions): (model: Model, devices: PlanDevice[], objective?: string) => Promise<PlanDoc> {
   return async (model, devices, objective) => {
-    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'comm', tail: o.tail, dataSource: devices[0]?.id, dtype: o.wire, build: { source: o.source, weights: o.weights } });
+    const choice = await choosePlan(model, devices, { objective: objective ?? o.objective ?? 'latency', tail: o.tail, dataSource: devices[0]?.id, dtype: o.wire, build: { source: o.source, weights: o.weights } });
     const p = choice.chosen.plan;
     try {
       explanations.set(p, explainChoice(model, choice));

@@ -39,7 +39,7 @@ const CHECKS: { [K in BridgeRequestName]: (body: Obj) => string | BridgeRequests
     if (b.objective === undefined) return {};
     return typeof b.objective === 'string' && new RegExp(OBJECTIVE_PATTERN).test(b.objective)
       ? { objective: b.objective }
-      : `field 'objective' must be comm, memory or latency, or a list like latency,comm (got ${describe(b.objective)})`;
+      : `field 'objective' must be latency, fps, comm or memory, or a list like latency,comm (got ${describe(b.objective)})`;
   },
   'restart-worker': (b) => (typeof b.id === 'string' && b.id !== '' ? { id: b.id } : `field 'id' must name a worker (got ${describe(b.id)})`),
 };

@@ -13,7 +13,7 @@ import { discoveryContext } from './discovery-config.ts';
 import { BridgeApi } from './bridge-api.ts';
 import type { PlannerService } from './service.ts';
 
-export const VERSION = '0.1.0';
+const VERSION = '0.1.0';
 
 export interface ControlPlaneContext {
   readonly transport: Transport;
@@ -82,11 +82,14 @@ export class ControlPlane {
 
   #handlers(): ConstructorParameters<typeof BridgeApi>[0]['handlers'] {
     const planner = this.#ctx.planner;
-    const summary = () => ({ planId: planner.plan?.planId ?? null, devices: planner.plan?.devices.map((d) => d.id) ?? [], dataSource: planner.plan?.dataSource ?? null });
+    const summary = () => ({
+      planId: planner.plan?.planId ?? null, devices: planner.plan?.devices.map((d) => d.id) ?? [], dataSource: planner.plan?.dataSource ?? null,
+      ...(planner.plan?.reason ? { reason: planner.plan.reason } : {}),
+    });
     return {
       health: () => ({ status: 'online', workersOnline: planner.workers.filter((w) => w.online).length, plan: planner.plan?.planId ?? null }),
-      // The model and objective the planner runs with, not a config default (issue 10 #3).
-      info: () => ({ version: VERSION, model: planner.model.name, objective: planner.objective ?? null, plan: summary(), workers: planner.workers, cameras: [...this.#cameras.keys()] }),
+      // The model and objective the planner runs with, not a config default (issue 10 #3); its calibration factors.
+      info: () => ({ version: VERSION, model: planner.model.name, objective: planner.objective ?? null, plan: summary(), calibration: planner.calibration.snapshot(), workers: planner.workers, cameras: [...this.#cameras.keys()] }),
       plan: async (r) => {
         const plan = await planner.replan(r.objective);
         if (!plan) throw new Error('no worker is online to plan for');

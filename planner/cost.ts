@@ -10,7 +10,7 @@ import { elements, nodeInputs } from '../shared/model/ir.ts';
 import { nodeFlops, nodeParams } from '../shared/model/stats.ts';
 import type { PartitionKind, PlanDoc, PlanPrediction } from '../shared/plan/types.ts';
 import { DTYPE_BYTES } from '../shared/wire/elements.ts';
-import { tailLayers } from './layers.ts';
+import { convPart, tailLayers } from './layers.ts';
 import { commCost, type LayerType } from './optimize/comm-cost.ts';
 import { planTraffic, type LinkBytes } from './cost-traffic.ts';
 import { peakActivationPerDevice, weightBytesPerDevice } from '../shared/plan/footprint.ts';
@@ -61,13 +61,15 @@ export interface PlanCost {
   readonly memoryPerDevice: Record<string, DeviceCost>;
   readonly maxMemoryBytes: number;
   readonly latencyMs: number;
+  /** ms per frame of the busiest device or link when frames pipeline (`--objective fps`). */
+  readonly bottleneckMs: number;
   readonly timeline: Timeline;
 }
 
 const STAR_TYPE: Partial<Record<PartitionKind, LayerType>> = { lop: 'LOP', lip: 'LIP', fuse1: 'FUSE1', fuse2: 'FUSE2', local: '-' };
 
 /** The paper-comparable star count of a plan's weight-partitioned tail (FC layers included as the 1×1 case). */
-export function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
+function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   const k = plan.layers.findIndex((l) => l.partition !== 'ftp');
   if (k < 0) return { bytes: 0, convBytes: 0 };
   // A weight layer run whole on the data source costs nothing in the star, like a pool (PAPER §1).
@@ -76,8 +78,7 @@ export function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   if (types.some((t) => t === undefined)) return undefined;
   const n = plan.devices.length;
   const dtype = DTYPE_BYTES[plan.pieces[0]?.dtype ?? 'float32'];
-  const firstDense = layers.findIndex((l) => l.kind === 'dense');
-  const cut = firstDense < 0 ? layers.length : firstDense;
+  const cut = convPart(layers).length;
   const conv = cut === 0 ? 0 : commCost(layers.slice(0, cut), types.slice(0, cut) as LayerType[], n);
   return { bytes: dtype * commCost(layers, types as LayerType[], n), convBytes: dtype * conv };
 }
@@ -97,7 +98,7 @@ export function planCost(model: Model, plan: PlanDoc, params: LatencyParams = DE
     bytesPerFrame: traffic.bytesPerFrame, uplinkBytes: traffic.uplinkBytes, messages: traffic.messages, bytesPerLink: traffic.perLink,
     star: starCost(model, plan), memoryPerDevice,
     maxMemoryBytes: Math.max(...Object.values(memoryPerDevice).map((m) => m.totalBytes)),
-    latencyMs: timeline.latencyMs, timeline,
+    latencyMs: timeline.latencyMs, bottleneckMs: timeline.bottleneckMs, timeline,
   };
 }
 
@@ -105,5 +106,8 @@ export function planCost(model: Model, plan: PlanDoc, params: LatencyParams = DE
 export function toPrediction(cost: PlanCost): PlanPrediction {
   const memoryPerDevice: Record<string, { weightBytes: number; peakActivationBytes: number }> = {};
   for (const [id, m] of Object.entries(cost.memoryPerDevice)) memoryPerDevice[id] = { weightBytes: m.weightBytes, peakActivationBytes: m.peakActivationBytes };
-  return { bytesPerFrame: cost.bytesPerFrame, bytesPerLink: cost.bytesPerLink, memoryPerDevice, latencyMs: cost.latencyMs };
+  return {
+    bytesPerFrame: cost.bytesPerFrame, bytesPerLink: cost.bytesPerLink, memoryPerDevice, latencyMs: cost.latencyMs,
+    fps: cost.bottleneckMs > 0 ? Math.round((1000 / cost.bottleneckMs) * 1000) / 1000 : undefined, stages: cost.timeline.stages,
+  };
 }

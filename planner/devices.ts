@@ -29,7 +29,7 @@ export const parseBytes = (v: unknown, what = 'memory') => parseQuantity(v, UNIT
 export const parseRate = (v: unknown, what = 'link') => parseQuantity(v, RATES, what);
 
 /** Parse a devices file; `measure` speeds are replaced by `measured` (this machine's GFLOP/s). */
-export function parseDevicesYaml(text: string, file: string, measured?: number): PlanDevice[] {
+function parseDevicesYaml(text: string, file: string, measured?: number): PlanDevice[] {
   const doc = parse(text) as unknown;
   const list = Array.isArray(doc) ? doc : (doc as { devices?: unknown })?.devices;
   if (!Array.isArray(list) || list.length === 0) throw new UsageError(`devices: ${file}: expected a list of devices (or {devices: [...]})`);

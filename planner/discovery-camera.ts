@@ -22,7 +22,7 @@ export interface CameraSource {
   worker?: string;
 }
 
-export function cameraDeviceId(ctx: DiscoveryBuildContext, camera: string): string {
+function cameraDeviceId(ctx: DiscoveryBuildContext, camera: string): string {
   return `${instanceId(ctx.topics)}_camera_${haId(camera)}`;
 }
 

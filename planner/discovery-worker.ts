@@ -30,7 +30,7 @@ export interface WorkerStatsFields {
   oversizeFrames: number;
 }
 
-export function workerDeviceId(ctx: DiscoveryBuildContext, worker: string): string {
+function workerDeviceId(ctx: DiscoveryBuildContext, worker: string): string {
   return `${instanceId(ctx.topics)}_worker_${haId(worker)}`;
 }
 

@@ -148,7 +148,7 @@ export class HaDiscovery {
     this.#published.delete(id);
     try {
       // [MQTT-3.3.1-10] an empty retained payload clears the config, and HA removes the device (§1.1).
-      await this.#ctx.transport.publish(this.#ctx.topics.haDevice(id), '', { retain: true, qos: 1 });
+      await this.#ctx.topics.clear(this.#ctx.transport, this.#ctx.topics.haDevice(id), { qos: 1 });
       this.#log.info(`removed Home Assistant device ${id}`);
     } catch (e) {
       this.#log.error(`cannot remove discovery for ${id}: ${(e as Error).message}`);

@@ -8,7 +8,7 @@ import { tailLayers, type LayerSize } from './layers.ts';
 import { layerTypes, legalStep, pairScaled, unaryScaled, type LayerType } from './optimize/comm-cost.ts';
 import { validateFtp } from './plan/spec.ts';
 import type { Choice } from './choose/choose.ts';
-import { metricValue, shortfalls, type Metric } from './choose/objective.ts';
+import { metricValue, runtimeObjective, shortfalls, type Metric } from './choose/objective.ts';
 
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
 
@@ -39,8 +39,8 @@ function boundaryLines(model: Model, choice: Choice): string[] {
   const k = choice.chosen.ftpLayers;
   const bp = choice.breakpoint;
   if (!bp) {
-    if (choice.metrics[0] !== 'latency') return [`FTP boundary: fixed at ${k} layers (0..${k - 1}) by --ftp-layers.`];
-    return [`FTP boundary: ${k} layers, the lowest predicted latency over every legal boundary (PAPER §6, our run-time model).`];
+    if (!runtimeObjective(choice.metrics)) return [`FTP boundary: fixed at ${k} layers (0..${k - 1}) by --ftp-layers.`];
+    return [`FTP boundary: ${k} layers, the best predicted ${choice.metrics[0]} over every legal boundary (PAPER §6, our run-time model).`];
   }
   const lines = [`FTP boundary: ILP-2 (PAPER §5) puts the breakpoint at layer ${bp.breakpoint}: ${MB(bp.bytes)} per device (model value; optima: ${bp.optimal.join(', ')}).`];
   const near = bp.all.filter((c) => c.memoryElements > bp.memoryElements * (1 + 1e-9)).sort((a, b) => a.memoryElements - b.memoryElements).slice(0, 2);
@@ -59,6 +59,10 @@ function boundaryLines(model: Model, choice: Choice): string[] {
 
 function tailLines(model: Model, choice: Choice): string[] {
   const c = choice.chosen, n = c.spec.devices.length;
+  if (c.tail.label === 'mixed' || c.tail.label === 'source') {
+    const split = c.plan.layers.filter((l) => l.index >= c.ftpLayers && l.partition === 'lop').length;
+    return [`Tail from layer ${c.ftpLayers} (${c.tail.label}): ${split} weight layer(s) split by output channels (LOP), the rest whole on the data source, where the run-time model says splitting does not pay.`];
+  }
   const layers = tailLayers(model, c.ftpLayers, { fc: true });
   const forced = forcedCosts(layers, n);
   const best = Math.min(...[...forced[0]?.values() ?? [0]]);
@@ -75,7 +79,7 @@ function tailLines(model: Model, choice: Choice): string[] {
 }
 
 function candidateLines(choice: Choice): string[] {
-  const fmt = (m: Metric, v: number): string => (m === 'latency' ? `${v.toFixed(0)} ms` : MB(v));
+  const fmt = (m: Metric, v: number): string => (m === 'latency' || m === 'fps' ? `${v.toFixed(0)} ms` : MB(v));
   const ranked = [...choice.candidates].sort((a, b) => Number(shortfalls(a.cost).length > 0) - Number(shortfalls(b.cost).length > 0)
     || choice.metrics.reduce((r, m) => r || metricValue(a.cost, m) - metricValue(b.cost, m), 0));
   const lines = [`Candidates (${choice.candidates.length} evaluated${choice.widened ? ', widened after the memory caps ruled out the first pool' : ''}), ranked by ${choice.metrics.join(' > ')}:`];
@@ -91,9 +95,10 @@ export function explainChoice(model: Model, choice: Choice): string[] {
   const g = choice.chosen.grid;
   const gridWhy = g === undefined ? 'no FTP stage'
     : g.includes('speed') ? 'one tile row per device, heights in proportion to speed (PAPER §12.1)'
-      : choice.metrics[0] === 'latency' ? 'the lowest predicted latency of the square grids 1..6' : 'PAPER §2.1 default 5x5, clipped to the map';
+      : runtimeObjective(choice.metrics) ? 'the lowest predicted latency of the square grids 1..6' : 'PAPER §2.1 default 5x5, clipped to the map';
   return [
     `Objective: ${choice.metrics.join(', then ')} (lexicographic); memory capacities are hard constraints.`,
+    ...(choice.reason ? [`Devices: ${choice.reason}.`] : []),
     ...boundaryLines(model, choice),
     `Grid: ${g ?? '-'} (${gridWhy}).`,
     ...tailLines(model, choice),

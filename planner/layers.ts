@@ -5,6 +5,7 @@
  */
 import { assert } from '../shared/errors.ts';
 import { elements, nodeInputs, type Model, type Node, type NodeKind } from '../shared/model/ir.ts';
+import { KINDS, kindFacts } from '../shared/model/kinds.ts';
 
 /** One entry of the size list. Element counts, not bytes (fp32: bytes = 4 × elements). */
 export interface LayerSize {
@@ -45,7 +46,7 @@ export function allLayers(model: Model, opts: LayerOptions = {}): LayerSize[] {
  * table (ILP-2) covers only this part for VGG-16 and AlexNet, whose FC heads are not partitioned.
  */
 export function convPart(layers: readonly LayerSize[]): LayerSize[] {
-  const firstDense = layers.findIndex((l) => l.kind === 'dense');
+  const firstDense = layers.findIndex((l) => KINDS[l.kind].fc);
   return firstDense < 0 ? [...layers] : layers.slice(0, firstDense);
 }
 
@@ -57,8 +58,8 @@ function layerSize(model: Model, node: Node, opts: LayerOptions): LayerSize {
 
 function isPartitionable(node: Node, opts: LayerOptions): boolean {
   // Grouped and depthwise convs are not LOP/LIP-able as PAPER §3.1 defines them (§2.3: LIP does not apply).
-  if (node.kind === 'conv2d') return node.groups === 1;
-  return node.kind === 'dense' && opts.fc === true;
+  const facts = kindFacts(node);
+  return facts.weights && facts.lip(node) && (!facts.fc || opts.fc === true);
 }
 
 function weightCount(model: Model, node: Node): number {

@@ -6,9 +6,10 @@
 import type { Model } from '../shared/model/ir.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { WorkerInfo } from '../shared/wire/messages.ts';
+import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
+import { Calibration } from './calibration.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -27,6 +28,8 @@ export interface PlannerContext {
   /** What plans minimise (config `planner.objective` or `--objective`); the bridge `plan` request may override it. */
   readonly objective?: string;
   readonly log?: Logger;
+  /** Corrects device and link speeds from measured stage times (default: a new one). */
+  readonly calibration?: Calibration;
 }
 
 interface Known { info?: WorkerInfo; online: boolean }
@@ -43,12 +46,14 @@ export class PlannerService {
   #framesOff: Unsubscribe | undefined;
   #chain: Promise<void> = Promise.resolve();
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
+  readonly calibration: Calibration;
   /** Told when planning fails (e.g. PlanInfeasibleError): a command with no plan can exit with the reason. */
   readonly failures = new Set<(error: Error) => void>();
 
   constructor(ctx: PlannerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('planner');
+    this.calibration = ctx.calibration ?? new Calibration();
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -76,6 +81,7 @@ export class PlannerService {
     this.#unsubs.push(await topics.subscribe(t, topics.workerState('+'), (m) => {
       if (m.payload.ok) this.#update(m.params.id!, { online: m.payload.value === 'online' });
     }));
+    this.#unsubs.push(await this.#watchPredictions());
     await this.#watchFrames(true);
   }
 
@@ -97,8 +103,19 @@ export class PlannerService {
       if (this.#current || Date.now() - (last.get(cam) ?? 0) < 1000) return;
       last.set(cam, Date.now());
       const online = this.#ready().length;
-      const msg = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
+      const msg: ErrorMessage = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
       void topics.publish(t, topics.errors(), msg).catch(() => undefined);
+    });
+  }
+
+  /** Measured stage times of the current plan's frames feed the calibration (calibration.ts). */
+  #watchPredictions(): Promise<Unsubscribe> {
+    const { transport: t, topics } = this.#ctx;
+    return topics.subscribe(t, topics.cameraPredictions('+'), (m) => {
+      const p = m.payload.ok ? (m.payload.value as { plan?: unknown; latencyMs?: { stages?: unknown; detail?: unknown } }) : undefined;
+      const stages = p?.latencyMs?.detail ?? p?.latencyMs?.stages;
+      if (!this.#current || p?.plan !== this.#current.planId || !Array.isArray(stages)) return;
+      this.calibration.observe(this.#current, stages.filter((s): s is { stage: string; ms: number } => typeof s?.stage === 'string' && typeof s?.ms === 'number'));
     });
   }
 
@@ -112,7 +129,7 @@ export class PlannerService {
     await this.#chain;
     await this.#watchFrames(false).catch(() => undefined);
     const { transport: t, topics } = this.#ctx;
-    if (opts.clear && this.#current) await t.publish(topics.plan(), '', { retain: true, qos: 1 }).catch(() => undefined);
+    if (opts.clear && this.#current) await topics.clear(t, topics.plan(), { qos: 1 }).catch(() => undefined);
     await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
   }
 
@@ -153,25 +170,26 @@ export class PlannerService {
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
       this.#current = undefined;
       await this.#watchFrames(true);
-      await t.publish(topics.plan(), '', { retain: true, qos: 1 });
+      await topics.clear(t, topics.plan(), { qos: 1 });
       for (const l of this.listeners) l(undefined);
       return;
     }
     const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
-    const devices = ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps }));
+    const devices = this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
     const plan = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    this.calibration.planned(plan);
     this.#current = plan;
-    await t.publish(topics.plan(), JSON.stringify(plan), { retain: true, qos: 1 });
+    await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
     await this.#watchFrames(false);
-    this.#log.info(`plan ${plan.planId}: ${devices.length} workers (${devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}`);
+    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
   }
 
   #fail(e: Error): void {
     this.#log.error(e.message);
     for (const l of this.failures) l(e);
-    const msg = { code: 'plan-failed', message: `planner: ${e.message}`, time: Date.now() };
+    const msg: ErrorMessage = { code: 'plan-failed', message: `planner: ${e.message}`, time: Date.now() };
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch(() => undefined);
   }
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-export const ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
+const ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
 
 export function assetPath(...parts: string[]): string {
   return join(ASSETS_DIR, ...parts);

@@ -4,7 +4,6 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40,
 
 let threshold: Level = (process.env.DEEPERTHINGS_LOG_LEVEL as Level | undefined) ?? 'info';
 let json = process.env.DEEPERTHINGS_LOG_JSON === '1';
-const sinks: ((line: { level: Level; module: string; msg: string; data?: unknown }) => void)[] = [];
 
 export function setLogLevel(level: Level): void {
   threshold = level;
@@ -20,12 +19,6 @@ export function debugEnabled(): boolean {
   return ORDER[threshold] <= ORDER.debug;
 }
 
-/** Extra sinks (e.g. a mirror to `bridge/logging`); they see every line that passes the level. */
-export function addLogSink(sink: (typeof sinks)[number]): () => void {
-  sinks.push(sink);
-  return () => void sinks.splice(sinks.indexOf(sink), 1);
-}
-
 export interface Logger {
   debug(msg: string, data?: unknown): void;
   info(msg: string, data?: unknown): void;
@@ -37,7 +30,6 @@ export function logger(module: string): Logger {
   const emit = (level: Level) => (msg: string, data?: unknown) => {
     if (ORDER[level] < ORDER[threshold]) return;
     const line = { level, module, msg, data };
-    for (const s of sinks) s(line);
     if (json) process.stderr.write(JSON.stringify({ t: new Date().toISOString(), ...line }) + '\n');
     else process.stderr.write(`[${level}] ${module}: ${msg}${data === undefined ? '' : ' ' + JSON.stringify(data)}\n`);
   };

@@ -5,71 +5,11 @@
  */
 import type { PublishOptions, Transport, Unsubscribe } from './transport/types.ts';
 import { topicFilterError } from './transport/match.ts';
-import { decodeJson, encodeJson, fail, ok, type Result, type Validator } from './wire/json.ts';
-import * as m from './wire/messages.ts';
+import { encodeJson, type Result } from './wire/json.ts';
+import { TOPIC_SPECS, decodePayload, type TopicKind, type TopicMap } from './topic-map.ts';
 
-export type { Availability, BridgeRequest, BridgeResponse, ErrorMessage, WorkerInfo } from './wire/messages.ts';
-
-/**
- * Payload type per topic kind. `unknown` marks JSON owned elsewhere (plan: shared/plan, predictions:
- * worker/head, stats, HA discovery) until those modules export their types; `Uint8Array` is sent as is
- * (data: a tensor message of shared/wire/tensor-codec.ts; frames and snapshots: JPEG/PNG/raw bytes).
- */
-export interface TopicMap {
-  bridgeState: m.Availability;
-  bridgeRequest: m.BridgeRequest;
-  bridgeResponse: m.BridgeResponse;
-  plan: unknown;
-  workerState: m.Availability;
-  workerInfo: m.WorkerInfo;
-  workerStats: unknown;
-  data: Uint8Array;
-  cameraFrame: Uint8Array;
-  cameraPredictions: unknown;
-  cameraSnapshot: Uint8Array;
-  cameraEvents: unknown;
-  errors: m.ErrorMessage;
-  stats: unknown;
-  haDevice: unknown;
-  haStatus: string;
-}
-
-const PAYLOAD_VALIDATORS: Partial<Record<keyof TopicMap, Validator>> = {
-  bridgeState: m.validateAvailability, workerState: m.validateAvailability,
-  bridgeRequest: m.validateBridgeRequest, bridgeResponse: m.validateBridgeResponse,
-  workerInfo: m.validateWorkerInfo, errors: m.validateErrorMessage,
-  plan: m.validateObject, workerStats: m.validateObject, cameraPredictions: m.validateObject,
-  cameraEvents: m.validateObject, stats: m.validateObject, haDevice: m.validateObject,
-};
-
-type Format = 'text' | 'json' | 'bytes';
-interface Spec { base: 'root' | 'cluster' | 'ha'; path: string; retained: boolean; format: Format }
-
-/** DESIGN.md "Topics": base, path under it (`:name` = one level), retained by default, payload format. */
-export const TOPIC_SPECS = {
-  bridgeState: { base: 'root', path: 'bridge/state', retained: true, format: 'text' },
-  bridgeRequest: { base: 'root', path: 'bridge/request/:name', retained: false, format: 'json' },
-  bridgeResponse: { base: 'root', path: 'bridge/response/:name', retained: false, format: 'json' },
-  plan: { base: 'cluster', path: 'plan', retained: true, format: 'json' },
-  workerState: { base: 'cluster', path: 'workers/:id/state', retained: true, format: 'text' },
-  workerInfo: { base: 'cluster', path: 'workers/:id/info', retained: true, format: 'json' },
-  workerStats: { base: 'cluster', path: 'workers/:id/stats', retained: false, format: 'json' },
-  data: { base: 'cluster', path: 'data/:stage/:piece', retained: false, format: 'bytes' },
-  cameraFrame: { base: 'cluster', path: 'cameras/:cam/frame', retained: false, format: 'bytes' },
-  cameraPredictions: { base: 'cluster', path: 'cameras/:cam/predictions', retained: false, format: 'json' },
-  // Retained like Frigate's snapshots, so HA's image entity has a picture after a restart (ECOSYSTEM §2.1).
-  cameraSnapshot: { base: 'cluster', path: 'cameras/:cam/snapshot', retained: true, format: 'bytes' },
-  // Never retained: HA ignores retained events (ECOSYSTEM §1.5).
-  cameraEvents: { base: 'cluster', path: 'cameras/:cam/events', retained: false, format: 'json' },
-  errors: { base: 'cluster', path: 'errors', retained: false, format: 'json' },
-  stats: { base: 'cluster', path: 'stats', retained: false, format: 'json' },
-  // HA device-based discovery (ECOSYSTEM §1.2), retained or entities vanish after an HA restart.
-  haDevice: { base: 'ha', path: 'device/:id/config', retained: true, format: 'json' },
-  // HA's birth and will (`online`/`offline`): on `online` discovery is re-published (ECOSYSTEM §1.4).
-  haStatus: { base: 'ha', path: 'status', retained: false, format: 'text' },
-} as const satisfies Record<keyof TopicMap, Spec>;
-
-export type TopicKind = keyof TopicMap;
+export { TOPIC_SPECS, type TopicKind, type TopicMap } from './topic-map.ts';
+export type { BridgeRequest, BridgeResponse, ErrorMessage, WorkerInfo } from './wire/messages.ts';
 
 type ParamNames<P extends string> = P extends `${infer A}/${infer B}` ? ParamNames<A> | ParamNames<B> : P extends `:${infer N}` ? N : never;
 /** The parameters of a kind, e.g. `{stage, piece}` for 'data'; '+' in a parameter makes a filter. */
@@ -138,7 +78,6 @@ export class Topics {
   cameraSnapshot(cam: string) { return this.topic('cameraSnapshot', { cam }); }
   cameraEvents(cam: string) { return this.topic('cameraEvents', { cam }); }
   errors() { return this.topic('errors', {}); }
-  stats() { return this.topic('stats', {}); }
   haDevice(id: string) { return this.topic('haDevice', { id }); }
   haStatus() { return this.topic('haStatus', {}); }
   /** Filter for everything of this cluster (monitoring, `deeperthings verify`). */
@@ -169,6 +108,12 @@ export class Topics {
     return t.publish(topic, bytes, { ...opts, retain: opts.retain ?? spec.retained });
   }
 
+  /** Delete a retained message ([MQTT-3.3.1-10]: an empty retained payload): a withdrawn plan, a removed HA device. */
+  clear<K extends TopicKind>(t: Transport, topic: TopicName<K>, opts: PublishOptions = {}): Promise<void> {
+    if (!this.parse(topic)) return Promise.reject(new Error(`topics: '${topic}' is not a topic of this tree (root ${this.root}, cluster ${this.cluster})`));
+    return t.publish(topic, '', { ...opts, retain: true });
+  }
+
   /** Subscribe with decoding and validation by kind; a bad payload arrives as `{ok: false}`, never a throw. */
   subscribe<K extends TopicKind>(t: Transport, filter: TopicName<K>, handler: (m: TopicMessage<K>) => void): Promise<Unsubscribe> {
     const bad = topicFilterError(filter);
@@ -190,18 +135,6 @@ export interface TopicMessage<K extends TopicKind> extends ParsedTopic<K> {
   topic: string;
   retain: boolean;
   payload: Result<TopicMap[K]>;
-}
-
-/** Decode a payload received on a topic of `kind`; never throws. */
-export function decodePayload<K extends TopicKind>(kind: K, bytes: Uint8Array, topic: string): Result<TopicMap[K]> {
-  const format = TOPIC_SPECS[kind].format as Format;
-  if (format === 'bytes') return ok(bytes as TopicMap[K]);
-  // [MQTT-3.3.1-10] an empty retained payload is a deletion (plan withdrawn, discovery removed).
-  if (bytes.length === 0) return fail(topic, 'empty payload (a cleared retained message)');
-  if (format === 'json') return decodeJson<TopicMap[K]>(bytes, PAYLOAD_VALIDATORS[kind], topic);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  const why = PAYLOAD_VALIDATORS[kind]?.(text);
-  return why ? fail(topic, why) : ok(text as TopicMap[K]);
 }
 
 function checkLevel(what: string, v: string, allowPlus = false): void {

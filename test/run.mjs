@@ -13,6 +13,9 @@ const SLOW_UNIT = [
   'ILP-1 on HiGHS', 'deeperthings validate. prints',
   // Whole photos through the JS JPEG codec, and child processes for the decoder fallback.
   'real photos \\(dog.jpg', 'snapshot JPEGs \\(encodeFrameJpeg\\)', 'DEEPERTHINGS_DECODER=js makes',
+  // The planner's decisions on CenterNet and YOLOv2 at full size, and a real speed measurement.
+  'centernet plans on 6 devices', 'with the default model prints a plan', 'never emits a plan predicted slower',
+  'picks one device, and says so', 'measures through the engine',
 ];
 
 const argv = process.argv.slice(2);

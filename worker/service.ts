@@ -8,7 +8,7 @@ import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Tensor3 } from '../shared/tensor.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
+import type { ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PLAN_VERSION } from '../shared/plan/types.ts';
@@ -20,6 +20,8 @@ import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
 import type { DecodeOptions } from './head/types.ts';
 import type { NmsMode } from './head/nms.ts';
+import type { Engine } from './engine/engine.ts';
+import { tfjsEngine } from './engine/tfjs-engine.ts';
 import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
 
@@ -47,6 +49,8 @@ export interface WorkerContext {
   /** Extra input topics (any MQTT topic, e.g. a Frigate or ESP32-CAM one) → camera name. */
   readonly cameraTopics?: ReadonlyMap<string, string>;
   readonly log?: Logger;
+  /** Compiles and runs the tasks (default tfjs). */
+  readonly engine?: Engine;
 }
 
 export class Worker {
@@ -154,6 +158,7 @@ export class Worker {
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
+      engine: this.#ctx.engine ?? tfjsEngine,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
     });
     await rt.start();
@@ -229,7 +234,7 @@ export class Worker {
     if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
   }
 
-  #error(code: string, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
+  #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
@@ -239,7 +244,7 @@ export class Worker {
   #tick(): void {
     this.#runtime?.sweep();
     const rt = this.#runtime;
-    const stats = {
+    const stats: WorkerStats = {
       worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
       weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
       messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),

@@ -17,7 +17,7 @@ export class StatsGate {
   }
 
   /** Whether `stats` should go out now; remembers it when it does. */
-  due(stats: Record<string, unknown>, now: number): boolean {
+  due(stats: object, now: number): boolean {
     const key = JSON.stringify(Object.entries(stats).filter(([k]) => !VOLATILE.has(k)));
     if (key === this.#last && now - this.#at < this.#heartbeatMs) return false;
     this.#last = key;

@@ -8,6 +8,7 @@ import { assert } from '../shared/errors.ts';
 import type { PlanDoc } from '../shared/plan/types.ts';
 import type { Dtype } from '../shared/wire/elements.ts';
 import { runReference } from './engine/executor.ts';
+import type { Engine } from './engine/engine.ts';
 import { runPlanInProcess, type Tamper } from './virtual-cluster.ts';
 import { decodeImage, toModelInput } from './engine/image.ts';
 import { SAMPLE_IMAGE } from '../shared/assets.ts';
@@ -67,12 +68,12 @@ export function compareOutputs(ref: Map<number, Tensor3>, got: Map<number, Tenso
   return { maxAbsDiff: maxAbs, maxRelDiff: maxRef > 0 ? maxAbs / maxRef : maxAbs };
 }
 
-export async function verifyPlan(ctx: { model: Model; weights: Weights; plan: PlanDoc; input?: Tensor3; reference?: Map<number, Tensor3>; tolerance?: number; tamper?: Tamper }): Promise<VerifyReport> {
+export async function verifyPlan(ctx: { model: Model; weights: Weights; plan: PlanDoc; input?: Tensor3; reference?: Map<number, Tensor3>; tolerance?: number; tamper?: Tamper; engine?: Engine }): Promise<VerifyReport> {
   const { model, plan } = ctx;
   assert(plan.model.name === model.name, () => `verify: the plan is for model ${plan.model.name}, not ${model.name}`);
   const input = ctx.input ?? sampleInput(model);
-  const ref = ctx.reference ?? await runReference(model, ctx.weights, input);
-  const run = await runPlanInProcess({ model, weights: ctx.weights, plan, input, tamper: ctx.tamper });
+  const ref = ctx.reference ?? await runReference(model, ctx.weights, input, { engine: ctx.engine });
+  const run = await runPlanInProcess({ model, weights: ctx.weights, plan, input, tamper: ctx.tamper, engine: ctx.engine });
   const { maxAbsDiff, maxRelDiff } = compareOutputs(ref, run.outputs);
   const wire = planWire(plan);
   const tolerance = ctx.tolerance ?? WIRE_TOLERANCE[wire];

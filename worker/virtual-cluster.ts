@@ -11,7 +11,9 @@ import type { PieceDoc, PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { decodeTensorMessage, encodeTensorMessage } from '../shared/wire/tensor-codec.ts';
 import { WeightStore } from './weight-store.ts';
 import { runTask, type TaskEnv } from './tasks/run-task.ts';
-import { disposeCache } from './engine/kernels/index.ts';
+import { CompiledTasks } from './tasks/compiled.ts';
+import type { Engine } from './engine/engine.ts';
+import { tfjsEngine } from './engine/tfjs-engine.ts';
 import { pieceEncoding } from '../shared/plan/wire.ts';
 
 export interface DeviceReport {
@@ -37,7 +39,7 @@ export interface ClusterRun {
 interface Device {
   readonly id: string;
   readonly store: WeightStore;
-  readonly cache: Map<string, unknown>;
+  readonly tasks: CompiledTasks;
   readonly inbox: Map<string, { bytes: Uint8Array; heldBytes: number; uses: number }>;
   peak: number;
   sent: number;
@@ -102,13 +104,29 @@ function publish(plan: PlanDoc, frame: number, p: PieceDoc, data: Tensor3, from:
   }
 }
 
-/** Run one frame of `plan` on virtual devices; `input` is the preprocessed frame. */
-export async function runPlanInProcess(ctx: { model: Model; weights: Weights; plan: PlanDoc; input: Tensor3; frame?: number; tamper?: Tamper }): Promise<ClusterRun> {
+function device(ctx: ClusterContext, id: string, pieces: ReadonlyMap<string, PieceDoc>): Device {
   const { model, plan } = ctx;
-  const devices = new Map(plan.devices.map((dev): [string, Device] => [dev.id, {
-    id: dev.id, store: new WeightStore({ model, plan, worker: dev.id, weights: ctx.weights }), cache: new Map(), inbox: new Map(), peak: 0, sent: 0, received: 0,
-  }]));
+  const store = new WeightStore({ model, plan, worker: id, weights: ctx.weights });
+  const tasks = new CompiledTasks({ model, pieces, engine: ctx.engine ?? tfjsEngine, weightsFor: (t, use) => store.get(t, use) });
+  return { id, store, tasks, inbox: new Map(), peak: 0, sent: 0, received: 0 };
+}
+
+export interface ClusterContext {
+  readonly model: Model;
+  readonly weights: Weights;
+  readonly plan: PlanDoc;
+  readonly input: Tensor3;
+  readonly frame?: number;
+  readonly tamper?: Tamper;
+  /** Default tfjs. */
+  readonly engine?: Engine;
+}
+
+/** Run one frame of `plan` on virtual devices; `input` is the preprocessed frame. */
+export async function runPlanInProcess(ctx: ClusterContext): Promise<ClusterRun> {
+  const { plan } = ctx;
   const pieces = new Map(plan.pieces.map((p) => [p.id, p]));
+  const devices = new Map(plan.devices.map((dev): [string, Device] => [dev.id, device(ctx, dev.id, pieces)]));
   const users = consumersOf(plan);
   const stats: Stats = { egress: 0, uplink: 0, messages: 0, byStage: {} };
   let outputs = new Map<number, Tensor3>();
@@ -116,7 +134,7 @@ export async function runPlanInProcess(ctx: { model: Model; weights: Weights; pl
     for (const task of stage.tasks) {
       const d = devices.get(task.worker);
       assert(d, () => `cluster: task ${task.id} is bound to unknown device ${task.worker}`);
-      const env: TaskEnv = { model, pieces, cache: d.cache, weightsFor: (t, use) => d.store.get(t, use) };
+      const env: TaskEnv = { pieces, tasks: d.tasks };
       const held = heldBytes(d);
       const got = receive(d, task, ctx.tamper);
       const r = await runTask(env, task, got, task.kind === 'ingest' ? ctx.input : undefined);
@@ -125,7 +143,7 @@ export async function runPlanInProcess(ctx: { model: Model; weights: Weights; pl
       if (task.kind === 'head') outputs = r.gathered;
     }
   }
-  for (const c of devices.values()) disposeCache(c.cache);
+  for (const d of devices.values()) await d.tasks.dispose();
   return {
     outputs, bytesExchanged: stats.egress, uplinkBytes: stats.uplink, messages: stats.messages, bytesByStage: stats.byStage,
     devices: [...devices.values()].map((d) => ({ device: d.id, weightBytes: d.store.bytes, peakActivationBytes: d.peak, sentBytes: d.sent, receivedBytes: d.received })),

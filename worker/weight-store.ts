@@ -5,6 +5,7 @@
  */
 import type { Model, NodeWeights, Weights } from '../shared/model/ir.ts';
 import { nodeInputs } from '../shared/model/ir.ts';
+import { hasWeights } from '../shared/model/kinds.ts';
 import { assert } from '../shared/errors.ts';
 import type { NodeRun, PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { sliceWeights, weightBytes, type SliceSpec } from '../shared/partition/slice.ts';
@@ -40,7 +41,7 @@ export class WeightStore {
     for (const use of uses) {
       const node = this.#model.nodes[use.node]!;
       const full = weights.get(use.node);
-      if (node.kind !== 'conv2d' && node.kind !== 'dense') continue;
+      if (!hasWeights(node)) continue;
       assert(full, () => `worker: no weights for layer ${use.node} (${node.kind})`);
       const s = sliceOf(use);
       const key = 'finish' in use ? `${s.key}|${task.id}` : s.key;

@@ -81,7 +81,7 @@ export async function measurePlan(ctx: MeasureContext): Promise<PlanResult> {
   const planId = await adopted(ctx);
   const pred0 = ctx.planner.plan!.predicted;
   ctx.progress(`${ctx.workers} worker(s) run ${describePlan(ctx.planner.plan!)}, predicted ${round((pred0?.latencyMs ?? 0) / 1000, 2)} s; warm-up frame`);
-  const send = (): Promise<void> => ctx.client.publish(ctx.topics.cameraFrame('bench'), ctx.image);
+  const send = (): Promise<void> => ctx.topics.publish(ctx.client, ctx.topics.cameraFrame('bench'), ctx.image);
   // Warm-up (kernels compile, weights upload); resent if it raced the plan's adoption.
   for (let got: Prediction | undefined; !got;) {
     await send();

@@ -4,12 +4,11 @@
  * saving are quoted against one device).
  */
 import type { Model } from '../../shared/model/ir.ts';
-import type { PlanDoc } from '../../shared/plan/types.ts';
+import type { PartitionKind, PlanDoc } from '../../shared/plan/types.ts';
 import { buildPlan } from '../plan/build.ts';
-import { tailPreset, type PartitionSpec } from '../plan/spec.ts';
+import { isWeightLayer, tailPreset, type PartitionSpec } from '../plan/spec.ts';
 import { DEFAULT_LATENCY, planCost, type LatencyParams, type PlanCost } from '../cost.ts';
 import type { Candidate, Choice } from './choose.ts';
-import { tailChoices } from './candidates.ts';
 
 export interface Evaluated {
   readonly spec: PartitionSpec;
@@ -37,8 +36,10 @@ function unfusedOf(model: Model, choice: Choice, latency: LatencyParams): Evalua
   if (c.tail.label === 'unfused') return c;
   const twin = choice.candidates.find((x: Candidate) => x.ftpLayers === c.ftpLayers && x.grid === c.grid && x.tail.label === 'unfused');
   if (twin) return twin;
-  const tail = tailChoices(model, c.ftpLayers, c.spec.devices.length).find((t) => t.label === 'unfused')!;
-  return evaluated(model, { ...c.spec, tail: tail.tail }, latency);
+  // Every weight layer LOP (narrowed where it has fewer channels than devices), the rest local: always legal.
+  const tail: Record<number, PartitionKind> = {};
+  for (let l = c.ftpLayers; l < model.nodes.length; l++) tail[l] = isWeightLayer(model.nodes[l]!) ? 'lop' : 'local';
+  return evaluated(model, { ...c.spec, tail }, latency);
 }
 
 export function baselines(model: Model, choice: Choice, latency: LatencyParams = DEFAULT_LATENCY): Baselines {

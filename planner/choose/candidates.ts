@@ -12,27 +12,7 @@ import { solveChain, type ChainSolution } from '../optimize/chain-dp.ts';
 import { breakpointByEnumeration, type BreakpointSearch } from '../optimize/ilp2.ts';
 import { FP32_BYTES, type LayerType } from '../optimize/comm-cost.ts';
 import { solveRestricted, tailRules, type TailRules } from './constrained-dp.ts';
-import { isWeightLayer, validateFtp, type FtpSpec } from '../plan/spec.ts';
-
-/** Kinds the worker cannot run on a tile (worker/tasks/compute.ts): they need the whole map. */
-function tileable(model: Model, k: number): boolean {
-  return model.nodes.slice(0, k).every((n) => n.kind !== 'reorg' && !(n.kind === 'upsample' && n.mode !== 'nearest'));
-}
-
-/** FTP layer counts K ≥ 1 whose stack 0..K−1 the plan builder accepts and the worker can tile. */
-export function legalFtpLayers(model: Model): number[] {
-  const out: number[] = [];
-  for (let k = 1; k <= model.nodes.length; k++) {
-    if (!tileable(model, k)) break;
-    try {
-      validateFtp(model, { layers: k, grid: { rows: 1, cols: 1 } });
-      out.push(k);
-    } catch {
-      // Not a legal boundary (two outputs leave the stack, or a layer that needs the whole map).
-    }
-  }
-  return out;
-}
+import { isWeightLayer, type FtpSpec } from '../plan/spec.ts';
 
 /** ILP-2 (PAPER §5) over the conv-and-pool part, solved exactly by enumeration. */
 export function memoryBreakpoint(model: Model, n: number): BreakpointSearch {
@@ -74,9 +54,10 @@ export function gridChoices(model: Model, k: number, devices: readonly PlanDevic
 
 export interface TailChoice {
   /** `source`: the whole tail on the data source (no weight partitioning), for models whose
-   *  weights are too small for partitioning to pay, e.g. MobileNet-style DAGs at 100 Mbit/s.
+   *  weights are too small for partitioning to pay, e.g. MobileNet-style DAGs at 100 Mbit/s;
+   *  `mixed`: each weight layer split or whole, whichever pays (mixed-tail.ts);
    *  `lip`, `seq`: verify's presets, when the tail is pinned to them (pin.ts). */
-  readonly label: 'fused' | 'unfused' | 'source' | 'lip' | 'seq';
+  readonly label: 'fused' | 'unfused' | 'source' | 'mixed' | 'lip' | 'seq';
   readonly tail: Record<number, PartitionKind>;
   /** The ILP-1 solution behind it (the DP's, or the all-LOP restriction's). */
   readonly solution: ChainSolution;
@@ -91,12 +72,15 @@ function channelsIn(model: Model, l: number): number {
   return src === INPUT ? model.input.c : model.nodes[src]!.out.c;
 }
 
-/** Every channel range must be non-empty (PAPER §3.2 splits channels N ways): does the tail fit N devices? */
-export function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
+/**
+ * LIP and FUSE split channels N ways (PAPER §3.2): does the tail fit N devices? LOP always fits:
+ * a layer with fewer output channels than devices runs on fewer devices (plan/build.ts widthShares).
+ */
+function tailFits(model: Model, tail: Readonly<Record<number, PartitionKind>>, n: number): boolean {
   return Object.entries(tail).every(([key, t]) => {
     const l = Number(key), out = model.nodes[l]!.out.c;
     if (t === 'lip') return out >= n && channelsIn(model, l) >= n;
-    return t === 'local' || out >= n;
+    return t === 'local' || t === 'lop' || t === 'seq' || out >= n;
   });
 }
 
@@ -138,7 +122,7 @@ export function tailChoices(model: Model, k: number, n: number, solve = solveCha
     const tail = toTail(model, k, sol.types);
     if (tailFits(model, tail, n)) out.push({ label, tail, solution: sol, restricted: !free });
   }
-  if (n > 1 && k < model.nodes.length) {
+  if (k < model.nodes.length) {
     const tail: Record<number, PartitionKind> = {};
     for (let l = k; l < model.nodes.length; l++) tail[l] = 'local';
     const none = layers.map((): LayerType => '-');

@@ -1,6 +1,7 @@
 /**
  * ILP-1 (PAPER §4) with per-layer restrictions the paper's chains never needed [ours]: a layer may
- * take a type only if every channel range is non-empty for N devices (PAPER §3.2), and FUSE1→FUSE2
+ * take LIP or FUSE only if every channel range is non-empty for N devices (PAPER §3.2; LOP narrows
+ * to fewer devices instead), and FUSE1→FUSE2
  * only where the plan builder can fuse (the first layer feeds only the second, PAPER §3.5; DAG models
  * such as YOLOv2's route at 25 or ResNet shortcuts break this). Same objective terms and Viterbi pass
  * as chain-dp.ts; when the paper's optimum breaks no restriction the planner keeps it (exact ties).
@@ -27,7 +28,8 @@ export function tailRules(model: Model, layers: readonly LayerSize[], n: number,
     const l = layer.index, out = model.nodes[l]!.out.c;
     if (!layer.conv) return [];
     const ok: Record<ConvType, boolean> = {
-      LOP: out >= n,
+      // Fewer output channels than devices: LOP runs on fewer devices (plan/build.ts widthShares).
+      LOP: out >= 1,
       LIP: out >= n && inC(l) >= n,
       FUSE1: out >= n && i + 1 < layers.length && canFuse(model, l, l + 1, users) && model.nodes[l + 1]!.out.c >= n,
       FUSE2: out >= n && i > 0 && canFuse(model, l - 1, l, users) && inC(l) >= n,

@@ -6,18 +6,19 @@
 import { UsageError } from '../../shared/errors.ts';
 import type { PlanCost } from '../cost.ts';
 
-export type Metric = 'comm' | 'memory' | 'latency';
+export type Metric = 'comm' | 'memory' | 'latency' | 'fps';
 
-export const METRICS: readonly Metric[] = ['comm', 'memory', 'latency'];
+const METRICS: readonly Metric[] = ['comm', 'memory', 'latency', 'fps'];
 
 /** Tie-breakers appended after the user's terms, so the order is total and reproducible. */
 const TIE_BREAK: Record<Metric, readonly Metric[]> = {
   comm: ['comm', 'latency', 'memory'],
   memory: ['memory', 'comm', 'latency'],
   latency: ['latency', 'comm', 'memory'],
+  fps: ['fps', 'latency', 'comm', 'memory'],
 };
 
-/** `comm`, `memory`, `latency` or a comma-separated list of them (most important first). */
+/** `comm`, `memory`, `latency`, `fps` or a comma-separated list of them (most important first). */
 export function parseObjective(text: string): Metric[] {
   const terms = text.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
   if (terms.length === 0) throw new UsageError(`planner: empty objective; expected one of ${METRICS.join(', ')}`);
@@ -26,20 +27,27 @@ export function parseObjective(text: string): Metric[] {
   }
   const seen = [...new Set(terms as Metric[])];
   for (const t of TIE_BREAK[seen[0]!]) if (!seen.includes(t)) seen.push(t);
+  // fps ranks only when named: the paper's objectives keep their exact tie-break order.
   return seen;
 }
 
-/** The value a metric minimises: broker bytes per frame, the largest device's memory, latency in ms. */
+/** The value a metric minimises: broker bytes, the largest device's memory, latency or the bottleneck's ms per frame. */
 export function metricValue(cost: PlanCost, m: Metric): number {
   switch (m) {
     case 'comm': return cost.bytesPerFrame;
     case 'memory': return cost.maxMemoryBytes;
     case 'latency': return cost.latencyMs;
+    case 'fps': return cost.bottleneckMs;
   }
 }
 
 /** Values within this relative distance count as equal, so the next term decides. */
 const REL_TIE = 1e-9;
+
+/** Objectives that rank by the run-time model (the search over boundaries, grids, tails and devices). */
+export function runtimeObjective(metrics: readonly Metric[]): boolean {
+  return metrics[0] === 'latency' || metrics[0] === 'fps';
+}
 
 /** Negative when `a` is better than `b` under the lexicographic objective. */
 export function compareCosts(a: PlanCost, b: PlanCost, metrics: readonly Metric[]): number {

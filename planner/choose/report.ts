@@ -43,14 +43,15 @@ export function planReport(choice: Choice, base: Baselines): string[] {
   const d0 = plan.devices[0]!;
   const star = cost.star ? `; star count (PAPER §4) ${MB(cost.star.bytes)} vs unfused ${MB(base.unfused.cost.star?.bytes ?? 0)} (${(100 * base.commReductionVsUnfused).toFixed(1)}% less)` : '';
   return [
-    `${plan.model.name}: ${plan.devices.length} devices, data source ${plan.dataSource}, objective ${choice.metrics.join(' > ')}; ` +
+    `${plan.model.name}: ${plan.devices.length === choice.offered ? '' : `${plan.devices.length} of `}${choice.offered} devices, data source ${plan.dataSource}, objective ${choice.metrics.join(' > ')}; ` +
       `solver ${choice.solver}, solved in ${choice.solveMs.toFixed(0)} ms${choice.optimal ? ' (optimal)' : ''}`,
     `Plan: ${choice.chosen.label}`,
+    ...(plan.reason ? [`Why: ${plan.reason}`] : []),
     ...table(stageRows(plan)),
     'Devices:',
     ...table(deviceRows(plan, cost)),
     `Per frame: ${MB(cost.bytesPerFrame)} through the broker (${MB(cost.uplinkBytes)} published, ${cost.messages} deliveries)${star}`,
-    `Predicted latency: ${cost.latencyMs.toFixed(0)} ms (e.g. ${d0.id}: ${d0.speed} GFLOP/s, ${(d0.linkBps / 1e6).toFixed(0)} Mbit/s)`,
+    `Predicted latency: ${cost.latencyMs.toFixed(0)} ms, pipelined ${(1000 / cost.bottleneckMs).toFixed(2)} frames/s (e.g. ${d0.id}: ${d0.speed} GFLOP/s, ${(d0.linkBps / 1e6).toFixed(0)} Mbit/s)`,
   ];
 }
 

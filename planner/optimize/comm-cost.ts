@@ -70,7 +70,7 @@ export function layerTypes(layer: LayerSize, allowed: readonly ConvType[] = CONV
 }
 
 /** Throws PlanInfeasibleError naming the first rule of PAPER §3.5 that `types` breaks. */
-export function checkLegal(layers: readonly LayerSize[], types: readonly LayerType[]): void {
+function checkLegal(layers: readonly LayerSize[], types: readonly LayerType[]): void {
   const fail = (l: number, why: string): never => {
     throw new PlanInfeasibleError('PAPER §3.5', `planner/optimize: layer ${layers[l]!.index} (${types[l]}): ${why}`, layers[l]!.index);
   };
@@ -97,7 +97,7 @@ export function commCost(layers: readonly LayerSize[], types: readonly LayerType
 }
 
 /** Every conv layer LOP, with the §3.3 reuse: weight partitioning without fusion (PAPER §8 "all-LOP"). */
-export function allLopTypes(layers: readonly LayerSize[]): LayerType[] {
+function allLopTypes(layers: readonly LayerSize[]): LayerType[] {
   return layers.map((l) => (l.conv ? 'LOP' : '-'));
 }
 

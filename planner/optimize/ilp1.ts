@@ -19,7 +19,7 @@ export interface Ilp1Solution {
 }
 
 /** Builds ILP-1 for the size list and N devices. Variable names carry the entry position. */
-export function buildIlp1(layers: readonly LayerSize[], n: number): MilpModel {
+function buildIlp1(layers: readonly LayerSize[], n: number): MilpModel {
   checkDevices(n);
   checkConsecutive(layers);
   assert(layers.length > 0, () => 'planner/ilp1: empty size list (the chain DP handles the trivial case)');
@@ -60,7 +60,7 @@ function objectiveTerms({ M, K }: LayerSize, n: number, v: (name: string) => str
 }
 
 /** Reads the type of every entry from a solved ILP-1. */
-export function decodeIlp1(layers: readonly LayerSize[], values: Readonly<Record<string, number>>): LayerType[] {
+function decodeIlp1(layers: readonly LayerSize[], values: Readonly<Record<string, number>>): LayerType[] {
   const on = (name: string, l: number): boolean => Math.round(values[`${name}_${l}`] ?? 0) === 1;
   return layers.map((_, l): LayerType => {
     if (on('o', l)) return 'LOP';

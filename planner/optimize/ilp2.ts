@@ -43,7 +43,7 @@ export function memoryAt(layers: readonly LayerSize[], b: number, n: number): nu
 }
 
 /** The first conv layer at or after b (one past the end if there is none). */
-export function normaliseBreakpoint(layers: readonly LayerSize[], b: number): number {
+function normaliseBreakpoint(layers: readonly LayerSize[], b: number): number {
   const pos = position(layers, b);
   const conv = layers.findIndex((layer, l) => l >= pos && layer.conv);
   return conv < 0 ? end(layers) : layers[conv]!.index;
@@ -62,7 +62,7 @@ export function breakpointByEnumeration(layers: readonly LayerSize[], n: number)
 }
 
 /** Builds ILP-2 as PAPER §5 writes it (a_l continuous: (M+K)/N need not be an integer). */
-export function buildIlp2(layers: readonly LayerSize[], n: number): MilpModel {
+function buildIlp2(layers: readonly LayerSize[], n: number): MilpModel {
   checkDevices(n);
   checkConsecutive(layers);
   const m = new MilpModel();

@@ -15,7 +15,7 @@ const solver: Solver = 'Solve' in jslpModule ? (jslpModule as unknown as Solver)
 const OBJECTIVE = '$objective';
 
 /** The model in javascript-lp-solver's JSON form (objective constant left out). */
-export function toJslp(model: MilpModel, timeLimitS: number): JslpModel {
+function toJslp(model: MilpModel, timeLimitS: number): JslpModel {
   const variables: Record<string, Record<string, number>> = {};
   const constraints: JslpModel['constraints'] = {};
   const binaries: Record<string, 1> = {};

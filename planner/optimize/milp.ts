@@ -113,7 +113,7 @@ export interface SolveOptions {
 }
 
 /** Largest |x − round(x)| accepted for an integer variable. */
-export const INTEGRALITY_TOL = 1e-6;
+const INTEGRALITY_TOL = 1e-6;
 
 /** Names of integer and binary variables whose value is not integral, or lies outside the bounds. */
 export function badIntegers(model: MilpModel, values: Readonly<Record<string, number>>): string[] {

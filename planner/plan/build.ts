@@ -35,7 +35,18 @@ function validateDevices(spec: PartitionSpec): string {
   return src;
 }
 
-export function layerDocs(model: Model, spec: PartitionSpec): LayerDoc[] {
+/**
+ * Channel shares of a layer with `c` channels [ours]: every device when c ≥ N (PAPER §3.2), else the
+ * first c devices one channel each, so a layer with fewer channels than devices runs on fewer devices
+ * instead of making the plan illegal (CenterNet's 2- and 4-channel heads on 6 devices).
+ */
+function widthShares(spec: PartitionSpec, c: number): number | readonly number[] {
+  const n = spec.devices.length;
+  if (c >= n) return spec.shares ?? n;
+  return spec.shares ? spec.shares.slice(0, c) : c;
+}
+
+function layerDocs(model: Model, spec: PartitionSpec): LayerDoc[] {
   const k = spec.ftp?.layers ?? 0;
   return model.nodes.map((n) => ({ index: n.id, kind: n.kind, partition: n.id < k ? 'ftp' : tailKind(spec, model, n.id) }));
 }
@@ -47,7 +58,7 @@ export function buildPlan(model: Model, spec: PartitionSpec, opts: BuildOptions 
   if (spec.ftp) validateFtp(model, spec.ftp);
   validateTail(model, spec, k);
   const draft = new PlanDraft({ model, spec, dataSource });
-  const ranges = (c: number) => channelRanges(c, spec.shares ?? spec.devices.length);
+  const ranges = (c: number) => channelRanges(c, widthShares(spec, c));
 
   const ingest = draft.stage('in', 'ingest', [-1, -1]);
   draft.task(ingest, { kind: 'ingest', worker: dataSource, runs: [], needs: [], produces: [INPUT] });

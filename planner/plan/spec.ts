@@ -3,7 +3,8 @@
  * Validation here enforces the paper's legality rules and names the layer and the rule.
  */
 import type { Model, Node } from '../../shared/model/ir.ts';
-import { INPUT } from '../../shared/model/ir.ts';
+import { INPUT, nodeInputs } from '../../shared/model/ir.ts';
+import { hasWeights, kindFacts, tileRefusal } from '../../shared/model/kinds.ts';
 import { PlanInfeasibleError } from '../../shared/errors.ts';
 import type { PartitionKind, PlanDevice } from '../../shared/plan/types.ts';
 
@@ -32,7 +33,7 @@ export type TailPreset = 'lop' | 'lip' | 'fused' | 'seq';
 
 /** Layers that weight partitioning applies to: conv (PAPER §3) and FC as the 1×1 case (§3.4). */
 export function isWeightLayer(n: Node): boolean {
-  return n.kind === 'conv2d' || n.kind === 'dense';
+  return hasWeights(n);
 }
 
 /** Consumers of every node (and of INPUT under key −1). */
@@ -46,8 +47,7 @@ export function consumers(model: Model): Map<number, number[]> {
 export function canFuse(model: Model, a: number, b: number, users = consumers(model)): boolean {
   const na = model.nodes[a], nb = model.nodes[b];
   if (!na || !nb || !isWeightLayer(na) || !isWeightLayer(nb)) return false;
-  if (na.kind === 'conv2d' && na.groups !== 1) return false;
-  if (nb.kind === 'conv2d' && nb.groups !== 1) return false;
+  if (!kindFacts(na).lip(na) || !kindFacts(nb).lip(nb)) return false;
   const ua = users.get(a) ?? [];
   return nb.inputs.length === 1 && nb.inputs[0] === a && ua.length === 1 && ua[0] === b && !model.outputs.includes(a);
 }
@@ -68,7 +68,7 @@ export function tailPreset(model: Model, from: number, preset: TailPreset, devic
     // LIP needs one input and one output channel per device and ungrouped weights; otherwise the preset falls back to LOP.
     const src = n.inputs[0]!;
     const inC = src === INPUT ? model.input.c : model.nodes[src]!.out.c;
-    const lipOk = !(n.kind === 'conv2d' && n.groups !== 1) && inC >= devices && n.out.c >= devices;
+    const lipOk = kindFacts(n).lip(n) && inC >= devices && n.out.c >= devices;
     out[l] = preset === 'fused' || (preset === 'lip' && !lipOk) ? 'lop' : preset;
     // Fewer output channels (groups, for a grouped conv) than devices cannot split N ways: run it whole.
     if (out[l] === 'lop' && lopSplits(n) < devices) out[l] = 'seq';
@@ -78,33 +78,27 @@ export function tailPreset(model: Model, from: number, preset: TailPreset, devic
 
 /** How many ways LOP can split a layer: output channels, or whole groups of a grouped/depthwise conv. */
 function lopSplits(n: Node): number {
-  return n.kind === 'conv2d' && n.groups > 1 ? n.groups : n.out.c;
+  return kindFacts(n).lopSplits(n);
 }
 
 /** Tail type of layer l under a spec (defaults applied). */
 export function tailKind(spec: PartitionSpec, model: Model, l: number): PartitionKind {
-  return spec.tail[l] ?? (isWeightLayer(model.nodes[l]!) ? 'lop' : 'local');
+  return spec.tail[l] ?? kindFacts(model.nodes[l]!).tail;
 }
 
 function fail(rule: string, layer: number, msg: string): never {
   throw new PlanInfeasibleError(rule, `plan: layer ${layer}: ${msg}`, layer);
 }
 
-const FTP_KINDS = new Set(['conv2d', 'maxpool', 'avgpool', 'activation', 'identity', 'concat', 'add', 'mul', 'upsample', 'reorg', 'crop', 'region', 'yolo', 'softmax']);
-
-/** FTP stack rules: sliding-window and per-pixel layers only, one output leaving the stack. */
+/** FTP stack rules: layers the kind table lets run on a tile, one output leaving the stack. */
 export function validateFtp(model: Model, ftp: FtpSpec): void {
   const k = ftp.layers;
   if (k < 1 || k > model.nodes.length) fail('ftp-range', k, `--ftp-layers ${k} is outside 1..${model.nodes.length}`);
   const users = consumers(model);
   for (let l = 0; l < k; l++) {
     const n = model.nodes[l]!;
-    if (!FTP_KINDS.has(n.kind) || (n.kind === 'maxpool' || n.kind === 'avgpool') && n.global) {
-      fail('ftp-kind', l, `FTP cannot cross a ${n.kind === 'dense' ? 'dense' : (n.kind + (('global' in n && n.global) ? ' (global)' : ''))} layer: it needs the whole map (PAPER §2.2)`);
-    }
-    if (n.kind === 'mul' && n.inputs.some((i) => (i === INPUT ? model.input : model.nodes[i]!.out).h === 1 && n.out.h > 1)) {
-      fail('ftp-kind', l, 'FTP cannot cross a broadcast multiply of a global value (squeeze-excite): its scale needs the whole map');
-    }
+    const why = tileRefusal(n, nodeInputs(model, n));
+    if (why) fail('ftp-kind', l, `FTP cannot cross a ${n.kind} layer: ${why}`);
     const outside = (users.get(l) ?? []).filter((u) => u >= k);
     if (l !== k - 1 && (outside.length > 0 || model.outputs.includes(l))) {
       fail('ftp-sink', l, `the FTP stack 0..${k - 1} must have one output (layer ${k - 1}), but layer ${l} is also used by layer ${outside[0] ?? 'output'}`);
@@ -113,22 +107,29 @@ export function validateFtp(model: Model, ftp: FtpSpec): void {
 }
 
 /**
- * The most layers a fused stack 0..K−1 can take from the start of a DAG model: every node tileable
- * (validateFtp's kinds; reorg never runs on a tile) and only node K−1 read from outside. 0 when even
- * the first node cannot start a stack. For CenterNet this ends before the first squeeze-excite.
+ * FTP layer counts K ≥ 1 whose stack 0..K−1 validateFtp accepts: every node tileable (the kind
+ * table, shared/model/kinds.ts) and only node K−1 read from outside. Stops at the first node that
+ * cannot run on a tile, since no larger stack can hold it.
  */
-export function largestLegalFtpPrefix(model: Model): number {
-  let best = 0;
+export function legalFtpLayers(model: Model): number[] {
+  const out: number[] = [];
   for (let k = 1; k <= model.nodes.length; k++) {
-    if (model.nodes[k - 1]!.kind === 'reorg') break;
+    const n = model.nodes[k - 1]!;
+    if (tileRefusal(n, nodeInputs(model, n))) break;
     try {
       validateFtp(model, { layers: k, grid: { rows: 1, cols: 1 } });
-      best = k;
+      out.push(k);
     } catch {
-      // Not a legal boundary here (a second output leaves the stack, or a whole-map layer).
+      // Not a legal boundary here: a second output leaves the stack.
     }
   }
-  return best;
+  return out;
+}
+
+/** The most layers a fused stack 0..K−1 can take from the start of a model; 0 when none. For
+ *  CenterNet this ends before the first squeeze-excite. */
+export function largestLegalFtpPrefix(model: Model): number {
+  return legalFtpLayers(model).at(-1) ?? 0;
 }
 
 /** Tail rules of PAPER §3.5 (one type per weight layer, FUSE1 immediately followed by FUSE2, …). */
@@ -137,7 +138,7 @@ export function validateTail(model: Model, spec: PartitionSpec, from: number): v
   for (let l = from; l < model.nodes.length; l++) {
     const n = model.nodes[l]!, t = tailKind(spec, model, l);
     if (!isWeightLayer(n) && t !== 'local') fail('tail-kind', l, `${t.toUpperCase()} needs a conv or dense layer, but layer ${l} is a ${n.kind}`);
-    const grouped = n.kind === 'conv2d' && n.groups !== 1;
+    const grouped = isWeightLayer(n) && !kindFacts(n).lip(n);
     if (grouped && (t === 'lip' || t === 'fuse1' || t === 'fuse2')) fail('lip-grouped', l, `${t.toUpperCase()} does not apply to a grouped/depthwise conv (PAPER §2.3): use lop or seq`);
     if (t === 'fuse1') {
       if (l === model.nodes.length - 1) fail('fuse-last', l, 'the last layer cannot be FUSE1 (PAPER §3.5)');

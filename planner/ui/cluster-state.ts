@@ -6,20 +6,10 @@
  */
 import type { Transport, Unsubscribe } from '../../shared/transport/types.ts';
 import type { ErrorMessage, Topics, WorkerInfo } from '../../shared/topics.ts';
+import type { PredictionsMessage } from '../../shared/events/predictions.ts';
+import type { WorkerStats } from '../../shared/wire/messages.ts';
 
-/** The subset of a worker's stats message (worker/service.ts #tick) the dashboard uses. */
-export interface WorkerStats {
-  plan: string | null;
-  frames: number;
-  predictions: number;
-  errors: number;
-  framesInFlight: number;
-  weightBytes: number;
-  publishedBytes: number;
-  receivedBytes: number;
-  rssBytes: number;
-  time: number;
-}
+export type { WorkerStats };
 
 export interface WorkerView {
   id: string;
@@ -31,19 +21,7 @@ export interface WorkerView {
 }
 
 /** The predictions message (worker/runtime/head-output.ts) plus when its snapshot last changed. */
-export interface CameraView {
-  camera: string;
-  frame: number;
-  frameTime: number;
-  width: number;
-  height: number;
-  plan: string;
-  detections?: { label: string; classId: number; score: number; box: [number, number, number, number] }[];
-  top?: { label: string; score: number }[];
-  /** `stages` per stage kind (ingest, ftp, tail, head); `detail` per plan stage from workers with --debug. */
-  latencyMs: { total: number; stages: { stage: string; ms: number }[]; detail?: { stage: string; ms: number }[] };
-  fps?: number;
-  weights?: 'synthetic';
+export interface CameraView extends PredictionsMessage {
   snapshot: number;
 }
 
@@ -75,8 +53,8 @@ export class ClusterState {
     this.#unsubs.push(
       await topics.subscribe(t, topics.workerInfo('+'), (m) => { if (m.payload.ok) this.#worker(m.params.id!, (w) => { w.info = m.payload.ok ? m.payload.value : w.info; }); }),
       await topics.subscribe(t, topics.workerState('+'), (m) => { if (m.payload.ok) this.#worker(m.params.id!, (w) => { w.online = m.payload.ok && m.payload.value === 'online'; }); }),
-      await topics.subscribe(t, topics.workerStats('+'), (m) => { if (m.payload.ok) this.#stats(m.params.id!, m.payload.value as WorkerStats); }),
-      await topics.subscribe(t, topics.cameraPredictions('+'), (m) => { if (m.payload.ok) this.#camera(m.params.cam!, m.payload.value as CameraView); }),
+      await topics.subscribe(t, topics.workerStats('+'), (m) => { if (m.payload.ok) this.#stats(m.params.id!, m.payload.value); }),
+      await topics.subscribe(t, topics.cameraPredictions('+'), (m) => { if (m.payload.ok) this.#camera(m.params.cam!, m.payload.value); }),
       await topics.subscribe(t, topics.cameraSnapshot('+'), (m) => { if (m.payload.ok) this.#snapshot(m.params.cam!, m.payload.value); }),
       await topics.subscribe(t, topics.errors(), (m) => { if (m.payload.ok) this.#error(m.payload.value); }),
     );
@@ -110,7 +88,7 @@ export class ClusterState {
     }, { previous: prev });
   }
 
-  #camera(cam: string, msg: CameraView): void {
+  #camera(cam: string, msg: PredictionsMessage): void {
     if (typeof msg.frame !== 'number' || !msg.latencyMs) return;
     const view = { ...msg, camera: cam, snapshot: this.#snapshotSeq.get(cam) ?? 0 };
     this.cameras.set(cam, view);

@@ -19,8 +19,8 @@ export const DEFAULTS: Config = {
     offDelaySeconds: 5,
   },
   // The model is not configured here: `--model` names the one that runs (issue 10 #3: one source of truth).
-  // `comm`, as `deeperthings plan` defaults to; the `planner` command reads it.
-  planner: { objective: 'comm', tail: 'auto', wire: 'float16', waitForWorkersSeconds: 10 },
+  // `latency` (issue 13: the planner chooses what pays), as `deeperthings plan` defaults to; the `planner` command reads it.
+  planner: { objective: 'latency', tail: 'auto', wire: 'float16', waitForWorkersSeconds: 10 },
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
   // Two frames in flight keep every stage busy while the first finishes (issue 13 §3).

@@ -25,7 +25,7 @@ export function envName(path: readonly string[]): string {
 }
 
 /** Every leaf key of the schema, with the entries of `additionalProperties` maps taken from `config`. */
-export function leafPaths(schema: SchemaNode, config: unknown, prefix: string[] = []): { path: string[]; node: SchemaNode }[] {
+function leafPaths(schema: SchemaNode, config: unknown, prefix: string[] = []): { path: string[]; node: SchemaNode }[] {
   const props = schema.properties;
   const extra = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
   if (!props && !extra) return [{ path: prefix, node: schema }];

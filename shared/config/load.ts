@@ -16,7 +16,7 @@ import { resolveSecrets, secretTag } from './secrets.ts';
 import type { Config } from './types.ts';
 import type { TopicsConfig } from '../topics.ts';
 
-export const DEFAULT_CONFIG_FILE = 'deeperthings.yaml';
+const DEFAULT_CONFIG_FILE = 'deeperthings.yaml';
 
 export interface LoadOptions {
   /** `--config`; else `DEEPERTHINGS_CONFIG`; else ./deeperthings.yaml, which may be absent. */
@@ -44,7 +44,7 @@ function compiled(): ValidateFunction {
 const isMap = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
 
 /** Objects merge key by key; anything else in `over` replaces; `null`/absent in `over` keeps `base`. */
-export function deepMerge(base: unknown, over: unknown): unknown {
+function deepMerge(base: unknown, over: unknown): unknown {
   if (over === undefined || over === null) return structuredClone(base);
   if (!isMap(base) || !isMap(over)) return structuredClone(over);
   const out: Record<string, unknown> = structuredClone(base);

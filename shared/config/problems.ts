@@ -6,7 +6,7 @@
 import type { ErrorObject } from 'ajv';
 
 /** `/cameras/front/labels/0` in `data` → `cameras.front.labels[0]`; '' → '(root)'. */
-export function dottedPath(pointer: string, data: unknown, extra?: string): string {
+function dottedPath(pointer: string, data: unknown, extra?: string): string {
   const keys = pointer === '' ? [] : pointer.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) keys.push(extra);
   let out = '';

@@ -13,7 +13,7 @@ import { LOG_LEVELS, OBJECTIVE_PATTERN, TAIL_PINS, WIRE_CHOICES } from './types.
 /** A topic level: no '/', no wildcards (shared/topics.ts checks the same at runtime). */
 const LEVEL = '^[^/+#\\u0000]+$';
 /** Camera names are topic levels and Home Assistant ids (ECOSYSTEM §1.1: `[a-zA-Z0-9_-]+`). */
-export const CAMERA_NAME = '^[a-zA-Z0-9_-]+$';
+const CAMERA_NAME = '^[a-zA-Z0-9_-]+$';
 /** Byte quantities as planner/devices.ts reads them: `1024`, `256MB`, `1.5GiB`. */
 const BYTES = '^[0-9]+(\\.[0-9]+)?\\s*(B|[kKMGT]i?B)?$';
 const BYTES_SCHEMA = { type: ['integer', 'string'], minimum: 1, pattern: BYTES, description: 'must be a byte size such as 1024, 256MB or 1.5GiB' } as const;
@@ -95,7 +95,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        objective: { type: 'string', pattern: OBJECTIVE_PATTERN, description: 'must be comm, memory or latency, or a list like latency,comm' },
+        objective: { type: 'string', pattern: OBJECTIVE_PATTERN, description: 'must be latency, fps, comm or memory, or a list like latency,comm' },
         tail: { enum: [...TAIL_PINS] },
         wire: { type: 'string', enum: [...WIRE_CHOICES] },
         devices: { type: ['integer', 'array'], minimum: 1, maximum: 64, minItems: 1, items: device },
@@ -131,7 +131,7 @@ export interface SchemaNode {
 }
 
 /** The schema as editors read it: JSON, two-space indented. */
-export function schemaJson(): string {
+function schemaJson(): string {
   return JSON.stringify(CONFIG_SCHEMA, null, 2) + '\n';
 }
 

@@ -18,7 +18,7 @@ export const secretTag: ScalarTag = {
   resolve: (s) => new SecretRef(s.trim()),
 };
 
-export const SECRETS_FILE = 'secrets.yaml';
+const SECRETS_FILE = 'secrets.yaml';
 
 function findRefs(node: unknown, path: string[], out: { path: string[]; ref: SecretRef }[]): void {
   if (node instanceof SecretRef) out.push({ path, ref: node });

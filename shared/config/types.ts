@@ -7,11 +7,11 @@
 
 /**
  * What the planner minimises, as planner/choose/objective.ts reads it: `comm` (broker bytes per frame,
- * PAPER §4), `memory` (largest device, §5) or `latency`, or a comma-separated list compared
- * lexicographically (`latency,comm`). Repeated here because shared/ may not import the planner.
+ * PAPER §4), `memory` (largest device, §5), `latency` (the default) or `fps` (pipelined throughput: the
+ * busiest device or link), or a comma-separated list compared lexicographically (`latency,comm`). Repeated here because shared/ may not import the planner.
  */
-export const OBJECTIVES = ['comm', 'memory', 'latency'] as const;
-export const OBJECTIVE_PATTERN = '^\\s*(comm|memory|latency)(\\s*,\\s*(comm|memory|latency))*\\s*$';
+export const OBJECTIVES = ['comm', 'memory', 'latency', 'fps'] as const;
+export const OBJECTIVE_PATTERN = '^\\s*(comm|memory|latency|fps)(\\s*,\\s*(comm|memory|latency|fps))*\\s*$';
 export type Objective = string;
 
 /**

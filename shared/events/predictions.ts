@@ -18,6 +18,8 @@ export interface PredictionLatency {
   /** Capture → predictions, end to end, milliseconds. */
   readonly total: number;
   readonly stages: readonly { readonly stage: string; readonly ms: number }[];
+  /** Per plan stage, from workers run with --debug. */
+  readonly detail?: readonly { readonly stage: string; readonly ms: number }[];
 }
 
 export interface PredictionsMessage {
@@ -36,4 +38,6 @@ export interface PredictionsMessage {
   readonly latencyMs: PredictionLatency;
   /** Frames of this camera completed per second over the head's recent window; the fps sensor shows unknown without it. */
   readonly fps?: number;
+  /** The model runs on synthetic weights (no --weights): its detections mean nothing. */
+  readonly weights?: 'synthetic';
 }

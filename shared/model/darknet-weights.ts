@@ -20,7 +20,7 @@ export interface DarknetHeader {
 }
 
 /** What current Darknet writes (major 0, minor 2: 64-bit `seen`). */
-export const DEFAULT_DARKNET_HEADER: DarknetHeader = { major: 0, minor: 2, revision: 0, seen: 0n };
+const DEFAULT_DARKNET_HEADER: DarknetHeader = { major: 0, minor: 2, revision: 0, seen: 0n };
 
 type Field = 'bias' | 'bnScale' | 'bnMean' | 'bnVariance' | 'kernel';
 interface Block { readonly field: Field; readonly count: number }
@@ -128,7 +128,7 @@ function kernelOrder(model: Model, node: Node, src: Uint32Array, toIR: boolean, 
 const BLOCK = 16;
 
 /** Darknet [n][cg][kh][kw] ↔ IR HWIO [kh][kw][cg][n]. */
-export function convOrder(src: Uint32Array, n: number, cg: number, kh: number, kw: number, toIR: boolean): Uint32Array {
+function convOrder(src: Uint32Array, n: number, cg: number, kh: number, kw: number, toIR: boolean): Uint32Array {
   const dst = new Uint32Array(src.length);
   const per = cg * kh * kw;
   for (let f0 = 0; f0 < n; f0 += BLOCK) {
@@ -153,7 +153,7 @@ export function convOrder(src: Uint32Array, n: number, cg: number, kh: number, k
  * Darknet [units][in] with `in` in CHW order (or [in][units] when transposed) ↔ IR [in][units]
  * with `in` in HWC order (PAPER §3.4: the flatten order decides which columns a channel range is).
  */
-export function denseOrder(src: Uint32Array, units: number, x: Shape3, toIR: boolean, transposedDense = false): Uint32Array {
+function denseOrder(src: Uint32Array, units: number, x: Shape3, toIR: boolean, transposedDense = false): Uint32Array {
   const dst = new Uint32Array(src.length);
   const n = x.h * x.w * x.c;
   // Darknet element (o, chw) sits at o·rowStep + chw·colStep.

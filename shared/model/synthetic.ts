@@ -14,7 +14,7 @@
 import { nodeInputs, type Activation, type Model, type Node, type NodeWeights, type Weights } from './ir.ts';
 
 /** 32-bit seed from the model's name and structure (kinds, wiring, shapes). */
-export function modelSeed(model: Model): number {
+function modelSeed(model: Model): number {
   const parts = [model.name, `${model.input.h}x${model.input.w}x${model.input.c}`];
   for (const n of model.nodes) parts.push(`${n.kind}:${n.inputs.join(',')}:${n.out.h}x${n.out.w}x${n.out.c}`);
   return fnv1a(parts.join('|'));

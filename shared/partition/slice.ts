@@ -5,6 +5,7 @@
  * kernel and applied to the sum once); a reduce task keeps only the bias/BN of its output range.
  */
 import type { Node, NodeWeights, Shape3 } from '../model/ir.ts';
+import { hasWeights } from '../model/kinds.ts';
 import { assert } from '../errors.ts';
 import type { ChannelRange } from '../tensor.ts';
 
@@ -39,7 +40,7 @@ function outCount(node: Node): number {
 
 /** The part of `w` a task on `node` needs; `inShape` is the node's full input shape. */
 export function sliceWeights(node: Node, w: NodeWeights, inShape: Shape3, s: SliceSpec): NodeWeights {
-  assert(node.kind === 'conv2d' || node.kind === 'dense', () => `slice: layer ${node.id} (${node.kind}) has no weights to slice`);
+  assert(hasWeights(node), () => `slice: layer ${node.id} (${node.kind}) has no weights to slice`);
   const outs = outCount(node);
   const r = s.out;
   assert(!r || (r.c0 >= 0 && r.c1 <= outs && r.c0 < r.c1), () => `slice: layer ${node.id}: output range ${r?.c0}..${r?.c1} outside 0..${outs}`);

@@ -15,9 +15,11 @@
  * measured peakActivationBytes whenever the cluster runs the plan in the same order.
  */
 import type { Model, Node } from '../model/ir.ts';
-import { INPUT, elements, nodeInputs } from '../model/ir.ts';
+import { elements, nodeInputs } from '../model/ir.ts';
+import { hasWeights } from '../model/kinds.ts';
 import type { NodeRun, PlanDoc, TaskDoc } from './types.ts';
 import { selVolume } from './sel.ts';
+import { programPeakBytes, taskProgram } from './program.ts';
 
 /** Values are float32 on the device (shared/tensor.ts). */
 const F32 = 4;
@@ -29,7 +31,7 @@ export interface DeviceMemory {
 
 /** Weight elements of a slice of `node`; `out`/`in` are channel ranges, `finish` keeps only bias/BN of `out`. */
 export function sliceElements(model: Model, node: Node, s: { out?: { c0: number; c1: number }; in?: { c0: number; c1: number }; finish?: boolean }): number {
-  if (node.kind !== 'conv2d' && node.kind !== 'dense') return 0;
+  if (!hasWeights(node)) return 0;
   const inShape = nodeInputs(model, node)[0]!;
   const outs = node.kind === 'dense' ? node.units : node.out.c;
   const width = s.out ? s.out.c1 - s.out.c0 : outs;
@@ -66,23 +68,9 @@ export function weightBytesPerDevice(model: Model, plan: PlanDoc): Map<string, n
   return new Map([...held].map(([d, m]) => [d, [...m.values()].reduce((a, b) => a + b, 0) * F32]));
 }
 
-/** A task's live peak: its assembled inputs, then each run's output, freeing inputs after their last use. */
+/** A task's live peak: its program's (the executor's own accounting, program.ts programPeakBytes). */
 export function taskPeakBytes(model: Model, task: TaskDoc, outputNodes: ReadonlySet<number>): number {
-  const live = new Map<number, number>();
-  if (task.kind === 'ingest') live.set(INPUT, elements(model.input));
-  for (const n of task.needs) live.set(n.sel.node, selVolume(n.sel));
-  const sum = (): number => [...live.values()].reduce((a, b) => a + b, 0);
-  let peak = sum();
-  const lastUse = new Map<number, number>();
-  task.runs.forEach((r, i) => model.nodes[r.node]!.inputs.forEach((src) => lastUse.set(src, i)));
-  task.runs.forEach((r, i) => {
-    const node = model.nodes[r.node]!;
-    const c = r.outChannels ? r.outChannels.c1 - r.outChannels.c0 : node.out.c;
-    live.set(r.node, (r.region.y1 - r.region.y0) * (r.region.x1 - r.region.x0) * c);
-    peak = Math.max(peak, sum());
-    for (const [src, last] of lastUse) if (last === i && !outputNodes.has(src)) live.delete(src);
-  });
-  return peak * F32;
+  return programPeakBytes(taskProgram(model, task.id, task.needs, task.runs, [...outputNodes], task.kind === 'ingest'));
 }
 
 /** Peak activation bytes per device: held pieces + the running task's live values, in plan order. */

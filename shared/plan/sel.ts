@@ -3,12 +3,12 @@ import type { Shape3 } from '../model/ir.ts';
 import type { ChannelRange, Region } from '../tensor.ts';
 import type { TensorSel } from './types.ts';
 
-export function intersectRegion(a: Region, b: Region): Region | undefined {
+function intersectRegion(a: Region, b: Region): Region | undefined {
   const r = { y0: Math.max(a.y0, b.y0), y1: Math.min(a.y1, b.y1), x0: Math.max(a.x0, b.x0), x1: Math.min(a.x1, b.x1) };
   return r.y0 < r.y1 && r.x0 < r.x1 ? r : undefined;
 }
 
-export function intersectChannels(a: ChannelRange, b: ChannelRange): ChannelRange | undefined {
+function intersectChannels(a: ChannelRange, b: ChannelRange): ChannelRange | undefined {
   const c = { c0: Math.max(a.c0, b.c0), c1: Math.min(a.c1, b.c1) };
   return c.c0 < c.c1 ? c : undefined;
 }

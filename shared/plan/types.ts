@@ -10,6 +10,7 @@
  */
 import type { ChannelRange, Region } from '../tensor.ts';
 import type { Pad4, Shape3 } from '../model/ir.ts';
+import type { SpeedProfile } from './speed-profile.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -24,6 +25,8 @@ export interface PlanDevice {
   /** Sustained GFLOP/s (measured or declared). */
   readonly speed: number;
   readonly linkBps: number;
+  /** Measured speed per work class (shared/plan/speed-profile.ts); `speed` applies where absent. */
+  readonly profile?: SpeedProfile;
 }
 
 /** A part of one node's output: a spatial region × a channel range. */
@@ -96,6 +99,20 @@ export interface PlanPrediction {
   readonly bytesPerLink: Readonly<Record<string, { up: number; down: number }>>;
   readonly memoryPerDevice: Readonly<Record<string, { weightBytes: number; peakActivationBytes: number }>>;
   readonly latencyMs: number;
+  /** Pipelined throughput: 1000 / the busiest device's or link's ms per frame (`--objective fps`). */
+  readonly fps?: number;
+  /** Per stage, ms after the previous stage's end, as predictions' `latencyMs.stages` measure them. */
+  readonly stages?: readonly StagePrediction[];
+}
+
+/** One stage's predicted share of the latency, split into compute and transfer (planner/calibration.ts). */
+export interface StagePrediction {
+  readonly stage: string;
+  readonly ms: number;
+  /** Devices whose compute ends the stage, and the links whose transfers do (sender ids). */
+  readonly workers: readonly string[];
+  readonly computeMs: number;
+  readonly transferMs: number;
 }
 
 export interface PlanDoc {
@@ -114,6 +131,8 @@ export interface PlanDoc {
   /** The device that owns the frame (PAPER §1 "data source"): ingest and head run here. */
   readonly dataSource: string;
   readonly objective: string;
+  /** Why this plan, in a sentence (e.g. "one device is faster: 240 ms vs 3100 ms split"). */
+  readonly reason?: string;
   readonly layers: readonly LayerDoc[];
   readonly stages: readonly StageDoc[];
   readonly pieces: readonly PieceDoc[];

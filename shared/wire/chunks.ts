@@ -13,11 +13,11 @@ import { decode as cborDecode, encode as cborEncode } from 'cbor-x';
 import { publishPacketSize } from '../transport/types.ts';
 import { describe } from './json.ts';
 
-export const CHUNK_MAGIC = Uint8Array.of(0x44, 0x54, 0x43, 0x00); // 'DTC\0'
+const CHUNK_MAGIC = Uint8Array.of(0x44, 0x54, 0x43, 0x00); // 'DTC\0'
 /** Our own ceiling per publish, far below broker limits (EMQX 1 MB, z2m 1 MiB; ECOSYSTEM §4.1). */
 export const DEFAULT_CHUNK_LIMIT = 256 * 1024;
 /** Bounds a corrupt `count`: 65,536 chunks of the 256 KiB default is 16 GiB. */
-export const MAX_CHUNKS = 65_536;
+const MAX_CHUNKS = 65_536;
 
 export interface ChunkHeader {
   frame: number;

@@ -84,7 +84,7 @@ function halves(): Float32Array {
 }
 
 /** int8 scale: max |x| over finite elements / 127 (0 for an all-zero tensor). */
-export function int8Scale(data: Float32Array): number {
+function int8Scale(data: Float32Array): number {
   let max = 0;
   for (let i = 0; i < data.length; i++) {
     const a = Math.abs(data[i]);

@@ -4,6 +4,10 @@
  * kind to its payload type and validator.
  */
 import { describe, field, type Validator } from './json.ts';
+import { profileProblem, type SpeedProfile } from '../plan/speed-profile.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+
+export type { ErrorCode } from './error-codes.ts';
 
 /** Retained state and last will of the bridge and of each worker. */
 export type Availability = 'online' | 'offline';
@@ -20,18 +24,44 @@ export interface WorkerInfo {
   linkBps: number;
   /** Engine backend, e.g. 'tfjs-wasm', 'onnxruntime'. */
   backend: string;
+  /** Measured speed per work class on this worker's engine (worker/engine/speed.ts), when measured. */
+  profile?: SpeedProfile;
   pid?: number;
 }
 
 /** `<c>/errors`: a worker that can't honour its part says so here (DESIGN.md "The plan document"). */
 export interface ErrorMessage {
-  code: string;
+  code: ErrorCode;
   message: string;
   frame?: number;
   task?: string;
   worker?: string;
   /** The camera whose frame this is about (`publish --wait` stops on it). */
   camera?: string;
+  /** Epoch milliseconds. */
+  time: number;
+}
+
+/** `<c>/workers/<id>/stats`, on change or every 10 s: counters since start and the current plan's traffic. */
+export interface WorkerStats {
+  worker: string;
+  /** The adopted plan's id, null without one. */
+  plan: string | null;
+  /** Frames ingested, refused as undecodable, refused as over `maxFrameBytes`; predictions published; errors reported. */
+  frames: number;
+  badFrames: number;
+  oversizeFrames: number;
+  predictions: number;
+  errors: number;
+  framesInFlight: number;
+  /** Weight slices held for the plan. */
+  weightBytes: number;
+  /** Data-piece traffic of the current plan: bytes sent and received, messages sent. */
+  publishedBytes: number;
+  receivedBytes: number;
+  messages: number;
+  /** Resident set size of the worker process. */
+  rssBytes: number;
   /** Epoch milliseconds. */
   time: number;
 }
@@ -58,12 +88,13 @@ export const validateAvailability: Validator = (x) =>
 export const validateWorkerInfo: Validator = (x) => {
   const o = x as Obj;
   return field.object(x) ?? field.string(o, 'id') ?? field.string(o, 'version') ?? positive(o, 'memoryBytes') ??
-    positive(o, 'speedGflops') ?? positive(o, 'linkBps') ?? field.string(o, 'backend') ?? field.number(o, 'pid', true);
+    positive(o, 'speedGflops') ?? positive(o, 'linkBps') ?? field.string(o, 'backend') ?? field.number(o, 'pid', true) ??
+    (o.profile === undefined ? undefined : profileProblem(o.profile));
 };
 
 export const validateErrorMessage: Validator = (x) => {
   const o = x as Obj;
-  return field.object(x) ?? field.string(o, 'code') ?? field.string(o, 'message') ?? field.number(o, 'frame', true) ??
+  return field.object(x) ?? field.oneOf(o, 'code', Object.keys(ERROR_CODES)) ?? field.string(o, 'message') ?? field.number(o, 'frame', true) ??
     field.string(o, 'task', true) ?? field.string(o, 'worker', true) ?? field.string(o, 'camera', true) ?? field.number(o, 'time');
 };
 

@@ -46,9 +46,9 @@ export interface TensorEncodeOptions { dtype?: Dtype; int8?: Int8Scaling }
 
 export type TensorDecodeResult = { ok: true; header: TensorHeader; data: Float32Array } | { ok: false; error: Error };
 
-export const TENSOR_MAGIC = Uint8Array.of(0x44, 0x54, 0x31, 0x00); // 'DT1\0'
+const TENSOR_MAGIC = Uint8Array.of(0x44, 0x54, 0x31, 0x00); // 'DT1\0'
 /** Far above any real header (a few dozen bytes); bounds what a corrupt length can make us parse. */
-export const MAX_HEADER_BYTES = 64 * 1024;
+const MAX_HEADER_BYTES = 64 * 1024;
 
 const align4 = (n: number) => (n + 3) & ~3;
 
@@ -100,11 +100,6 @@ export function decodeTensorMessage(bytes: Uint8Array, options: TensorDecodeOpti
 
 function failed(source: string, detail: string): TensorDecodeResult {
   return { ok: false, error: new WireFormatError(source, detail) };
-}
-
-/** True when `bytes` starts with the tensor magic (cheap sniffing before a full decode). */
-export function isTensorMessage(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && TENSOR_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 function decodeChecked(bytes: Uint8Array, source: string): TensorDecodeResult {

@@ -33,6 +33,20 @@ describe('cli', function () {
     assert.ok(Array.isArray(o.predictions));
   });
 
+  it('infer --engine ort and --engine tfjs report their engine and agree; a bad --engine is a usage error', async () => {
+    const args = ['infer', '--model', 'yolov2-tiny', '--input-size', '128x128', '--json'];
+    const [ort, tfjs] = await Promise.all([run([...args, '--engine', 'ort']), run([...args, '--engine', 'tfjs'])]);
+    assert.equal(ort.code, 0, ort.stderr);
+    assert.equal(tfjs.code, 0, tfjs.stderr);
+    const [o, t] = [JSON.parse(ort.stdout), JSON.parse(tfjs.stdout)];
+    assert.equal(o.engine, 'ort');
+    assert.match(t.engine, /^tfjs-/);
+    assert.deepEqual(o.predictions.map((p: { label: string }) => p.label), t.predictions.map((p: { label: string }) => p.label));
+    const bad = await run([...args, '--engine', 'gpu']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--engine "gpu" is not one of auto, ort, tfjs/);
+  });
+
   it('infer on a classifier gives the top-5', async () => {
     const r = await run(['infer', '--model', 'darknet', '--input-size', '64x64', '--json']);
     assert.equal(r.code, 0, r.stderr);

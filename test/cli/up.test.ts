@@ -89,14 +89,14 @@ describe('cli: up and planner', function () {
     const topics = new Topics({ cluster });
     const t = await connect({ url: broker.url }, `announcer-${process.pid}`);
     const info = { id: 'small', version: '0.1.0', memoryBytes: 1000, speedGflops: 5, linkBps: 1e8, backend: 'wasm' };
-    await t.publish(topics.workerInfo('small'), JSON.stringify(info), { retain: true, qos: 1 });
-    await t.publish(topics.workerState('small'), 'online', { retain: true, qos: 1 });
+    await topics.publish(t, topics.workerInfo('small'), info, { qos: 1 });
+    await topics.publish(t, topics.workerState('small'), 'online', { qos: 1 });
     try {
       const r = await run(['planner', '--broker', broker.url, '--cluster', cluster, '--workers', '1', ...SMALL], 120_000);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /deeperthings: planner: device small needs [\d.]+ MB but has 0\.0 MB/);
     } finally {
-      for (const topic of [topics.workerInfo('small'), topics.workerState('small')]) await t.publish(topic, '', { retain: true, qos: 1 });
+      for (const topic of [topics.workerInfo('small'), topics.workerState('small')]) await topics.clear(t, topic, { qos: 1 });
       await t.close();
     }
   });

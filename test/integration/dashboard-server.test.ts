@@ -105,7 +105,7 @@ describe('dashboard server (planner/ui) on a real broker', function () {
     await topics.publish(pub, topics.workerState('w0'), 'online', { qos: 1 });
     await topics.publish(pub, topics.workerStats('w0'), stats(2, 1_000, 2_000, 10_000), { qos: 1 });
     await topics.publish(pub, topics.workerStats('w0'), stats(5, 251_000, 502_000, 12_000), { qos: 1 });
-    const detections = [{ label: 'dog', classId: 16, score: 0.8, box: [10, 20, 110, 220] }];
+    const detections = [{ label: 'dog', classId: 16, score: 0.8, box: [10, 20, 110, 220] as const }];
     const stages = [{ stage: 'in', ms: 3 }, { stage: 'ftp', ms: 40 }, { stage: 'head', ms: 2 }];
     await topics.publish(pub, topics.cameraPredictions('front'), { camera: 'front', frame: 7, frameTime: 1, width: 640, height: 480, model: 'yolov2-tiny', plan: plan.planId, detections, latencyMs: { total: 45, stages }, fps: 2 }, { qos: 1 });
     const jpeg = new Uint8Array([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9]);

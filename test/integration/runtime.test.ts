@@ -52,7 +52,7 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
 async function firstPredictions(c: { topics: Topics; client: Awaited<ReturnType<typeof connect>> }): Promise<any> {
   const preds = await collect(c.client, c.topics.cameraPredictions('+'));
   for (let i = 0; i < 30 && preds.messages.length === 0; i++) {
-    await c.client.publish(c.topics.cameraFrame('front'), DOG);
+    await c.topics.publish(c.client, c.topics.cameraFrame('front'), DOG);
     await preds.next(1, 6000).catch(() => undefined);
   }
   return (await preds.next(1, 60_000))[0];
@@ -115,7 +115,7 @@ for (const b of BROKERS) {
         const settle = async () => { stats.clear(); await waitFor(() => stats.size === 3, 25_000, 'stats of every worker'); return [...stats.values()].reduce((a, b) => a + b, 0); };
         const s0 = await settle();
         const preds = await collect(c.client, c.topics.cameraPredictions('+'));
-        for (let i = 0; i < 20; i++) await c.client.publish(c.topics.cameraFrame('front'), DOG);
+        for (let i = 0; i < 20; i++) await c.topics.publish(c.client, c.topics.cameraFrame('front'), DOG);
         const got = await preds.next(20, 240_000);
         const frames = got.map((p) => p.frame);
         assert.equal(new Set(frames).size, 20, 'twenty distinct frames');
@@ -133,7 +133,7 @@ for (const b of BROKERS) {
           if (JSON.parse(Buffer.from(payload).toString('utf8')).framesInFlight > 0) resolve();
         }));
         victim.child.kill('SIGSTOP');
-        for (let i = 0; i < 3; i++) await c.client.publish(c.topics.cameraFrame('front'), DOG);
+        for (let i = 0; i < 3; i++) await c.topics.publish(c.client, c.topics.cameraFrame('front'), DOG);
         await holding;
         await victim.stop('SIGKILL');
         await waitFor(() => c.planner.plan !== undefined && c.planner.plan.planId !== before, 60_000, 'a re-plan after the kill');
@@ -142,7 +142,7 @@ for (const b of BROKERS) {
         assert.ok(errors.messages.some((m) => /frame \d+/.test(m.body.message)), 'an error names the affected frame');
         const after = await collect(c.client, c.topics.cameraPredictions('+'));
         for (let i = 0; i < 20 && after.messages.length === 0; i++) {
-          await c.client.publish(c.topics.cameraFrame('front'), DOG);
+          await c.topics.publish(c.client, c.topics.cameraFrame('front'), DOG);
           await after.next(1, 6000).catch(() => undefined);
         }
         assert.ok(after.messages.length > 0, 'the survivors serve frames again');

@@ -19,6 +19,8 @@ import { defaultFtpLayers, specFromPreset } from '../../planner/presets.ts';
 import { largestLegalFtpPrefix, type TailPreset } from '../../planner/plan/spec.ts';
 import { initBackend } from '../../worker/engine/backend.ts';
 import { runReference } from '../../worker/engine/executor.ts';
+import { tfjsEngine } from '../../worker/engine/tfjs-engine.ts';
+import { ortEngine } from '../../worker/engine/ort/engine.ts';
 import { inferImage } from '../../worker/infer.ts';
 import { sampleInput, verifyPlan } from '../../worker/verify.ts';
 import { darknetModel } from '../support/models.ts';
@@ -53,17 +55,20 @@ describe('partition: DAG through add, concat and bilinear upsampling', function 
   this.timeout(60_000);
   before(() => initBackend('wasm'));
 
-  it('FTP over the whole DAG equals the single device for every grid', async () => {
-    const { model, weights } = upsamplingDag();
-    assert.equal(largestLegalFtpPrefix(model), model.nodes.length, 'every node of this DAG is tileable');
-    const input = sampleInput(model);
-    const reference = await runReference(model, weights, input);
-    for (const [n, g] of [[1, 1], [2, 2], [3, 3], [4, 5], [6, 6]] as const) {
-      const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers: model.nodes.length, grid: { rows: g, cols: g }, tail: 'fused', dtype: 'float32' });
-      const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference });
-      assert.ok(r.ok, `N=${n} grid ${g}x${g}: max rel diff ${r.maxRelDiff}`);
-    }
-  });
+  for (const name of ['tfjs', 'ort'] as const) {
+    it(`FTP over the whole DAG equals the single device for every grid, on ${name}`, async () => {
+      const engine = name === 'ort' ? await ortEngine() : tfjsEngine;
+      const { model, weights } = upsamplingDag();
+      assert.equal(largestLegalFtpPrefix(model), model.nodes.length, 'every node of this DAG is tileable');
+      const input = sampleInput(model);
+      const reference = await runReference(model, weights, input);
+      for (const [n, g] of [[1, 1], [2, 2], [3, 3], [4, 5], [6, 6]] as const) {
+        const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers: model.nodes.length, grid: { rows: g, cols: g }, tail: 'fused', dtype: 'float32' });
+        const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference, engine });
+        assert.ok(r.ok, `N=${n} grid ${g}x${g}: max rel diff ${r.maxRelDiff}`);
+      }
+    });
+  }
 });
 
 describe('partition: CenterNet (TF.js graph, 512×512)', function () {
@@ -83,6 +88,12 @@ describe('partition: CenterNet (TF.js graph, 512×512)', function () {
     assert.ok(model.nodes.slice(k).some((n) => n.kind === 'avgpool' && n.global));
     assert.equal(defaultFtpLayers((await darknetModel('yolov2', 160)).model), 12, 'Darknet defaults unchanged');
     assert.equal(defaultFtpLayers((await darknetModel('resnet50', 64)).model), 0, 'Darknet defaults unchanged');
+  });
+
+  it('N=4, grid 3x3, tail fused on ORT: equals the single device (tfjs reference)', async () => {
+    const spec = specFromPreset(model, { devices: equalDevices(4), ftpLayers: defaultFtpLayers(model), grid: { rows: 3, cols: 3 }, tail: 'fused' });
+    const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference, engine: await ortEngine() });
+    assert.ok(r.ok, `max rel diff ${r.maxRelDiff}`);
   });
 
   const cases: [number, number, TailPreset][] = [[1, 1, 'fused'], [2, 2, 'fused'], [4, 3, 'fused'], [6, 5, 'fused'], [4, 4, 'lop'], [3, 2, 'seq']];
@@ -110,7 +121,7 @@ describe('partition: CenterNet (TF.js graph, 512×512)', function () {
     try {
       const preds = await collect(cluster.client, cluster.topics.cameraPredictions('+'));
       await cluster.planned();
-      await cluster.client.publish(cluster.topics.cameraFrame('front'), DOG);
+      await cluster.topics.publish(cluster.client, cluster.topics.cameraFrame('front'), DOG);
       const [p] = await preds.next(1);
       const single = await inferImage({ model, weights, image: DOG });
       assert.ok(single.prediction.kind === 'detections');

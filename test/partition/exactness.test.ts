@@ -12,6 +12,8 @@ import { specFromPreset } from '../../planner/presets.ts';
 import type { TailPreset } from '../../planner/plan/spec.ts';
 import { initBackend } from '../../worker/engine/backend.ts';
 import { runReference } from '../../worker/engine/executor.ts';
+import type { Engine } from '../../worker/engine/engine.ts';
+import { ortEngine } from '../../worker/engine/ort/engine.ts';
 import { sampleInput, verifyPlan } from '../../worker/verify.ts';
 import { darknetModel } from '../support/models.ts';
 
@@ -28,19 +30,23 @@ const GRIDS = [1, 2, 3, 5];
 const latin = (t: number, n: number) => GRIDS[(t + n) % GRIDS.length]!;
 const cross = () => [...GRIDS];
 
-async function checkAll(name: string, size: number, ftpLayers: number, gridsOf: (t: number, n: number) => number | number[]): Promise<Set<string>> {
+interface On { readonly engine?: Engine; readonly only?: (tail: TailPreset, n: number) => boolean }
+
+async function checkAll(name: string, size: number, ftpLayers: number, gridsOf: (t: number, n: number) => number | number[], on: On = {}): Promise<Set<string>> {
+  const { engine } = on;
   const { model, weights } = await darknetModel(name, size);
   const input = sampleInput(model);
-  const reference = await runReference(model, weights, input);
+  const reference = await runReference(model, weights, input, { engine });
   const sink = model.nodes[ftpLayers - 1]!.out;
   const covered = new Set<string>();
   for (const [t, tail] of TAILS.entries()) {
     for (const [i, n] of DEVICES.entries()) {
+      if (on.only && !on.only(tail, n)) continue;
       for (const want of ([] as number[]).concat(gridsOf(t, i))) {
         covered.add(`${tail} ${n} ${want}`);
         const g = Math.min(want, sink.h, sink.w);
         const spec = specFromPreset(model, { devices: equalDevices(n), ftpLayers, grid: { rows: g, cols: g }, tail, dtype: 'float32' });
-        const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference });
+        const r = await verifyPlan({ model, weights, plan: buildPlan(model, spec), input, reference, engine });
         assert.ok(r.ok, `${name} tail=${tail} N=${n} grid=${g}x${g}: max rel diff ${r.maxRelDiff}`);
         if (n > 1 && tail !== 'seq') assert.ok(r.bytesExchanged > 0, 'devices exchanged data');
       }
@@ -65,4 +71,22 @@ describe('exactness: partitioned == single device', function () {
   it(`tiny @96: every tail × N ∈ {${DEVICES}} × grid ∈ {${GRIDS}}`, async () => {
     assert.equal((await checkAll('tiny', 96, 4, cross)).size, TAILS.length * DEVICES.length * GRIDS.length);
   });
+});
+
+/** ORT compiles every task of every plan (an ONNX export + session each): one N per tail keeps the run time reasonable. */
+const ORT_DEVICES: Record<TailPreset, number> = { lop: 2, lip: 3, fused: 6, seq: 3 };
+
+describe('exactness on ORT: partitioned == single device', function () {
+  this.timeout(600_000);
+  let engine: Engine;
+  before(async () => {
+    await initBackend('wasm');
+    engine = await ortEngine();
+  });
+
+  for (const [name, size, ftpLayers] of MODELS) {
+    it(`${name} @${size}: every tail (N = ${Object.values(ORT_DEVICES)}) on ONNX Runtime`, async () => {
+      await checkAll(name, size, ftpLayers, latin, { engine, only: (tail, n) => ORT_DEVICES[tail] === n });
+    });
+  }
 });

@@ -40,7 +40,7 @@ describe('control plane: discovery, events, bridge API', function () {
     try {
       while (!(p.planner.plan && workers.every((w) => w.worker.plan?.planId === p.planner.plan?.planId))) await new Promise((r) => setTimeout(r, 50));
       const preds = await collect(client, topics.cameraPredictions('porch'));
-      await client.publish(topics.cameraFrame('porch'), DOG);
+      await topics.publish(client, topics.cameraFrame('porch'), DOG);
       await preds.next(1);
       assert.ok(typeof preds.messages[0]!.body.fps === 'number');
       // The camera seen first is announced after its predictions: wait for that event, not 300 ms.
@@ -55,10 +55,10 @@ describe('control plane: discovery, events, bridge API', function () {
       assert.ok(events.messages.length > 0 && events.messages.every((e) => e.body.type === 'new' && e.body.after.camera === 'porch'));
 
       const planBefore = p.planner.plan!.planId;
-      await client.publish(topics.bridgeRequest('health'), JSON.stringify({ transaction: 7 }));
-      await client.publish(topics.bridgeRequest('restart-worker'), JSON.stringify({ transaction: 8, id: 'nope' }));
-      await client.publish(topics.bridgeRequest('plan'), '{not json');
-      await client.publish(topics.bridgeRequest('plan'), JSON.stringify({ transaction: 9, objective: 'latency' }));
+      await topics.publish(client, topics.bridgeRequest('health'), { transaction: 7 });
+      await topics.publish(client, topics.bridgeRequest('restart-worker'), { transaction: 8, id: 'nope' });
+      await client.publish(topics.bridgeRequest('plan'), '{not json'); // raw on purpose: a malformed request
+      await topics.publish(client, topics.bridgeRequest('plan'), { transaction: 9, objective: 'latency' });
       const r = await responses.next(4);
       const byTx = new Map(r.map((x: any) => [x.transaction, x]));
       assert.equal(byTx.get(7).status, 'ok');

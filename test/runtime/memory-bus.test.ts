@@ -16,7 +16,7 @@ describe('runtime on the in-memory bus', function () {
     try {
       const preds = await collect(cluster.client, cluster.topics.cameraPredictions('+'));
       await cluster.planned();
-      await cluster.client.publish(cluster.topics.cameraFrame('front'), DOG);
+      await cluster.topics.publish(cluster.client, cluster.topics.cameraFrame('front'), DOG);
       const [p] = await preds.next(1);
       const single = await inferImage({ model, weights, image: DOG, decode: { threshold: 0.005 } });
       assert.equal(p.camera, 'front');

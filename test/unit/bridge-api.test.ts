@@ -32,7 +32,7 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
   });
   afterEach(async () => { await api.stop(); });
 
-  /** Publish raw `payload` on request `name`, resolve with the JSON response. */
+  /** Publish raw `payload` on request `name` (raw: the cases include malformed JSON), resolve with the JSON response. */
   async function ask(name: string, payload: string, retain = false): Promise<BridgeResponse | undefined> {
     let response: BridgeResponse | undefined;
     const off = await client.subscribe(topics.bridgeResponse(name), (_t, p) => { response = JSON.parse(Buffer.from(p).toString()) as BridgeResponse; });
@@ -67,7 +67,7 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
     ['not an object', 'info', '[1, 2]', "bridge: request 'info': payload must be an object"],
     ['a transaction that is neither string nor number', 'info', '{"transaction": {"a": 1}}', "bridge: request 'info': field 'transaction' must be a string or number (got object)"],
     ['an unknown request', 'reboot', '{"transaction": "x"}', `bridge: unknown request 'reboot' (known: ${BRIDGE_REQUESTS.join(', ')})`],
-    ['an unknown objective', 'plan', '{"objective": "speed", "transaction": "x"}', `bridge: request 'plan': field 'objective' must be comm, memory or latency, or a list like latency,comm (got "speed")`],
+    ['an unknown objective', 'plan', '{"objective": "speed", "transaction": "x"}', `bridge: request 'plan': field 'objective' must be latency, fps, comm or memory, or a list like latency,comm (got "speed")`],
     ['restart-worker without id', 'restart-worker', '{"transaction": "x"}', "bridge: request 'restart-worker': field 'id' must name a worker (got nothing)"],
     ['an empty payload', 'health', '', "bridge: request 'health': empty payload (a cleared retained message)"],
   ];
@@ -84,7 +84,7 @@ describe('bridge API: bridge/request/<name> → bridge/response/<name>', () => {
 
   it('a retained request is ignored: a stale one must not restart a worker on every subscribe', async () => {
     await api.stop();
-    await client.publish(topics.bridgeRequest('restart-worker'), '{"id": "pi-1"}', { retain: true });
+    await topics.publish(client, topics.bridgeRequest('restart-worker'), { id: 'pi-1' }, { retain: true });
     await api.start();
     // A later request is answered only after the retained one was delivered (in-order): no sleep.
     assert.equal((await ask('health', '{}'))?.status, 'ok');

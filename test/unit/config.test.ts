@@ -46,7 +46,7 @@ const BAD_LINES = [
   'mqtt.url: must be a broker URL such as mqtt://localhost:1883',
   'mqtt.protocol: must be one of 4, 5',
   "topics.cluster: must not be 'bridge' (reserved for <root>/bridge/)",
-  'planner.objective: must be comm, memory or latency, or a list like latency,comm',
+  'planner.objective: must be latency, fps, comm or memory, or a list like latency,comm',
   'planner.devices: must be >= 1',
   'cameras.front door: camera names use letters, digits, _ and - only (a topic level and a Home Assistant id)',
   'cameras.front.topic: must be string',

@@ -14,7 +14,7 @@ import { buildPlan } from '../../planner/plan/build.ts';
 import { equalDevices } from '../../planner/devices.ts';
 import { specFromPreset } from '../../planner/presets.ts';
 import { tailPreset, type PartitionSpec } from '../../planner/plan/spec.ts';
-import { layerCosts, planCost } from '../../planner/cost.ts';
+import { DEFAULT_LATENCY, layerCosts, planCost } from '../../planner/cost.ts';
 import { messageBytes, planTraffic } from '../../planner/cost-traffic.ts';
 import { sliceElements } from '../../shared/plan/footprint.ts';
 import { taskFlops } from '../../planner/cost-latency.ts';
@@ -140,7 +140,7 @@ describe('planner/cost: latency', () => {
     const base = planCost(model, buildPlan(model, spec(devices(4)))).latencyMs;
     assert.ok(planCost(model, buildPlan(model, spec(devices(4, { linkBps: 1e9 })))).latencyMs < base);
     assert.ok(planCost(model, buildPlan(model, spec(devices(4, { speed: 20 })))).latencyMs < base);
-    assert.ok(planCost(model, buildPlan(model, spec(devices(4))), { messageOverheadMs: 0 }).latencyMs < base);
+    assert.ok(planCost(model, buildPlan(model, spec(devices(4))), { ...DEFAULT_LATENCY, messageOverheadMs: 0 }).latencyMs < base);
     // Latency is at least the busiest device's compute and at most everything done one after the other.
     const cost = planCost(model, buildPlan(model, spec(devices(4))));
     const per = Object.values(cost.timeline.perDevice);

@@ -1,12 +1,15 @@
-/** The executor: a hand-built DAG against a naive chain, tiles with padding overrides, memory and errors. */
+/** The executor on each engine: a hand-built DAG against a naive chain, tiles with padding overrides, memory and errors. */
 import * as tf from '@tensorflow/tfjs-core';
 import { strict as assert } from 'node:assert';
 import { INPUT, type Conv2dNode, type Model, type Node, type NodeWeights, type Pad4, type Shape3, type Weights } from '../../shared/model/ir.ts';
 import { ShapeMismatchError } from '../../shared/errors.ts';
 import { tensor3, type Tensor3 } from '../../shared/tensor.ts';
 import { initBackend } from '../../worker/engine/backend.ts';
-import { tfjsEngine } from '../../worker/engine/engine.ts';
-import { fromTf, runGraph, runReference, toTf } from '../../worker/engine/executor.ts';
+import type { Engine } from '../../worker/engine/engine.ts';
+import { tfjsEngine } from '../../worker/engine/tfjs-engine.ts';
+import { ortEngine } from '../../worker/engine/ort/engine.ts';
+import { runReference, wholeWeights } from '../../worker/engine/executor.ts';
+import { modelProgram, programPeakBytes, taskProgram } from '../../shared/plan/program.ts';
 import * as naive from '../support/naive.ts';
 
 const pad = (top: number, bottom = top, left = top, right = left): Pad4 => ({ top, bottom, left, right });
@@ -83,86 +86,86 @@ function crop(x: Tensor3, y0: number, y1: number, x0: number, x1: number): Tenso
   return naive.map(tensor3({ h: y1 - y0 + 1, w: x1 - x0 + 1, c: x.shape.c }), (_v, y, i, k) => naive.at(x, y + y0, i + x0, k));
 }
 
-describe('engine executor', () => {
-  before(async () => { await initBackend('wasm'); });
+for (const name of ['tfjs', 'ort'] as const) describe(`engine executor on ${name}`, () => {
+  let engine: Engine;
+  before(async () => {
+    await initBackend('wasm');
+    engine = name === 'ort' ? await ortEngine() : tfjsEngine;
+  });
 
   it('runReference on conv → pool → concat of two branches → add → reorg → region matches the naive chain', async () => {
     const { m, w } = dagModel();
     const x = naive.randomTensor(8, 8, 3, 5);
-    const out = await runReference(m, w, x);
+    const out = await runReference(m, w, x, { engine });
     assert.deepEqual([...out.keys()], [7]);
     naive.expectClose(out.get(7)!, naiveDag(m, w, x));
-    const all = await runReference(m, w, x, { all: true });
+    const all = await runReference(m, w, x, { all: true, engine });
     assert.deepEqual([...all.keys()], [0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('runGraph frees every intermediate and reports peak bytes = max over layers of (input + output)', () => {
+  it('peak bytes = max over layers of (input + output); a tfjs run frees every intermediate', async () => {
     const { m, w } = stackModel();
-    const x = toTf(naive.randomTensor(13, 11, 3, 6));
-    const before = tf.memory().numTensors;
-    const r = runGraph({ model: m, weights: w, nodes: [0, 1, 2, 3], feeds: new Map([[INPUT, x]]), keep: [3] });
-    // Without a cache option the run's weight tensors are freed too: only the kept output remains.
-    assert.equal(tf.memory().numTensors, before + 1);
+    const p = modelProgram(m);
     const sizes = [13 * 11 * 3, 13 * 11 * 4, 7 * 6 * 5, 7 * 6 * 5, 7 * 6 * 3];
-    assert.equal(r.peakBytes, 4 * Math.max(...sizes.slice(1).map((k, i) => sizes[i]! + k)));
-    r.outputs.get(3)!.dispose();
-    x.dispose();
+    assert.equal(programPeakBytes(p), 4 * Math.max(...sizes.slice(1).map((k, i) => sizes[i]! + k)));
+    const before = tf.memory().numTensors;
+    const task = await engine.compile(p, wholeWeights(w));
+    const r = await task.run([naive.randomTensor(13, 11, 3, 6)]);
+    assert.equal(r.peakBytes, programPeakBytes(p));
+    task.dispose();
+    assert.equal(tf.memory().numTensors, before);
   });
 
   for (const [o1, o2, c1, c2] of [[2, 4, 3, 5], [0, 1, 0, 2], [5, 6, 4, 5], [0, 6, 0, 5]] as const) {
     it(`a tile rows ${o1}..${o2} cols ${c1}..${c2} with tile padding = the crop of the full output, bit-exact`, async () => {
       const { m, w } = stackModel();
       const input = naive.randomTensor(13, 11, 3, 7);
-      const full = (await runReference(m, w, input)).get(3)!;
-      const pads = new Map<number, Pad4>();
+      const full = (await runReference(m, w, input, { engine })).get(3)!;
+      const runs: { node: number; region: { y0: number; y1: number; x0: number; x1: number } }[] = [];
       let [r, c]: { lo: number; hi: number }[] = [{ lo: o1, hi: o2 }, { lo: c1, hi: c2 }];
       for (let id = 3; id >= 0; id--) {
+        runs.unshift({ node: id, region: { y0: r.lo, y1: r.hi + 1, x0: c.lo, x1: c.hi + 1 } });
         const n = m.nodes[id] as Conv2dNode; // pools carry the same window fields, dilation 1
         const inShape = id === 0 ? m.input : m.nodes[id - 1]!.out;
         const d = n.dilation ?? [1, 1];
-        const rs = back(r.lo, r.hi, n.size[0], n.stride[0], d[0], n.pad.top, inShape.h);
-        const cs = back(c.lo, c.hi, n.size[1], n.stride[1], d[1], n.pad.left, inShape.w);
-        pads.set(id, { top: rs.padLo, bottom: rs.padHi, left: cs.padLo, right: cs.padHi });
-        [r, c] = [rs, cs];
+        [r, c] = [back(r.lo, r.hi, n.size[0], n.stride[0], d[0], n.pad.top, inShape.h), back(c.lo, c.hi, n.size[1], n.stride[1], d[1], n.pad.left, inShape.w)];
       }
-      const x = toTf(crop(input, r.lo, r.hi, c.lo, c.hi));
-      const res = runGraph({ model: m, weights: w, nodes: [0, 1, 2, 3], feeds: new Map([[INPUT, x]]), keep: [3], ctxFor: (id) => ({ pad: pads.get(id)! }) });
-      const tile = await fromTf(res.outputs.get(3)!);
-      naive.expectClose(tile, crop(full, o1, o2, c1, c2), 0);
-      res.outputs.get(3)!.dispose();
-      x.dispose();
+      const sel = { node: INPUT, region: { y0: r.lo, y1: r.hi + 1, x0: c.lo, x1: c.hi + 1 }, channels: { c0: 0, c1: 3 } };
+      const p = taskProgram(m, 'tile', [{ sel, reduce: false, pieces: [] }], runs, [3]);
+      const task = await engine.compile(p, wholeWeights(w));
+      const tile = (await task.run([crop(input, r.lo, r.hi, c.lo, c.hi)])).outputs.get(3)!;
+      task.dispose();
+      naive.expectClose(tile, crop(full, o1, o2, c1, c2), name === 'tfjs' ? 0 : 1e-5);
     });
   }
 
-  it('the tfjs engine compiles a task once and reruns it with cached weights', async () => {
+  it('compiles a task once and reruns it with its weights kept', async () => {
     const { m, w } = dagModel();
     const x = naive.randomTensor(8, 8, 3, 8);
-    const want = (await runReference(m, w, x)).get(7)!;
+    const want = (await runReference(m, w, x, { engine })).get(7)!;
     const before = tf.memory().numTensors;
-    const task = tfjsEngine.compile({ model: m, nodes: m.nodes.map((n) => n.id), keep: [7], weightsFor: (id) => w.get(id) });
+    const task = await engine.compile(modelProgram(m), wholeWeights(w));
     for (let i = 0; i < 2; i++) {
-      const r = await task.run(new Map([[INPUT, x]]));
+      const r = await task.run([x]);
       naive.expectClose(r.outputs.get(7)!, want, 0);
       assert.ok(r.peakBytes >= 4 * (8 * 8 * 3 + 8 * 8 * 8));
     }
-    assert.ok(tf.memory().numTensors > before, 'weights stay uploaded between runs');
+    if (name === 'tfjs') assert.ok(tf.memory().numTensors > before, 'weights stay uploaded between runs');
     task.dispose();
     assert.equal(tf.memory().numTensors, before);
   });
 
-  it('errors name the layer and kind, and free what the run made', () => {
+  it('errors name the layer and kind, and free what the run made', async () => {
     const { m, w } = dagModel();
-    const x = toTf(naive.randomTensor(8, 8, 3, 9));
+    const x = naive.randomTensor(8, 8, 3, 9);
     const before = tf.memory().numTensors;
     const bad = new Map(w).set(3, { kernel: new Float32Array(7) });
-    const run = (opts: Partial<Parameters<typeof runGraph>[0]>) => () =>
-      runGraph({ model: m, weights: w, nodes: m.nodes.map((n) => n.id), feeds: new Map([[INPUT, x]]), keep: [7], ...opts });
-    assert.throws(run({ weights: bad }), /^Error: engine: layer 3 \(conv2d\): conv2d: kernel length 7 is not a multiple/);
-    assert.throws(run({ nodes: [0, 1, 2, 4], keep: [4] }), /engine: layer 4 \(concat\): input 3 is neither fed nor computed/);
-    const wrong = { ...m, nodes: m.nodes.map((n) => (n.id === 2 ? { ...n, out: { h: 4, w: 4, c: 5 } } : n)) };
-    assert.throws(run({ model: wrong }), (e: unknown) => e instanceof ShapeMismatchError && e.layer === 2 &&
-      /engine: conv2d: layer 2 expected shape \[4, 4, 5\] but got \[4, 4, 4\]/.test(e.message));
+    await assert.rejects(runReference(m, bad, x, { engine }), /layer 3 \(conv2d\): conv2d: kernel length 7 is not a multiple/);
+    if (name === 'tfjs') {
+      const wrong = { ...m, nodes: m.nodes.map((n) => (n.id === 2 ? { ...n, out: { h: 4, w: 4, c: 5 } } : n)) };
+      await assert.rejects(runReference(wrong, w, x, { engine }), (e: unknown) => e instanceof ShapeMismatchError && e.layer === 2 &&
+        /engine: conv2d: layer 2 expected shape \[4, 4, 5\] but got \[4, 4, 4\]/.test(e.message));
+    }
     assert.equal(tf.memory().numTensors, before);
-    x.dispose();
   });
 });

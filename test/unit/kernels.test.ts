@@ -10,6 +10,9 @@ import { initBackend } from '../../worker/engine/backend.ts';
 import { fromTf, toTf } from '../../worker/engine/executor.ts';
 import { disposeCache, finalizePartial, getKernel, type KernelOverrides } from '../../worker/engine/kernels/index.ts';
 import * as naive from '../support/naive.ts';
+import { finishOn, runKernelOn } from '../support/engine-kernel.ts';
+import type { Engine } from '../../worker/engine/engine.ts';
+import { ortEngine } from '../../worker/engine/ort/engine.ts';
 
 const pad = (top: number, bottom = top, left = top, right = left): Pad4 => ({ top, bottom, left, right });
 const padName = (p: Pad4): string =>
@@ -17,7 +20,21 @@ const padName = (p: Pad4): string =>
 const base = { id: 7, name: 't', inputs: [INPUT] as number[] };
 
 /** Runs one kernel on host tensors (own cache unless given) and returns the host result. */
+let engine: Engine | undefined;
+
+/** The kernel on tfjs directly, or (under the ORT suite) as a one-step program on ORT with tfjs's output shape. */
 export async function runKernel(node: Node, inputs: Tensor3[], w?: NodeWeights, over: KernelOverrides = {}, cache?: Map<string, unknown>): Promise<Tensor3> {
+  const y = await runKernelTfjs(node, inputs, w, over, cache);
+  return engine === undefined ? y : runKernelOn(engine, node, inputs, w, over, y.shape);
+}
+
+async function finalize(node: Conv2dNode | DenseNode, s: Tensor3, w: NodeWeights): Promise<Tensor3> {
+  if (engine !== undefined) return finishOn(engine, node, s, w);
+  const t = toTf(s), y = finalizePartial(node, t, w);
+  try { return await fromTf(y); } finally { t.dispose(); y.dispose(); }
+}
+
+async function runKernelTfjs(node: Node, inputs: Tensor3[], w?: NodeWeights, over: KernelOverrides = {}, cache?: Map<string, unknown>): Promise<Tensor3> {
   const own = cache ?? new Map<string, unknown>();
   const xs = inputs.map(toTf);
   const y = tf.tidy(() => getKernel(node.kind).run(node as never, xs, w, { cache: own, ...over }));
@@ -100,8 +117,11 @@ const CONV: ConvCase[] = [
   { k: [1, 1], s: [1, 1], p: pad(0), d: [1, 1], g: 1, x: [6, 5, 8], f: 7, bn: true, act: 'hardswish' },
 ];
 
-describe('engine kernels vs naive (wasm, or DEEPERTHINGS_BACKEND)', () => {
-  before(async () => { await initBackend('wasm'); });
+for (const suite of ['tfjs', 'ort'] as const) describe(`engine kernels vs naive on ${suite} (tfjs: wasm, or DEEPERTHINGS_BACKEND)`, () => {
+  before(async () => {
+    await initBackend('wasm');
+    engine = suite === 'ort' ? await ortEngine() : undefined;
+  });
 
   describe('conv2d vs naive', () => {
     CONV.forEach((c, i) => {
@@ -126,10 +146,7 @@ describe('engine kernels vs naive (wasm, or DEEPERTHINGS_BACKEND)', () => {
       const { node, weights, x, spec } = convSetup(lip, 11);
       const parts = await Promise.all(split(13, 3).map(([c0, c1]) => runKernel(node, [sliceChannels(x, c0, c1)],
         { kernel: sliceIns(weights.kernel!, 13, 5, c0, c1) }, { partial: true })));
-      const s = toTf(sum(parts));
-      const y = finalizePartial(node, s, weights);
-      naive.expectClose(await fromTf(y), naive.conv2d(x, spec));
-      s.dispose(); y.dispose();
+      naive.expectClose(await finalize(node, sum(parts), weights), naive.conv2d(x, spec));
     });
 
     it('conv LOP k=3x3 s=2 p=1 9x8x4→5x4x7 bn mish: concat of 3 filter slices = full', async () => {
@@ -164,10 +181,7 @@ describe('engine kernels vs naive (wasm, or DEEPERTHINGS_BACKEND)', () => {
       const { x, node, weights, want } = denseSetup(true, 'logistic');
       const parts = await Promise.all(split(10, 3).map(([c0, c1]) => runKernel(node, [sliceChannels(x, c0, c1)],
         { kernel: sliceIns(weights.kernel!, 10, 9, c0, c1) }, { partial: true })));
-      const s = toTf(sum(parts));
-      const y = finalizePartial(node, s, weights);
-      naive.expectClose(await fromTf(y), want);
-      s.dispose(); y.dispose();
+      naive.expectClose(await finalize(node, sum(parts), weights), want);
     });
     it('dense LOP 3x2x10→1x1x9 bn: concat of 3 unit slices = full', async () => {
       const { x, node, weights, want } = denseSetup(true, 'tanh');
@@ -296,7 +310,7 @@ describe('engine kernels vs naive (wasm, or DEEPERTHINGS_BACKEND)', () => {
     });
   });
 
-  describe('weight cache', () => {
+  if (suite === 'tfjs') describe('weight cache', () => {
     it('reuses uploaded weights across runs, replaces them for a new slice, frees them on dispose', async () => {
       const { node, weights, x, spec } = convSetup(CONV[14]!, 60);
       const cache = new Map<string, unknown>();

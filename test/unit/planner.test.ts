@@ -15,7 +15,8 @@ import { tailLayers } from '../../planner/layers.ts';
 import { solveChain } from '../../planner/optimize/chain-dp.ts';
 import { commCost } from '../../planner/optimize/comm-cost.ts';
 import { choosePlan } from '../../planner/choose/choose.ts';
-import { ftpLayersFor, legalFtpLayers } from '../../planner/choose/candidates.ts';
+import { ftpLayersFor } from '../../planner/choose/candidates.ts';
+import { legalFtpLayers } from '../../planner/plan/spec.ts';
 import { solveRestricted } from '../../planner/choose/constrained-dp.ts';
 import { parseObjective } from '../../planner/choose/objective.ts';
 import { baselines } from '../../planner/choose/baselines.ts';
@@ -232,7 +233,7 @@ describe('cli: deeperthings plan', () => {
     assert.equal((doc.model as { name: string }).name, 'alexnet');
     assert.deepEqual((doc.layers as { partition: string }[]).slice(2, 8).map((l) => l.partition), AUTHORS.alexnet.types);
     assert.equal(doc.solver, 'chain-dp');
-    const text = await runPlan(['--model', 'alexnet', '--devices', '3', '--compare', '--explain']);
+    const text = await runPlan(['--model', 'alexnet', '--devices', '3', '--objective', 'comm', '--compare', '--explain']);
     assert.match(text, /alexnet: chosen vs unfused vs one device/);
     assert.match(text, /predicted latency +\d+ ms +\d+ ms +\d+ ms/);
     assert.match(text, /FTP boundary: ILP-2/);

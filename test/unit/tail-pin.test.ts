@@ -62,7 +62,7 @@ describe('planner --tail: the emitted plan has the pinned types (YOLOv2, N = 6)'
     assert.equal(enumOpt({ tail: 'lop' }, 'tail', TAIL_PINS, 'auto'), 'lop');
     assert.throws(() => enumOpt({ tail: 'fast' }, 'tail', TAIL_PINS, 'auto'), (e: unknown) => e instanceof UsageError && /--tail: expected fused \| lop \| lip \| seq \| auto, got 'fast'/.test(e.message));
     const ok = validateConfig(withDefaults({ planner: { tail: 'lop' } }));
-    assert.ok('config' in ok && ok.config.planner.tail === 'lop' && ok.config.planner.objective === 'comm');
+    assert.ok('config' in ok && ok.config.planner.tail === 'lop' && ok.config.planner.objective === 'latency');
     const auto = validateConfig(withDefaults({}));
     assert.ok('config' in auto && auto.config.planner.tail === 'auto');
     const bad = validateConfig(withDefaults({ planner: { tail: 'fast' } }));

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { Topics, TOPIC_SPECS, type TopicKind, type TopicMessage, type WorkerInfo } from '../../shared/topics.ts';
 import { filterCovers, topicFilterError, topicMatches, topicNameError } from '../../shared/transport/match.ts';
 import { MemoryBus } from '../../shared/transport/memory.ts';
+import { ERROR_CODES } from '../../shared/wire/error-codes.ts';
+import { readFile } from 'node:fs/promises';
 
 /** Wait for a condition (deliveries are asynchronous); a sleep would pass or fail on timing alone. */
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -28,7 +30,6 @@ describe('topics: the topic tree of DESIGN.md', () => {
     ['camera snapshot', t.cameraSnapshot('porch'), 'cameraSnapshot', { cam: 'porch' }],
     ['camera events', t.cameraEvents('porch'), 'cameraEvents', { cam: 'porch' }],
     ['errors', t.errors(), 'errors', {}],
-    ['stats', t.stats(), 'stats', {}],
     ['HA device config', t.haDevice('deeperthings_porch'), 'haDevice', { id: 'deeperthings_porch' }],
     ['HA status', t.haStatus(), 'haStatus', {}],
   ];
@@ -37,7 +38,7 @@ describe('topics: the topic tree of DESIGN.md', () => {
     'deeperthings/default/plan', 'deeperthings/default/workers/pi-1/state', 'deeperthings/default/workers/pi-1/info',
     'deeperthings/default/workers/pi-1/stats', 'deeperthings/default/data/3/t0_1', 'deeperthings/default/cameras/porch/frame',
     'deeperthings/default/cameras/porch/predictions', 'deeperthings/default/cameras/porch/snapshot',
-    'deeperthings/default/cameras/porch/events', 'deeperthings/default/errors', 'deeperthings/default/stats',
+    'deeperthings/default/cameras/porch/events', 'deeperthings/default/errors',
     'homeassistant/device/deeperthings_porch/config', 'homeassistant/status',
   ];
 
@@ -108,17 +109,39 @@ describe('topics: typed publish and subscribe', () => {
     const c = bus.connect({ clientId: 'c' });
     const got: TopicMessage<'errors'>[] = [];
     await t.subscribe(c, t.errors(), (m) => got.push(m));
-    await c.publish(t.errors(), JSON.stringify({ code: 'E', message: 'm', time: 'yesterday' }));
+    // Raw publishes on purpose: typed ones cannot send these payloads.
+    await c.publish(t.errors(), JSON.stringify({ code: 'deadline', message: 'm', time: 'yesterday' }));
     await c.publish(t.errors(), '');
-    await until(() => got.length === 2);
-    const [bad, empty] = got.map((m) => m.payload);
+    await c.publish(t.errors(), JSON.stringify({ code: 'oops', message: 'm', time: 0 }));
+    await until(() => got.length === 3);
+    const [bad, empty, code] = got.map((m) => m.payload);
     assert.ok(!bad.ok && bad.error.message === `wire: deeperthings/default/errors: field 'time' must be a finite number (got "yesterday")`);
     assert.ok(!empty.ok && /empty payload/.test(empty.error.message));
+    assert.ok(!code.ok && /field 'code' must be .*deadline/.test(code.error.message), code.ok ? 'accepted' : code.error.message);
+  });
+
+  it('clears a retained message with an empty payload', async () => {
+    const bus = new MemoryBus();
+    const c = bus.connect({ clientId: 'c' });
+    await t.publish(c, t.workerState('pi-1'), 'online');
+    await t.clear(c, t.workerState('pi-1'));
+    const got: Uint8Array[] = [];
+    await bus.connect({ clientId: 'late' }).subscribe(t.workerState('+'), (_topic, payload) => got.push(payload));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got.length, 0, 'nothing retained');
+    await assert.rejects(t.clear(c, 'other/topic' as ReturnType<Topics['plan']>), /not a topic of this tree/);
+  });
+
+  it('documents every error code in the README table, and nothing else', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.split(/^#+ Error codes$/m)[1]?.split(/^#/m)[0] ?? '';
+    const documented = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]).sort();
+    assert.deepEqual(documented, Object.keys(ERROR_CODES).sort());
   });
 
   it('rejects publishing to a topic outside the tree', async () => {
     const c = new MemoryBus().connect({ clientId: 'c' });
-    await assert.rejects(t.publish(c, 'other/topic' as ReturnType<Topics['errors']>, { code: 'x', message: 'y', time: 0 }), /not a topic of this tree/);
+    await assert.rejects(t.publish(c, 'other/topic' as ReturnType<Topics['errors']>, { code: 'deadline', message: 'y', time: 0 }), /not a topic of this tree/);
   });
 });
 

@@ -15,11 +15,13 @@ import { decodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
 import { ChunkAssembler } from '../../shared/wire/chunk-assembler.ts';
 import { WeightStore } from '../weight-store.ts';
 import { runTask } from '../tasks/run-task.ts';
-import { disposeCache } from '../engine/kernels/index.ts';
+import { CompiledTasks } from '../tasks/compiled.ts';
+import type { Engine } from '../engine/engine.ts';
 import { FrameBuffers } from './frames.ts';
 import { pieceConsumers } from '../../shared/plan/footprint.ts';
 import { Outbox, pieceTopic } from './outbox.ts';
 import type { FrameMeta } from './frame-meta.ts';
+import type { ErrorCode } from '../../shared/wire/error-codes.ts';
 import { TaskQueue } from './task-queue.ts';
 import { FrameGate } from './frame-gate.ts';
 
@@ -31,7 +33,7 @@ import { FrameGate } from './frame-gate.ts';
 const MAX_WAITING_FRAMES = 32;
 
 export interface RuntimeReport {
-  error(code: string, message: string, extra?: { frame?: number; task?: string }): void;
+  error(code: ErrorCode, message: string, extra?: { frame?: number; task?: string }): void;
   /** Head output of a frame (data source only). */
   gathered(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void>;
 }
@@ -49,6 +51,8 @@ export interface PlanRuntimeContext {
   /** Frames per camera the data source runs at once (default 2); later ones wait, oldest first. */
   readonly framesInFlight?: number;
   readonly now?: () => number;
+  /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
+  readonly engine: Engine;
 }
 
 export class PlanRuntime {
@@ -60,7 +64,7 @@ export class PlanRuntime {
   readonly #users: Map<string, Map<string, number>>;
   readonly #buffers: FrameBuffers;
   readonly #store: WeightStore;
-  readonly #cache = new Map<string, unknown>();
+  readonly #compiled: CompiledTasks;
   readonly #outbox: Outbox;
   readonly #chunks = new ChunkAssembler({ timeoutMs: 30_000 });
   readonly #queue = new TaskQueue();
@@ -89,6 +93,7 @@ export class PlanRuntime {
       limit: Math.max(1, ctx.framesInFlight ?? 2), maxWaiting: MAX_WAITING_FRAMES, admit: ({ meta, input }) => this.#admit(meta, input),
       dropped: ({ meta }, cam) => ctx.report.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${ctx.framesInFlight ?? 2} in flight`, { frame: meta.frame }),
     });
+    this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
   }
 
   get weightBytes(): number { return this.#store.bytes; }
@@ -114,7 +119,7 @@ export class PlanRuntime {
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     this.#buffers.clear();
     this.#queue.clear();
-    disposeCache(this.#cache);
+    await this.#compiled.dispose();
   }
 
   #onMessage(topic: string, payload: Uint8Array): void {
@@ -179,8 +184,7 @@ export class PlanRuntime {
     const input = task.kind === 'ingest' ? this.#inputs.get(frame) : undefined;
     if (input) this.#inputs.delete(frame);
     try {
-      const env = { model: this.#ctx.model, pieces: this.#pieces, cache: this.#cache, weightsFor: (t: TaskDoc, use: Parameters<WeightStore['get']>[1]) => this.#store.get(t, use) };
-      const r = await runTask(env, task, entry.pieces, input);
+      const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, entry.pieces, input);
       const meta = this.#meta.get(frame);
       for (const [id, data] of r.outputs) {
         if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);

@@ -1,26 +1,21 @@
 /**
- * One task, end to end, on received pieces: assemble needs (stitch, or sum + finish for a reduce),
- * run the task's nodes, cut the output pieces. Engine-agnostic about where pieces come from, so the
- * in-process cluster (verify) and the MQTT worker run exactly the same code.
+ * One task, end to end, on received pieces: assemble needs (stitch, or sum for a reduce), run the
+ * task's compiled program (which finishes reduces and runs the nodes), cut the output pieces.
+ * Engine-agnostic about where pieces come from, so the in-process cluster (verify) and the MQTT
+ * worker run exactly the same code.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { Model, NodeWeights } from '../../shared/model/ir.ts';
-import type { Tensor3 } from '../../shared/tensor.ts';
+import type { ChannelRange, Region, Tensor3 } from '../../shared/tensor.ts';
 import { tensor3 } from '../../shared/tensor.ts';
 import { assert } from '../../shared/errors.ts';
-import type { NodeRun, PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
+import type { PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
 import { selShape } from '../../shared/plan/sel.ts';
-import { finalizePartial } from '../engine/kernels/index.ts';
-import { toTf } from '../engine/executor.ts';
-import { stitch, sumPartials, type Received } from './assemble.ts';
-import { computeRuns, cropValue, liveBytes, type Value } from './compute.ts';
+import type { ValueSel } from '../../shared/plan/program.ts';
+import { copyOverlap, stitch, sumPartials, type Received } from './assemble.ts';
+import type { CompiledTasks } from './compiled.ts';
 
 export interface TaskEnv {
-  readonly model: Model;
   readonly pieces: ReadonlyMap<string, PieceDoc>;
-  readonly cache: Map<string, unknown>;
-  /** The device's weight slice for a run, or for finishing a reduce of `node`. */
-  readonly weightsFor: (task: TaskDoc, run: NodeRun | { node: number; finish: true }) => NodeWeights | undefined;
+  readonly tasks: CompiledTasks;
 }
 
 export interface TaskResult {
@@ -30,51 +25,47 @@ export interface TaskResult {
   readonly peakBytes: number;
 }
 
-function assembleNeeds(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>, values: Map<number, Value>): void {
-  for (const need of task.needs) {
+interface HostValue { readonly region: Region; readonly channels: ChannelRange; readonly t: Tensor3 }
+
+function assembleNeeds(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>): Tensor3[] {
+  return task.needs.map((need) => {
     const got: Received[] = need.pieces.map((id) => {
       const data = received.get(id);
       assert(data, () => `worker: task ${task.id} is missing piece ${id}`);
       return { sel: env.pieces.get(id)!.sel, data };
     });
-    const host = need.reduce ? sumPartials(need, got) : stitch(need, got);
-    let t = toTf(host);
-    if (need.reduce) {
-      const node = env.model.nodes[need.sel.node]!;
-      assert(node.kind === 'conv2d' || node.kind === 'dense', () => `worker: task ${task.id} reduces layer ${node.id}, a ${node.kind}`);
-      const summed = t;
-      t = finalizePartial(node, summed, env.weightsFor(task, { node: node.id, finish: true }));
-      summed.dispose();
-    }
-    values.set(need.sel.node, { t, region: need.sel.region, channels: need.sel.channels });
-  }
+    return need.reduce ? sumPartials(need, got) : stitch(need, got);
+  });
+}
+
+function cut(task: TaskDoc, p: PieceDoc, values: ReadonlyMap<number, HostValue>): Tensor3 {
+  const v = values.get(p.sel.node);
+  assert(v, () => `worker: task ${task.id} has no value of layer ${p.sel.node} for piece ${p.id}`);
+  const same = selShape(p.sel), have = v.t.shape;
+  if (same.h === have.h && same.w === have.w && same.c === have.c) return v.t;
+  const out = tensor3(same);
+  copyOverlap(v.t, v, out, p.sel);
+  return out;
 }
 
 /** Run one task. `input` is the frame tensor for ingest tasks. */
 export async function runTask(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>, input?: Tensor3): Promise<TaskResult> {
-  const values = new Map<number, Value>();
-  let peak = 0;
-  try {
-    if (input) values.set(-1, { t: toTf(input), region: { y0: 0, y1: input.shape.h, x0: 0, x1: input.shape.w }, channels: { c0: 0, c1: input.shape.c } });
-    assembleNeeds(env, task, received, values);
-    peak = liveBytes(values);
-    const keep = new Set(task.outputs.map((id) => env.pieces.get(id)!.sel.node));
-    computeRuns({ model: env.model, cache: env.cache, weightsFor: (run) => env.weightsFor(task, run), onLive: (b) => (peak = Math.max(peak, b)) }, task.runs, values, keep);
-    const outputs = new Map<string, Tensor3>();
-    for (const id of task.outputs) {
-      const p = env.pieces.get(id)!;
-      const v = values.get(p.sel.node);
-      assert(v, () => `worker: task ${task.id} has no value of layer ${p.sel.node} for piece ${id}`);
-      const cut = tf.tidy(() => cropValue(v, p.sel.region, p.sel.channels).clone());
-      outputs.set(id, tensor3(selShape(p.sel), (await cut.data()) as Float32Array));
-      cut.dispose();
-    }
-    const gathered = new Map<number, Tensor3>();
-    if (task.kind === 'head') {
-      for (const [node, v] of values) gathered.set(node, tensor3(selShape(v), (await v.t.data()) as Float32Array));
-    }
-    return { outputs, gathered, peakBytes: peak };
-  } finally {
-    for (const v of values.values()) v.t.dispose();
+  const { program, compiled } = await env.tasks.get(task);
+  const feeds = assembleNeeds(env, task, received);
+  if (task.kind === 'ingest') {
+    assert(input, () => `worker: ingest task ${task.id} got no frame`);
+    feeds.unshift(input);
   }
+  const values = new Map<number, HostValue>(program.feeds.map((f, k) => [f.node, { ...f, t: feeds[k]! }]));
+  let peakBytes = feeds.reduce((b, t) => b + t.data.byteLength, 0);
+  if (compiled) {
+    const r = await compiled.run(feeds);
+    peakBytes = r.peakBytes;
+    const sels = new Map<number, ValueSel>([...program.feeds, ...program.steps].map((s) => [s.node, s]));
+    for (const [n, t] of r.outputs) values.set(n, { ...sels.get(n)!, t });
+  }
+  const outputs = new Map(task.outputs.map((id) => [id, cut(task, env.pieces.get(id)!, values)]));
+  const gathered = new Map<number, Tensor3>();
+  if (task.kind === 'head') for (const n of task.needs) gathered.set(n.sel.node, values.get(n.sel.node)!.t);
+  return { outputs, gathered, peakBytes };
 }

@@ -13,7 +13,7 @@ import type { Region } from '../../../shared/tensor.ts';
 interface Taps { readonly lo: Int32Array; readonly hi: Int32Array; readonly frac: Float32Array }
 
 /** Per output index in [o0, o1): the two source indices (relative to the crop at `offset`) and the weight of the second. */
-function taps(node: UpsampleNode, o0: number, o1: number, nIn: number, nOut: number, offset: number): Taps {
+export function taps(node: UpsampleNode, o0: number, o1: number, nIn: number, nOut: number, offset: number): Taps {
   const n = o1 - o0;
   const t: Taps = { lo: new Int32Array(n), hi: new Int32Array(n), frac: new Float32Array(n) };
   for (let k = 0; k < n; k++) {

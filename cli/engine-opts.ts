@@ -1,0 +1,19 @@
+/** `--engine auto|ort|tfjs` for the commands that compute (infer, verify, worker, up). */
+import type { OptionSpec } from './args.ts';
+import { parseEngine, selectEngine } from '../worker/engine/select.ts';
+import { UsageError } from '../shared/errors.ts';
+
+export const engineOption: Record<string, OptionSpec> = {
+  engine: { type: 'string', help: 'compute engine: auto (ONNX Runtime when onnxruntime-node loads, else tfjs) | ort | tfjs', default: 'auto' },
+};
+
+/** The engine the options ask for, started (the choice is logged). */
+export async function engineFromOpts(opts: Record<string, unknown>): ReturnType<typeof selectEngine> {
+  let choice;
+  try {
+    choice = parseEngine(opts.engine);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return selectEngine(choice);
+}

@@ -1,0 +1,21 @@
+/**
+ * The codes of `<c>/errors` (DESIGN.md "The plan document": a worker that cannot honour its part
+ * says so; the planner reports what it cannot plan). One union, so a new code is added here, with
+ * its meaning, and in the README's "Error codes" table (test/unit/topics.test.ts checks both agree).
+ */
+export const ERROR_CODES = {
+  'no-plan': 'planner: a camera frame arrived while no plan exists (no worker online yet); the frame is dropped',
+  'plan-failed': 'planner: planning failed (infeasible for the online workers); worker: adopting the plan threw',
+  'bad-plan': 'worker: the retained plan is not JSON, or its version or structure is not understood',
+  'plan-refused': 'worker: the plan is for another model hash, or this worker cannot hold its part (memory)',
+  'not-ready': 'worker (data source): a frame arrived while the plan is still loading; the frame is dropped',
+  'frame-too-large': "worker (data source): a frame exceeds its camera's maxFrameBytes; dropped and counted",
+  'bad-frame': 'worker (data source): a frame could not be decoded (not JPEG, PNG or raw of the right size)',
+  'frame-dropped': 'worker: a frame was dropped: in flight when the plan was replaced or the worker stopped, or too many frames waiting for admission',
+  'bad-piece': 'worker: a data piece could not be decoded or reassembled from its chunks',
+  'publish-failed': 'worker: publishing a data piece to the broker failed (the message names the topic)',
+  'task-failed': 'worker: a task threw while running a frame (shape mismatch, missing input)',
+  deadline: 'worker: a task missed its deadline; the message names the pieces still missing',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

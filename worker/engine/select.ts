@@ -1,0 +1,36 @@
+/**
+ * `--engine auto|ort|tfjs`: which engine compiles and runs tasks. `auto` picks ONNX Runtime when
+ * onnxruntime-node loads (several times faster on CPUs, issue 11) and tfjs otherwise; the choice is
+ * logged. The tfjs backend is started either way (image decoding and heads use it).
+ */
+import { logger } from '../../shared/log.ts';
+import { initBackend } from './backend.ts';
+import { ENGINE_CHOICES, type Engine, type EngineChoice } from './engine.ts';
+import { tfjsEngine } from './tfjs-engine.ts';
+import { ortEngine } from './ort/engine.ts';
+
+const log = logger('engine');
+
+export function parseEngine(v: unknown): EngineChoice {
+  const s = v === undefined ? 'auto' : String(v);
+  if (!(ENGINE_CHOICES as readonly string[]).includes(s)) throw new Error(`engine: --engine "${s}" is not one of ${ENGINE_CHOICES.join(', ')}`);
+  return s as EngineChoice;
+}
+
+/** The engine for `choice`, and a label for logs and reports ('ort' or 'tfjs-<backend>'). */
+export async function selectEngine(choice: EngineChoice = 'auto'): Promise<{ engine: Engine; label: string }> {
+  const backend = await initBackend();
+  if (choice !== 'tfjs') {
+    try {
+      const engine = await ortEngine();
+      log.info(`engine ort (onnxruntime-node, --engine ${choice})`);
+      return { engine, label: 'ort' };
+    } catch (e) {
+      if (choice === 'ort') throw new Error(`engine: --engine ort but onnxruntime-node does not load: ${(e as Error).message}`, { cause: e });
+      log.info(`engine tfjs-${backend} (onnxruntime-node unavailable: ${(e as Error).message.split('\n')[0]})`);
+      return { engine: tfjsEngine, label: `tfjs-${backend}` };
+    }
+  }
+  log.info(`engine tfjs-${backend} (--engine tfjs)`);
+  return { engine: tfjsEngine, label: `tfjs-${backend}` };
+}
