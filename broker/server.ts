@@ -23,7 +23,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** How to make a users file, for the refusal of an open LAN broker (issue 14 §3). */
-export const USERS_HINT = 'create one with `deeperthings users add NAME --role planner|worker|camera|viewer --file users.yaml` ' +
+const USERS_HINT = 'create one with `deeperthings users add NAME --role planner|worker|camera|viewer --file users.yaml` ' +
   '(once per account) and pass --users users.yaml';
 
 export interface EmbeddedBrokerContext {

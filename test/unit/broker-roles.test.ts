@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { AccessControl, parseUsers, type BrokerUser } from '../../broker/auth.ts';
 import { hashPassword, parsePasswordHash, verifyPassword } from '../../broker/passwords.ts';
 import { roleAcl } from '../../broker/roles.ts';
+import { isLoopback } from '../../broker/server.ts';
 
 // Low-cost parameters keep the unit ring fast; the format and the check are the same as the default's.
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -117,5 +118,12 @@ describe('broker: role ACLs', () => {
     assert.equal(await hashed.authenticate('a', Buffer.from('pW')), undefined);
     assert.equal((await hashed.authenticate('b', Buffer.from('plain')))?.username, 'b');
     assert.equal(await hashed.authenticate('nobody', Buffer.from('pw')), undefined);
+  });
+});
+
+describe('broker: what counts as loopback (open without users)', () => {
+  it('127.0.0.0/8, ::1 and localhost only', () => {
+    assert.deepEqual(['127.0.0.1', '127.1.2.3', '::1', 'localhost'].filter(isLoopback), ['127.0.0.1', '127.1.2.3', '::1', 'localhost']);
+    assert.deepEqual(['0.0.0.0', '::', '192.168.1.20', '10.0.0.1', '127.0.0.1.example', ''].filter(isLoopback), []);
   });
 });
