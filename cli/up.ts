@@ -100,10 +100,10 @@ async function startLocal(o: { target: Extract<Target, { url: string }>; caFile?
   return { planner, client, workers, stop };
 }
 
-/** `mosquitto_pub`/`mosquitto_sub` lines for a broker URL. */
-function mosquittoArgs(url: string): string {
+/** `mosquitto_pub`/`mosquitto_sub` lines for a broker URL (with the CA and an account when they are needed). */
+function mosquittoArgs(url: string, o: { caFile?: string; users?: boolean } = {}): string {
   const u = new URL(url);
-  return `-h ${u.hostname} -p ${u.port || 1883}`;
+  return `-h ${u.hostname} -p ${u.port || 1883}${o.caFile ? ` --cafile ${o.caFile}` : ''}${o.users ? ' -u NAME -P PASSWORD' : ''}`;
 }
 
 export const upCommand: Command = {
@@ -161,8 +161,9 @@ export const upCommand: Command = {
       const failed = firstPlanFailure(planner).then((e) => { throw e; });
       await Promise.race([Promise.all(workers.map((w) => w.ready)).then(() => planAdopted(client, topics, workers.map((w) => w.id), () => planner.plan?.planId, 300_000)), failed]);
       const status = await liveStatus({ transport: client, topics, planner, print: !opts.once });
-      process.stdout.write(`frames: mosquitto_pub ${mosquittoArgs(url)} -t ${topics.cameraFrame(String(opts.camera))} -f photo.jpg\n`);
-      process.stdout.write(`predictions: mosquitto_sub ${mosquittoArgs(url)} -t '${topics.cameraPredictions('+')}'\n`);
+      const how = { caFile: tls ? String(opts['tls-cert']) : undefined, users: users !== undefined };
+      process.stdout.write(`frames: mosquitto_pub ${mosquittoArgs(url, how)} -t ${topics.cameraFrame(String(opts.camera))} -f photo.jpg\n`);
+      process.stdout.write(`predictions: mosquitto_sub ${mosquittoArgs(url, how)} -t '${topics.cameraPredictions('+')}'\n`);
       if (!opts['no-sample']) {
         const first = status.nextPredictions();
         await topics.publish(client, topics.cameraFrame(String(opts.camera)), await readFile(SAMPLE_IMAGE));

@@ -78,6 +78,7 @@ describe('cli: up and planner', function () {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /cameras and boards on the LAN connect to mqtts:\/\/[\d.]+:\d+|listens on all interfaces, but this machine has no LAN address/);
       assert.match(r.stdout, /^front #1: /m);
+      assert.match(r.stdout, /^frames: mosquitto_pub -h 127\.0\.0\.1 -p \d+ --cafile \S+cert\.pem -u NAME -P PASSWORD -t /m);
       assert.match(r.stderr, /broker: listening on 0\.0\.0\.0:\d+ \(TLS\), authentication required/);
     } finally {
       cert.remove();
