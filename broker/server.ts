@@ -175,8 +175,11 @@ export class EmbeddedBroker {
 
   /** A refusal is a SUBACK failure (0x80) for this filter only [MQTT-3.9.3]. */
   #subscribeAllowed(client: Client, filter: string): boolean {
-    if (this.#acl.canSubscribe(this.#userOf.get(client), client.id, filter)) return true;
-    this.#log.warn(`client ${client.id} (user '${this.#userOf.get(client)?.username}') may not subscribe to ${filter}`);
+    const user = this.#userOf.get(client);
+    const why = !this.#acl.canSubscribe(user, client.id, filter) ? 'not in its ACL'
+      : user?.role === 'worker' && !user.acl ? this.#plans.subscribeRefusal(user.id ?? user.username, filter) : undefined;
+    if (!why) return true;
+    this.#log.warn(`client ${client.id} (user '${user?.username}') may not subscribe to ${filter}: ${why}`);
     return false;
   }
 

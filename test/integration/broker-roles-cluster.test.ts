@@ -1,7 +1,7 @@
 /**
  * A cluster whose every client has its own role account (issue 14 §3) on the embedded broker bound
- * beyond loopback: the plan guard lets each worker publish its assigned pieces and the data source its
- * predictions, so a camera's frame still gives the single-device predictions, which a viewer reads;
+ * beyond loopback: the plan guard lets each worker publish its assigned pieces (and subscribe to those
+ * it needs) and the data source its predictions, so a camera's frame still gives the single-device predictions, which a viewer reads;
  * a worker publishing a piece the plan gives another worker is disconnected.
  */
 import { strict as assert } from 'node:assert';
@@ -18,7 +18,7 @@ describe('broker: a cluster of role accounts', function () {
   this.timeout(180_000);
   before(() => initBackend('wasm'));
 
-  it('serves a frame end to end; a worker may not publish another worker\'s piece', async () => {
+  it('serves a frame end to end; a worker may not read every piece nor publish another worker\'s piece', async () => {
     const names: [string, BrokerUser['role']][] = [['planner', 'planner'], ['w0', 'worker'], ['w1', 'worker'], ['front', 'camera'], ['ha', 'viewer']];
     const users: BrokerUser[] = await Promise.all(names.map(async ([username, role]) => ({ username, role, password: await hashPassword(`${username}-pw`) })));
     const broker = new EmbeddedBroker({ port: 0, host: '0.0.0.0', users });
@@ -41,6 +41,7 @@ describe('broker: a cluster of role accounts', function () {
       // w1 forging a piece of w0's (an impostor worker account on the LAN).
       const piece = plan.pieces.find((x) => x.worker === 'w0')!;
       const forger = await connect(as('w1'), 'forger-w1');
+      await assert.rejects(forger.subscribe(`${cluster.topics.root}/${cluster.topics.cluster}/data/#`, () => {}), /refused/, 'only the pieces it needs');
       const dropped = new Promise<void>((r) => forger.on('disconnect', () => r()));
       await forger.publish(cluster.topics.data(piece.stage, piece.id.slice(piece.stage.length + 1)), new Uint8Array(8)).catch(() => undefined);
       await dropped;

@@ -38,3 +38,20 @@ describe('broker: the plan guard', () => {
     assert.match(g.refusal('w1', 'home/dt/c1/data/s0/p0')!, /not w1/);
   });
 });
+
+describe('broker: the plan guard on subscriptions', () => {
+  it('lets a worker subscribe to the pieces its tasks need, one topic each', () => {
+    const g = new PlanGuard();
+    const doc = {
+      planId: 'A', dataSource: 'w0', pieces: [{ id: 's0/p0', stage: 's0', worker: 'w0' }, { id: 's0/p1', stage: 's0', worker: 'w1' }],
+      stages: [{ id: 's1', tasks: [{ id: 't0', worker: 'w0', needs: [{ pieces: ['s0/p0', 's0/p1'] }] }] }],
+    };
+    assert.match(g.subscribeRefusal('w0', `${R}/data/s0/p1`)!, /no plan of cluster 'c1'/);
+    g.observe(`${R}/plan`, Buffer.from(JSON.stringify(doc)));
+    assert.equal(g.subscribeRefusal('w0', `${R}/data/s0/p1`), undefined);
+    assert.match(g.subscribeRefusal('w1', `${R}/data/s0/p0`)!, /no task of w1 needs piece s0\/p0/);
+    assert.match(g.subscribeRefusal('w0', `${R}/data/#`)!, /never a wildcard/);
+    assert.match(g.subscribeRefusal('w0', `${R}/data/s0/+`)!, /never a wildcard/);
+    assert.equal(g.subscribeRefusal('w1', `${R}/plan`), undefined, 'not the plan\'s business');
+  });
+});
