@@ -136,7 +136,8 @@ export class EmbeddedBroker {
   #authenticate(client: Client, username: string | undefined, password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     if (!this.#acl.enabled) return done(null, true);
-    void this.#acl.authenticate(username, password).then((user) => this.#authenticated(client, username, user, done));
+    this.#acl.authenticate(username, password).then((user) => this.#authenticated(client, username, user, done),
+      (e: Error) => { this.#log.error(`cannot check the password of '${username}': ${e.message}`); this.#authenticated(client, username, undefined, done); });
   }
 
   #authenticated(client: Client, username: string | undefined, user: BrokerUser | undefined,
