@@ -6,9 +6,25 @@
  */
 import net from 'node:net';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { logger, type Logger } from '../shared/log.ts';
 import { AccessControl, type BrokerUser } from './auth.ts';
+import type { RoleTopics } from './roles.ts';
+import { PlanGuard } from './plan-guard.ts';
+
+/** PEM certificate chain and key: with them every listener speaks TLS (mqtts://, wss://). */
+export interface BrokerTls { cert: string | Buffer; key: string | Buffer }
+
+/** Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** How to make a users file, for the refusal of an open LAN broker (issue 14 §3). */
+const USERS_HINT = 'create one with `deeperthings users add NAME --role planner|worker|camera|viewer --file users.yaml` ' +
+  '(once per account) and pass --users users.yaml';
 
 export interface EmbeddedBrokerContext {
   /** TCP port; 0 picks a free one (tests). Default 1883. */
@@ -17,8 +33,11 @@ export interface EmbeddedBrokerContext {
   host?: string;
   /** WebSocket port (0 = any); no WebSocket listener when absent. */
   wsPort?: number;
-  /** When non-empty, anonymous clients are refused. */
+  /** When non-empty, anonymous clients are refused. Required when `host` is not loopback. */
   users?: BrokerUser[];
+  /** Root and HA prefix of the roles' topic patterns (default deeperthings, homeassistant). */
+  topics?: RoleTopics;
+  tls?: BrokerTls;
   log?: Logger;
 }
 
@@ -29,6 +48,7 @@ export class EmbeddedBroker {
   readonly #log: Logger;
   readonly #acl: AccessControl;
   readonly #userOf = new WeakMap<Client, BrokerUser>();
+  readonly #plans: PlanGuard;
   #aedes: Aedes | undefined;
   #tcp: net.Server | undefined;
   #ws: { http: http.Server; close(): void } | undefined;
@@ -37,35 +57,41 @@ export class EmbeddedBroker {
   constructor(ctx: EmbeddedBrokerContext = {}) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('broker');
-    this.#acl = new AccessControl(ctx.users ?? []);
+    this.#acl = new AccessControl(ctx.users ?? [], ctx.topics);
+    this.#plans = new PlanGuard(ctx.topics?.root);
   }
 
-  /** mqtt:// URL of the TCP listener (after start). */
+  /** mqtt:// (mqtts:// with TLS) URL of the TCP listener (after start). */
   get url(): string {
-    return `mqtt://${this.#clientHost()}:${this.#started().port}`;
+    return `${this.#ctx.tls ? 'mqtts' : 'mqtt'}://${this.#clientHost()}:${this.#started().port}`;
   }
 
-  /** ws:// URL of the WebSocket listener (after start with wsPort). */
+  /** ws:// (wss://) URL of the WebSocket listener (after start with wsPort). */
   get wsUrl(): string | undefined {
     const p = this.#started().wsPort;
-    return p === undefined ? undefined : `ws://${this.#clientHost()}:${p}`;
+    return p === undefined ? undefined : `${this.#ctx.tls ? 'wss' : 'ws'}://${this.#clientHost()}:${p}`;
   }
 
   async start(): Promise<BrokerAddress> {
     if (this.#address) throw new Error('broker: already started');
+    const host = this.#ctx.host ?? '127.0.0.1';
+    // Closed by default beyond loopback (issue 14 §3): on a LAN anyone could forge plans and frames.
+    if (!isLoopback(host) && !this.#acl.enabled) throw new Error(`broker: listening on ${host} (beyond this machine) needs a users file: ${USERS_HINT}`);
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
-      authorizePublish: (client, packet, done) => done(this.#publishError(client, packet.topic)),
+      authorizePublish: (client, packet, done) => done(this.#publishError(client, packet.topic, packet.payload)),
       authorizeSubscribe: (client, sub, done) => done(null, this.#subscribeAllowed(client, sub.topic) ? sub : null),
     });
     this.#aedes = aedes;
     aedes.on('clientError', (client, e) => this.#log.debug(`client ${client?.id}: ${e.message}`));
     aedes.on('connectionError', (client, e) => this.#log.debug(`connection ${client?.id ?? '?'}: ${e.message}`));
-    const host = this.#ctx.host ?? '127.0.0.1';
     let port: number;
     let wsPort: number | undefined;
     try {
-      this.#tcp = net.createServer((socket) => aedes.handle(socket));
+      const onSocket = (socket: net.Socket) => aedes.handle(socket);
+      this.#tcp = this.#ctx.tls ? tls.createServer({ ...this.#ctx.tls }, onSocket) : net.createServer(onSocket);
+      // A plain client on the TLS port fails the handshake: log it, don't crash.
+      this.#tcp.on('tlsClientError', (e: Error) => this.#log.debug(`TLS handshake failed: ${e.message}`));
       port = await listen(this.#tcp, this.#ctx.port ?? 1883, host);
       wsPort = this.#ctx.wsPort === undefined ? undefined : await this.#startWebSocket(aedes, host, this.#ctx.wsPort);
     } catch (e) {
@@ -73,7 +99,7 @@ export class EmbeddedBroker {
       throw e;
     }
     this.#address = { port, ...(wsPort === undefined ? {} : { wsPort }) };
-    this.#log.info(`listening on ${host}:${port}${wsPort === undefined ? '' : `, WebSocket ${host}:${wsPort}`}` +
+    this.#log.info(`listening on ${host}:${port}${wsPort === undefined ? '' : `, WebSocket ${host}:${wsPort}`}${this.#ctx.tls ? ' (TLS)' : ''}` +
       `${this.#acl.enabled ? ', authentication required' : ', anonymous access'}`);
     return this.#address;
   }
@@ -99,7 +125,8 @@ export class EmbeddedBroker {
     } catch (e) {
       throw new Error(`broker: a WebSocket listener needs the 'ws' package: ${(e as Error).message}`);
     }
-    const server = http.createServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
+    const refuse = (_req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(426).end('MQTT over WebSocket only\n');
+    const server = this.#ctx.tls ? https.createServer({ ...this.#ctx.tls }, refuse) : http.createServer(refuse);
     const wss = new ws.WebSocketServer({ server });
     wss.on('connection', (socket, req) => aedes.handle(ws.createWebSocketStream(socket), req));
     this.#ws = { http: server, close: () => wss.close() };
@@ -109,7 +136,12 @@ export class EmbeddedBroker {
   #authenticate(client: Client, username: string | undefined, password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     if (!this.#acl.enabled) return done(null, true);
-    const user = this.#acl.authenticate(username, password);
+    this.#acl.authenticate(username, password).then((user) => this.#authenticated(client, username, user, done),
+      (e: Error) => { this.#log.error(`cannot check the password of '${username}': ${e.message}`); this.#authenticated(client, username, undefined, done); });
+  }
+
+  #authenticated(client: Client, username: string | undefined, user: BrokerUser | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     if (user) {
       this.#userOf.set(client, user);
       return done(null, true);
@@ -121,19 +153,34 @@ export class EmbeddedBroker {
   }
 
   /** null = allowed. A refusal closes the client's connection: 3.1.1 has no other answer [MQTT-3.3.5-2]. */
-  #publishError(client: Client | null, topic: string): Error | null {
+  #publishError(client: Client | null, topic: string, payload: Buffer | string): Error | null {
     // aedes' own default: clients must not forge broker status topics (aedes issue #597).
     if (client && topic.startsWith('$SYS/')) return new Error(`broker: ${client.id} may not publish to ${topic}`);
     // client is null only for a will left by a session of an earlier broker process (aedes docs).
-    if (!client || this.#acl.canPublish(this.#userOf.get(client), client.id, topic)) return null;
+    if (!client) return null;
+    const user = this.#userOf.get(client);
+    if (this.#acl.canPublish(user, client.id, topic)) return this.#planError(client, user, topic, payload);
     this.#log.warn(`client ${client.id} (user '${this.#userOf.get(client)?.username}') may not publish to ${topic}: disconnected`);
     return new Error(`broker: client ${client.id} may not publish to ${topic}`);
   }
 
+  /** The plan's word on a publish the role allows: planners teach the guard, workers are checked by it. */
+  #planError(client: Client, user: BrokerUser | undefined, topic: string, payload: Buffer | string): Error | null {
+    if (user?.role === 'planner') this.#plans.observe(topic, typeof payload === 'string' ? Buffer.from(payload) : payload);
+    if (user?.role !== 'worker' || user.acl) return null;
+    const why = this.#plans.refusal(user.id ?? user.username, topic);
+    if (!why) return null;
+    this.#log.warn(`client ${client.id} (user '${user.username}') may not publish to ${topic}: ${why}; disconnected`);
+    return new Error(`broker: client ${client.id} may not publish to ${topic}: ${why}`);
+  }
+
   /** A refusal is a SUBACK failure (0x80) for this filter only [MQTT-3.9.3]. */
   #subscribeAllowed(client: Client, filter: string): boolean {
-    if (this.#acl.canSubscribe(this.#userOf.get(client), client.id, filter)) return true;
-    this.#log.warn(`client ${client.id} (user '${this.#userOf.get(client)?.username}') may not subscribe to ${filter}`);
+    const user = this.#userOf.get(client);
+    const why = !this.#acl.canSubscribe(user, client.id, filter) ? 'not in its ACL'
+      : user?.role === 'worker' && !user.acl ? this.#plans.subscribeRefusal(user.id ?? user.username, filter) : undefined;
+    if (!why) return true;
+    this.#log.warn(`client ${client.id} (user '${user?.username}') may not subscribe to ${filter}: ${why}`);
     return false;
   }
 

@@ -9,5 +9,6 @@ import { brokerCommand } from './broker-cmd.ts';
 import { plannerCommand } from './planner-cmd.ts';
 import { workerCommand } from './worker-cmd.ts';
 import { publishCommand } from './publish.ts';
+import { usersCommand } from './users-cmd.ts';
 
-export const commands: readonly Command[] = [upCommand, brokerCommand, plannerCommand, workerCommand, publishCommand, inferCommand, verifyCommand, validateCommand, planCommand];
+export const commands: readonly Command[] = [upCommand, brokerCommand, plannerCommand, workerCommand, publishCommand, inferCommand, verifyCommand, validateCommand, planCommand, usersCommand];

@@ -22,11 +22,11 @@ export function advertisedHosts(listen: string, interfaces: NodeJS.Dict<NetworkI
 }
 
 /** The line `up` prints about who can connect. */
-export function reachLine(listen: string, port: number, interfaces?: NodeJS.Dict<NetworkInterfaceInfo[]>): string {
+export function reachLine(listen: string, port: number, interfaces?: NodeJS.Dict<NetworkInterfaceInfo[]>, scheme = 'mqtt'): string {
   const hosts = advertisedHosts(listen, interfaces);
   if (hosts.length === 0) {
     return LOOPBACK.has(listen) ? 'the broker listens on this machine only (--host 0.0.0.0 serves cameras and boards on the LAN)'
       : 'the broker listens on all interfaces, but this machine has no LAN address';
   }
-  return `cameras and boards on the LAN connect to ${hosts.map((h) => `mqtt://${h}:${port}`).join(' or ')}`;
+  return `cameras and boards on the LAN connect to ${hosts.map((h) => `${scheme}://${h}:${port}`).join(' or ')}`;
 }

@@ -5,6 +5,32 @@ import type { Target } from './stack.ts';
 import type { Config } from '../shared/config/types.ts';
 import { topicsConfig } from '../shared/config/load.ts';
 import { UsageError } from '../shared/errors.ts';
+import { readFileSync } from 'node:fs';
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--ca: cannot read '${file}': ${(e as Error).message}`);
+  }
+}
+
+/** `--tls-cert`/`--tls-key` of `broker` and `up`: both or neither. */
+export const tlsOptions: Record<string, OptionSpec> = {
+  'tls-cert': { type: 'string', help: 'PEM certificate (chain): the broker speaks MQTT over TLS (and WSS on --ws-port)' },
+  'tls-key': { type: 'string', help: 'PEM private key of --tls-cert' },
+};
+
+export function tlsFromOpts(opts: Record<string, unknown>): { cert: string; key: string } | undefined {
+  const cert = opts['tls-cert'];
+  const key = opts['tls-key'];
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new UsageError('--tls-cert and --tls-key go together');
+  const read = (flag: string, f: string) => {
+    try { return readFileSync(f, 'utf8'); } catch (e) { throw new UsageError(`--${flag}: cannot read '${f}': ${(e as Error).message}`); }
+  };
+  return { cert: read('tls-cert', String(cert)), key: read('tls-key', String(key)) };
+}
 
 const SCHEMES = ['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss'];
 const URL_SHAPE = 'a broker URL looks like mqtt://host:1883, mqtts://host:8883 or ws://host:8883/mqtt (host:port means mqtt://host:port)';
@@ -12,7 +38,8 @@ const URL_SHAPE = 'a broker URL looks like mqtt://host:1883, mqtts://host:8883 o
 export const brokerOptions: Record<string, OptionSpec> = {
   broker: { type: 'string', help: 'MQTT broker URL (mqtt://host:1883, ws://host:8883, or host:port) (default: the config\'s mqtt.url)' },
   username: { type: 'string', help: 'MQTT username (default: the config\'s mqtt.username)' },
-  password: { type: 'string', help: 'MQTT password (default: the config\'s mqtt.password)' },
+  password: { type: 'string', help: 'MQTT password (default: the config\'s mqtt.password, else $DEEPERTHINGS_PASSWORD)' },
+  ca: { type: 'string', help: 'PEM file of a private CA that signed the broker\'s TLS certificate (mqtts://, wss://)' },
   root: { type: 'string', help: 'topic root (default: the config\'s, else deeperthings)' },
   cluster: { type: 'string', help: 'cluster id, for several deployments on one broker (default: the config\'s, else default)' },
 };
@@ -41,7 +68,10 @@ export function brokerUrl(raw: string, flag = '--broker'): string {
 export function targetFromOpts(opts: Record<string, unknown>, config?: Config): Extract<Target, { url: string }> {
   const url = brokerUrl(String(opts.broker ?? config?.mqtt.url ?? 'mqtt://127.0.0.1:1883'), opts.broker ? '--broker' : 'mqtt.url');
   return {
-    url, username: (opts.username as string | undefined) ?? config?.mqtt.username, password: (opts.password as string | undefined) ?? config?.mqtt.password,
+    url, username: (opts.username as string | undefined) ?? config?.mqtt.username,
+    // The environment keeps a password out of `ps` (up passes its workers theirs this way).
+    password: (opts.password as string | undefined) ?? config?.mqtt.password ?? process.env.DEEPERTHINGS_PASSWORD,
+    ...(opts.ca ? { ca: readCa(String(opts.ca)) } : {}),
     ...(config?.mqtt.protocol === 4 ? { protocol: 4 as const } : {}),
   };
 }

@@ -12,9 +12,10 @@ export interface SpawnedWorker {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(o: { id: string; broker: string; args?: string[]; root?: string; cluster?: string; echo?: (line: string) => void }): SpawnedWorker {
+/** `env`: extra environment, e.g. DEEPERTHINGS_PASSWORD (kept out of the argv that `ps` shows). */
+export function spawnWorker(o: { id: string; broker: string; args?: string[]; root?: string; cluster?: string; env?: Record<string, string>; echo?: (line: string) => void }): SpawnedWorker {
   const args = [BIN, 'worker', '--broker', o.broker, '--id', o.id, ...(o.root ? ['--root', o.root] : []), ...(o.cluster ? ['--cluster', o.cluster] : []), ...(o.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const ready = new Promise<void>((resolve, reject) => {
     let out = '';

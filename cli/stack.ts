@@ -18,11 +18,12 @@ import type { Config } from '../shared/config/types.ts';
 import type { SpeedProfile } from '../shared/plan/speed-profile.ts';
 
 /** `protocol` 4 pins MQTT 3.1.1 (config `mqtt.protocol: 4`); by default MQTT 5 where the broker speaks it. */
-export type Target = { readonly url: string; readonly username?: string; readonly password?: string; readonly protocol?: 4 } | { readonly bus: MemoryBus };
+/** `ca`: PEM of a private CA for mqtts:// and wss:// (`--ca`). */
+export type Target = { readonly url: string; readonly username?: string; readonly password?: string; readonly protocol?: 4; readonly ca?: string } | { readonly bus: MemoryBus };
 
 export async function connect(target: Target, clientId: string, will?: Will): Promise<Transport> {
   if ('bus' in target) return target.bus.connect({ clientId, will });
-  return connectMqtt({ url: target.url, clientId, will, username: target.username, password: target.password, protocol: target.protocol ?? 'auto' });
+  return connectMqtt({ url: target.url, clientId, will, username: target.username, password: target.password, protocol: target.protocol ?? 'auto', ...(target.ca ? { ca: target.ca } : {}) });
 }
 
 export interface WorkerOptions {

@@ -16,6 +16,8 @@ export interface MqttConnectOptions {
   username?: string;
   password?: string;
   will?: Will;
+  /** PEM certificate(s) of a private CA, trusted for mqtts:// and wss:// besides the system's. */
+  ca?: string | Buffer;
   /** 'auto' (default) tries MQTT 5 and falls back to 3.1.1 when the broker refuses level 5. */
   protocol?: 'auto' | 3 | 4 | 5;
   /** Per attempt; default 10 s. */
@@ -45,6 +47,22 @@ export async function connectMqtt(opts: MqttConnectOptions): Promise<MqttTranspo
   throw new Error(`transport: cannot connect to ${opts.url} as ${opts.clientId}: ${lastError?.message}`);
 }
 
+/**
+ * TLS client options: a private CA when given. The chain is always verified; the host name is not when
+ * the URL is loopback, because `up` reaches its own broker at 127.0.0.1 while the certificate names the
+ * machine's LAN name, and nothing can sit between a process and its own loopback.
+ */
+function tlsOptions(opts: MqttConnectOptions): Partial<IClientOptions> {
+  if (!/^(mqtts|ssl|wss):/i.test(opts.url)) return {};
+  const host = new URL(opts.url).hostname;
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  return {
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    rejectUnauthorized: true,
+    ...(loopback ? { checkServerIdentity: () => undefined } : {}),
+  };
+}
+
 type Attempt = { client: MqttClient; connack: IConnackPacket } | { error: Error; protocolRefused: boolean };
 
 /** One CONNECT at one protocol level, without reconnects. */
@@ -55,6 +73,7 @@ function attemptConnect(opts: MqttConnectOptions, version: 3 | 4 | 5): Promise<A
     will: opts.will && {
       topic: opts.will.topic, payload: toBuffer(opts.will.payload), qos: opts.will.qos ?? 0, retain: opts.will.retain ?? false,
     },
+    ...tlsOptions(opts),
   };
   const client = mqtt.connect(opts.url, options);
   return new Promise((resolve) => {

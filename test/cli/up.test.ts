@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { EmbeddedBroker } from '../../broker/server.ts';
 import { connect } from '../../cli/stack.ts';
 import { Topics } from '../../shared/topics.ts';
+import { makeTestCert } from '../support/tls-cert.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/deeperthings.js', import.meta.url));
 const SMALL = ['--model', 'tiny', '--input-size', '64x64'];
@@ -62,11 +63,26 @@ describe('cli: up and planner', function () {
     assert.deepEqual(ours, [], `retained after a clean stop: ${left.join(', ')}`);
   });
 
-  it('up --host 0.0.0.0 says which address cameras and boards on the LAN use', async () => {
-    const r = await run(['up', '--host', '0.0.0.0', '--port', '0', '--workers', '1', ...SMALL, '--once', '--no-sample']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /cameras and boards on the LAN connect to mqtt:\/\/[\d.]+:\d+|listens on all interfaces, but this machine has no LAN address/);
-    assert.match(r.stderr, /broker: listening on 0\.0\.0\.0:\d+/);
+  it('up --host 0.0.0.0 needs users (issue 14 §3); with users and TLS it serves and says which address the LAN uses', async () => {
+    const refused = await run(['up', '--host', '0.0.0.0', '--port', '0', '--workers', '1', ...SMALL, '--once', '--no-sample']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /needs a users file: create one with `deeperthings users add NAME --role planner\|worker\|camera\|viewer --file users\.yaml`/);
+    const dir = mkdtempSync(join(tmpdir(), 'deeperthings-up-users-'));
+    const users = join(dir, 'users.yaml');
+    const added = await run(['users', 'add', 'front', '--role', 'camera', '--file', users]);
+    assert.match(added.stdout, /^password: \S{24}$/m);
+    const cert = makeTestCert();
+    try {
+      // The sample frame's predictions prove up's own planner and workers got in (their account, over TLS).
+      const r = await run(['up', '--host', '0.0.0.0', '--port', '0', '--users', users, '--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--workers', '1', ...SMALL, '--once']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /cameras and boards on the LAN connect to mqtts:\/\/[\d.]+:\d+|listens on all interfaces, but this machine has no LAN address/);
+      assert.match(r.stdout, /^front #1: /m);
+      assert.match(r.stdout, /^frames: mosquitto_pub -h 127\.0\.0\.1 -p \d+ --cafile \S+cert\.pem -u NAME -P PASSWORD -t /m);
+      assert.match(r.stderr, /broker: listening on 0\.0\.0\.0:\d+ \(TLS\), authentication required/);
+    } finally {
+      cert.remove();
+    }
   });
 
   it('planner exits non-zero with the reason when no plan is legal for the workers online', async () => {

@@ -145,21 +145,21 @@ describe('broker: users file and access rules', () => {
     assert.throws(() => loadUsers(join(dir, 'absent.yaml')), /broker: .*absent\.yaml: cannot read users file/);
   });
 
-  it('substitutes %u and %c, and never lets a name widen a pattern', () => {
+  it('substitutes %u and %c, and never lets a name widen a pattern', async () => {
     const acl = new AccessControl([
       { username: 'w', password: 'p', acl: { publish: ['t/%u/%c'], subscribe: ['t/%u/#'] } },
       { username: 'evil/#', password: 'p', acl: { publish: ['t/%u'] } },
     ]);
-    const w = acl.authenticate('w', Buffer.from('p'));
+    const w = await acl.authenticate('w', Buffer.from('p'));
     assert.ok(w);
     assert.ok(acl.canPublish(w, 'c1', 't/w/c1'));
     assert.ok(!acl.canPublish(w, 'c1', 't/w/c2'));
     assert.ok(acl.canSubscribe(w, 'c1', 't/w/+/x'));
     assert.ok(!acl.canSubscribe(w, 'c1', 't/#'));
-    const evil = acl.authenticate('evil/#', Buffer.from('p'));
+    const evil = await acl.authenticate('evil/#', Buffer.from('p'));
     assert.ok(evil && !acl.canPublish(evil, 'c', 't/evil/anything'));
-    assert.equal(acl.authenticate('w', Buffer.from('P')), undefined);
-    assert.equal(acl.authenticate('w', undefined), undefined);
+    assert.equal(await acl.authenticate('w', Buffer.from('P')), undefined);
+    assert.equal(await acl.authenticate('w', undefined), undefined);
     assert.ok(new AccessControl([]).canPublish(undefined, 'c', 'any/topic'), 'no users: open broker');
   });
 });

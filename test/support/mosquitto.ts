@@ -21,6 +21,8 @@ export interface MosquittoOptions {
   port?: number;
   /** Broker-wide max_packet_size, advertised to MQTT 5 clients in CONNACK. */
   maxPacketSize?: number;
+  /** The whole config file for a port, instead of the anonymous loopback one (the security example). */
+  config?: (port: number) => string;
 }
 
 export interface RunningMosquitto {
@@ -37,7 +39,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   for (let attempt = 0; attempt < (opts.port === undefined ? 3 : 1); attempt++) {
     const port = opts.port ?? (await freePort());
     try {
-      return await launch(port, opts.maxPacketSize);
+      return await launch(port, opts.maxPacketSize, opts.config);
     } catch (e) {
       lastError = e as Error;
     }
@@ -45,10 +47,10 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   throw lastError;
 }
 
-async function launch(port: number, maxPacketSize: number | undefined): Promise<RunningMosquitto> {
+async function launch(port: number, maxPacketSize: number | undefined, config?: (port: number) => string): Promise<RunningMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'deeperthings-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [
+  writeFileSync(conf, config ? config(port) : [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
     'persistence false',
