@@ -58,7 +58,7 @@ describe('broker: role ACLs on the embedded broker', () => {
     const marker = `${R}/workers/marker-${open.length}/state`;
     await who.publish(topic, 'x', { qos: 0, retain }).catch(() => undefined);
     // A later publish of the planner's own instead of a sleep: it arrives after anything the first could deliver.
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
     await planner.publish(marker, 'online', { qos: 1 });
     while (!got.includes(marker)) await new Promise((r) => setTimeout(r, 10));
     return got.includes(topic);

@@ -59,7 +59,7 @@ describe('examples/mosquitto: the roles on a real Mosquitto', function () {
     // MQTT 5 Mosquitto answers a denied QoS 1 publish with PUBACK 0x87; at QoS 0 it drops it silently.
     await sender.publish(topic, 'x', { qos: 0, retain });
     const marker = `${R}/workers/marker-${open.length}/state`;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
     await planner.publish(marker, 'online', { qos: 1 });
     while (!got.includes(marker)) await new Promise((r) => setTimeout(r, 10));
     const arrived = got.includes(topic);
