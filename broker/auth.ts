@@ -21,12 +21,9 @@ import { parse } from 'yaml';
 import { ModelFormatError } from '../shared/errors.ts';
 import { filterCovers, topicFilterError, topicMatches } from '../shared/transport/match.ts';
 import { isPasswordHash, parsePasswordHash, verifyPassword } from './passwords.ts';
-import { isRole, roleAcl, ROLES, type Role, type RoleTopics } from './roles.ts';
+import { isRole, roleAcl, ROLES, type BrokerAcl, type Role, type RoleTopics } from './roles.ts';
 
-export interface BrokerAcl {
-  publish?: string[];
-  subscribe?: string[];
-}
+export type { BrokerAcl };
 
 export interface BrokerUser {
   username: string;

@@ -12,7 +12,11 @@
  * - viewer (Home Assistant, dashboards): reads predictions, events, snapshots, availability, stats, errors and
  *   HA discovery; publishes only HA's birth message (`<ha>/status`).
  */
-import type { BrokerAcl } from './auth.ts';
+/** Topic patterns an account may publish and subscribe to (`%i`, `%u`, `%c` substituted per client). */
+export interface BrokerAcl {
+  publish?: string[];
+  subscribe?: string[];
+}
 
 export const ROLES = ['planner', 'worker', 'camera', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];

@@ -6,10 +6,11 @@
 import type { Model } from '../../shared/model/ir.ts';
 import type { Transport } from '../../shared/transport/types.ts';
 import type { Topics } from '../../shared/topics.ts';
-import type { PlanPrediction } from '../../shared/plan/types.ts';
 import type { PlannerService } from '../../planner/service.ts';
 import { median, round } from '../stats.ts';
-import { describePlan } from './report.ts';
+import { describePlan, type PlanResult } from './report.ts';
+
+export type { PlanResult };
 
 export type Counters = Map<string, { up: number; down: number }>;
 
@@ -28,23 +29,6 @@ export interface MeasureContext {
 }
 
 interface Prediction { frame: number; plan: string; latencyMs: { total: number; stages: { stage: string; ms: number }[] } }
-
-export interface PlanResult {
-  readonly planId: string;
-  readonly description: string;
-  readonly devices: number;
-  /** Publish → predictions at the camera, ms (one frame at a time). */
-  readonly latenciesMs: readonly number[];
-  readonly latencyMs: number;
-  /** The data source's own figure (ingest start → head), median. */
-  readonly reportedMs: number;
-  readonly framesPerS: number | null;
-  readonly bytesPerFrame: number;
-  readonly bytesPerLink: Record<string, { up: number; down: number }>;
-  /** Median per stage, ms after the previous stage (the data source's own clock). */
-  readonly stagesMs: Record<string, number>;
-  readonly predicted: Pick<PlanPrediction, 'latencyMs' | 'bytesPerFrame' | 'bytesPerLink'> | null;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,23 @@
 /** `bench cluster`'s table and last line (pure): plans side by side, measured against predicted. */
-import type { PlanDoc } from '../../shared/plan/types.ts';
-import type { PlanResult } from './measure.ts';
+import type { PlanDoc, PlanPrediction } from '../../shared/plan/types.ts';
+
+/** One plan's measured run on the emulated cluster, with the planner's prediction beside it. */
+export interface PlanResult {
+  readonly planId: string;
+  readonly description: string;
+  readonly devices: number;
+  /** Publish → predictions at the camera, ms (one frame at a time). */
+  readonly latenciesMs: readonly number[];
+  readonly latencyMs: number;
+  /** The data source's own figure (ingest start → head), median. */
+  readonly reportedMs: number;
+  readonly framesPerS: number | null;
+  readonly bytesPerFrame: number;
+  readonly bytesPerLink: Record<string, { up: number; down: number }>;
+  /** Median per stage, ms after the previous stage (the data source's own clock). */
+  readonly stagesMs: Record<string, number>;
+  readonly predicted: Pick<PlanPrediction, 'latencyMs' | 'bytesPerFrame' | 'bytesPerLink'> | null;
+}
 
 /** `FTP 0..7 5x5, tail 4×FUSE 3×LOP 1×LIP` from the plan document. */
 export function describePlan(plan: Pick<PlanDoc, 'layers' | 'stages'>): string {

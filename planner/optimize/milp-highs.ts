@@ -5,7 +5,7 @@
  * tree is exhausted or the bounds meet within HiGHS's numerical tolerances.
  */
 import highsModule from 'highs';
-import type { MilpModel, MilpResult, MilpStatus, Term } from './milp.ts';
+import type { LinearProgram, MilpResult, MilpStatus, Term } from './milp-types.ts';
 
 // The package is typed as CommonJS, so TypeScript sees the default import as the module object, while
 // Node's ESM entry (build/highs.mjs) hands us the loader itself. Accept both.
@@ -32,7 +32,7 @@ function expr(terms: readonly Term[], fallback: string): string {
 }
 
 /** The model in CPLEX LP format (objective constant left out; solveHighs adds it back). */
-export function toLpText(model: MilpModel): string {
+export function toLpText(model: LinearProgram): string {
   const vars = model.variables;
   if (vars.length === 0) throw new Error('planner/milp: cannot write an LP with no variables');
   const first = vars[0]!.name;
@@ -63,7 +63,7 @@ const STATUS: Record<string, MilpStatus> = {
   'Time limit reached': 'time-limit',
 };
 
-export async function solveHighs(model: MilpModel, timeLimitS: number): Promise<Omit<MilpResult, 'optimal'>> {
+export async function solveHighs(model: LinearProgram, timeLimitS: number): Promise<Omit<MilpResult, 'optimal'>> {
   const highs = await (loading ??= highsLoader());
   const lp = toLpText(model);
   const t0 = performance.now();

@@ -5,7 +5,7 @@
  * 'time-limit', and milp.ts rejects any fractional integer anyway.
  */
 import jslpModule, { type Model as JslpModel } from 'javascript-lp-solver';
-import type { MilpModel, MilpResult, MilpStatus } from './milp.ts';
+import type { LinearProgram, MilpResult, MilpStatus } from './milp-types.ts';
 
 // Typed as CommonJS (default import = module object) but loaded as ESM (default = the solver); accept both.
 type Solver = typeof jslpModule.default;
@@ -15,7 +15,7 @@ const solver: Solver = 'Solve' in jslpModule ? (jslpModule as unknown as Solver)
 const OBJECTIVE = '$objective';
 
 /** The model in javascript-lp-solver's JSON form (objective constant left out). */
-function toJslp(model: MilpModel, timeLimitS: number): JslpModel {
+function toJslp(model: LinearProgram, timeLimitS: number): JslpModel {
   const variables: Record<string, Record<string, number>> = {};
   const constraints: JslpModel['constraints'] = {};
   const binaries: Record<string, 1> = {};
@@ -45,7 +45,7 @@ function toJslp(model: MilpModel, timeLimitS: number): JslpModel {
   }
 }
 
-export function solveJslp(model: MilpModel, timeLimitS: number): Omit<MilpResult, 'optimal'> {
+export function solveJslp(model: LinearProgram, timeLimitS: number): Omit<MilpResult, 'optimal'> {
   const json = toJslp(model, timeLimitS);
   const t0 = performance.now();
   const res = solver.Solve(json) as Record<string, unknown> & { feasible: boolean; bounded?: boolean; result: number };

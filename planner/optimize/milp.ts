@@ -10,31 +10,9 @@
 import { assert } from '../../shared/errors.ts';
 import { solveHighs } from './milp-highs.ts';
 import { solveJslp } from './milp-jslp.ts';
+import type { Constraint, MilpResult, Objective, Sense, Term, Variable, VarType } from './milp-types.ts';
 
-export type VarType = 'continuous' | 'binary' | 'integer';
-export type Sense = '<=' | '>=' | '=';
-/** coefficient × variable */
-export type Term = readonly [coef: number, name: string];
-
-export interface Variable {
-  readonly name: string;
-  readonly type: VarType;
-  readonly lb: number;
-  readonly ub: number;
-}
-
-export interface Constraint {
-  readonly name: string;
-  readonly terms: readonly Term[];
-  readonly sense: Sense;
-  readonly rhs: number;
-}
-
-export interface Objective {
-  readonly sense: 'min' | 'max';
-  readonly terms: readonly Term[];
-  readonly constant: number;
-}
+export type { Constraint, LinearProgram, MilpResult, MilpStatus, Objective, Sense, Term, Variable, VarType } from './milp-types.ts';
 
 /** CPLEX LP names: a letter or underscore first, and no leading "e"+digit that reads as an exponent. */
 const validName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) && !/^[eE][0-9eE]/.test(name);
@@ -90,21 +68,6 @@ export class MilpModel {
     }
     return [...sum].filter(([, c]) => c !== 0).map(([v, c]): Term => [c, v]);
   }
-}
-
-export type MilpStatus = 'optimal' | 'infeasible' | 'unbounded' | 'time-limit' | 'not-integral' | 'unknown';
-
-export interface MilpResult {
-  readonly status: MilpStatus;
-  /** The solver proved optimality and every integer variable is integral. */
-  readonly optimal: boolean;
-  /** The solver's own status text, for logs. */
-  readonly solverStatus: string;
-  /** Every variable's value (0 for variables the solver left out). */
-  readonly values: Readonly<Record<string, number>>;
-  /** Objective value including the constant; NaN when there is no solution. */
-  readonly objective: number;
-  readonly solveMs: number;
 }
 
 export interface SolveOptions {

@@ -11,6 +11,13 @@ export interface JpegComponent {
   readonly v: number;
 }
 
+/** An 8-bit RGB image, row-major, 3 bytes per pixel. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
 export interface ImageHeader {
   readonly format: 'jpeg' | 'png';
   readonly width: number;

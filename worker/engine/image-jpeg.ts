@@ -10,8 +10,7 @@
  */
 import jpeg from 'jpeg-js';
 import { ImageError } from '../../shared/errors.ts';
-import type { DecodeLimits, ImageHeader } from './image-header.ts';
-import type { RgbImage } from './image.ts';
+import type { DecodeLimits, ImageHeader, RgbImage } from './image-header.ts';
 import { fancyUpsample } from './image-upsample.ts';
 
 function jpegJs(bytes: Uint8Array, limits: DecodeLimits, colorTransform: boolean | undefined): RgbImage {

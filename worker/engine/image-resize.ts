@@ -6,7 +6,7 @@
 import type { Preprocess, Shape3 } from '../../shared/model/ir.ts';
 import { tensor3, type Tensor3 } from '../../shared/tensor.ts';
 import { assert } from '../../shared/errors.ts';
-import type { RgbImage } from './image.ts';
+import type { RgbImage } from './image-header.ts';
 
 /**
  * Where the frame sits inside the network input. Plain data, so it can travel with a frame from

@@ -7,8 +7,7 @@
 import type { Sharp, SharpOptions } from 'sharp';
 import { ImageError } from '../../shared/errors.ts';
 import { logger } from '../../shared/log.ts';
-import type { DecodeLimits, ImageHeader } from './image-header.ts';
-import type { RgbImage } from './image.ts';
+import type { DecodeLimits, ImageHeader, RgbImage } from './image-header.ts';
 
 type SharpFn = (input: Uint8Array, options: SharpOptions) => Sharp;
 

@@ -8,20 +8,13 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ImageError } from '../../shared/errors.ts';
-import { checkedHeader, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './image-header.ts';
+import { checkedHeader, DEFAULT_DECODE_LIMITS, type DecodeLimits, type RgbImage } from './image-header.ts';
 import { decodeJpegJs } from './image-jpeg.ts';
 import { decodeWithSharp, encodeWithSharp, loadSharp } from './image-sharp.ts';
 
 export { toModelInput, resizeImage, letterboxSize, boxToImage, clampBox } from './image-resize.ts';
 export type { BoxTransform, ModelInput, Box, LetterboxOffset } from './image-resize.ts';
-export { DEFAULT_DECODE_LIMITS, readImageHeader, type DecodeLimits, type ImageHeader } from './image-header.ts';
-
-/** An 8-bit RGB image, row-major, 3 bytes per pixel. */
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
+export { DEFAULT_DECODE_LIMITS, readImageHeader, type DecodeLimits, type ImageHeader, type RgbImage } from './image-header.ts';
 
 /** Which decoder `decodeFrame` uses: sharp (native libjpeg) when it loads, else the JS fallback. */
 export type ImageDecoder = 'sharp' | 'js';

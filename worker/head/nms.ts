@@ -5,7 +5,7 @@
  * variant on scored items.
  */
 import type { Box } from '../engine/image.ts';
-import type { Candidate } from './types.ts';
+import type { Candidate, NmsMode } from './types.ts';
 
 /** Intersection over union; 0 for disjoint or degenerate boxes. */
 export function iou(a: Box, b: Box): number {
@@ -48,7 +48,7 @@ export function greedyNms<T extends { readonly box: Box; readonly score: number 
 }
 
 /** `per-class`: Darknet's do_nms_sort (one box may carry several labels); `agnostic`: Frigate-style. */
-export type NmsMode = 'per-class' | 'agnostic';
+export type { NmsMode };
 export const NMS_MODES: readonly NmsMode[] = ['per-class', 'agnostic'];
 /** Detectors default to one label per box, as Frigate shows them (issue 10 item 10). */
 export const DEFAULT_NMS: NmsMode = 'agnostic';

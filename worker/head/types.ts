@@ -3,7 +3,9 @@
  * decoded frame (ECOSYSTEM.md §2.2), clamped to it, with the frame size alongside.
  */
 import type { Box } from '../engine/image.ts';
-import type { NmsMode } from './nms.ts';
+
+/** Non-maximum suppression across classes (Frigate-style, the detectors' default) or within each class. */
+export type NmsMode = 'per-class' | 'agnostic';
 
 export interface Detection {
   readonly label: string;
