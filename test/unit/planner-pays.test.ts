@@ -18,8 +18,7 @@ import { choosePlan } from '../../planner/choose/choose.ts';
 import { baselines } from '../../planner/choose/baselines.ts';
 import { devicesOf } from '../../planner/choose/pays.ts';
 import { shortfalls } from '../../planner/choose/objective.ts';
-import { planCommand } from '../../cli/plan.ts';
-import { parseCommand } from '../../cli/args.ts';
+import { runPlan } from '../support/plan-cli.ts';
 
 const cache = new Map<string, Promise<Model>>();
 const load = (name: string): Promise<Model> => {
@@ -121,16 +120,8 @@ describe('planner: fewer channels than devices (issue 10)', () => {
   });
 
   it('`plan --devices 6 --objective latency` with the default model prints a plan', async () => {
-    const { opts, positionals } = parseCommand(planCommand, ['--devices', '6', '--objective', 'latency']);
-    const out: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => (out.push(chunk), true)) as typeof process.stdout.write;
-    try {
-      assert.equal(await planCommand.run(opts, positionals), 0);
-    } finally {
-      process.stdout.write = write;
-    }
-    assert.match(out.join(''), /^centernet: (\d of )?6 devices/);
-    assert.match(out.join(''), /Why: /);
+    const out = await runPlan(['--devices', '6', '--objective', 'latency']);
+    assert.match(out, /^centernet: (\d of )?6 devices/);
+    assert.match(out, /Why: /);
   });
 });

@@ -22,22 +22,8 @@ import { parseObjective } from '../../planner/choose/objective.ts';
 import { baselines } from '../../planner/choose/baselines.ts';
 import { planJson } from '../../planner/choose/report.ts';
 import { explainChoice, forcedCosts } from '../../planner/explain.ts';
-import { planCommand } from '../../cli/plan.ts';
-import { parseCommand } from '../../cli/args.ts';
+import { runPlan } from '../support/plan-cli.ts';
 
-/** Runs `deeperthings plan <argv>` in process and returns what it printed. */
-async function runPlan(argv: string[]): Promise<string> {
-  const { opts, positionals } = parseCommand(planCommand, argv);
-  const out: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => (out.push(chunk), true)) as typeof process.stdout.write;
-  try {
-    assert.equal(await planCommand.run(opts, positionals), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  return out.join('');
-}
 
 const cache = new Map<string, Promise<Model>>();
 const load = (name: string): Promise<Model> => {
