@@ -15,7 +15,11 @@ import { EmbeddedBroker } from '../../broker/server.ts';
 import { connect, startPlanner } from '../../cli/stack.ts';
 import { autoPlanFn } from '../../planner/auto.ts';
 import type { TailPin } from '../../shared/config/types.ts';
+import type { BrokerUser } from '../../broker/auth.ts';
 import { measurePlan, type Counters } from './measure.ts';
+import { BENCH_PASSWORD_ENV } from './options.ts';
+
+const BENCH_PLANNER = 'bench-planner';
 
 export interface GatewaySpec {
   readonly plan: string;
@@ -42,16 +46,21 @@ async function main(spec: GatewaySpec): Promise<void> {
   const timer = setTimeout(() => { say({ event: 'error', message: `bench cluster: plan ${spec.plan} did not finish within ${spec.deadlineMs} ms` }); process.exit(1); }, spec.deadlineMs);
   timer.unref();
   const { model } = await loadModel(resolveBuiltinModel(spec.model));
-  // Every address of this namespace is one the bench created: lo and the veths' gateway ends.
-  const broker = new EmbeddedBroker({ port: spec.port, host: '0.0.0.0' });
+  // Every address of this namespace is one the bench created: lo and the veths' gateway ends. A broker
+  // beyond loopback needs users (issue 14 §3): one account per worker and one for the gateway's own
+  // planner and camera, with a password made for this run (BENCH_PASSWORD_ENV, never on a command line).
+  const password = process.env[BENCH_PASSWORD_ENV];
+  if (!password) throw new Error(`bench cluster: gateway started without ${BENCH_PASSWORD_ENV}`);
+  const users: BrokerUser[] = [{ username: BENCH_PLANNER, password, role: 'planner' }, ...spec.workers.map((w) => ({ username: w.id, password, role: 'worker' as const }))];
+  const broker = new EmbeddedBroker({ port: spec.port, host: '0.0.0.0', users });
   await broker.start();
-  const url = `mqtt://127.0.0.1:${spec.port}`;
+  const target = { url: `mqtt://127.0.0.1:${spec.port}`, username: BENCH_PLANNER, password };
   const topics = new Topics({ cluster: 'bench' });
-  const { planner, stop } = await startPlanner({ url }, topics, {
+  const { planner, stop } = await startPlanner(target, topics, {
     model, plan: autoPlanFn({ source: spec.model, objective: spec.objective, tail: spec.tail }),
     expectedWorkers: spec.workers.length, waitMs: spec.deadlineMs,
   });
-  const client = await connect({ url }, 'bench-cluster-camera');
+  const client = await connect(target, 'bench-cluster-camera');
   say({ event: 'ready' });
   try {
     const result = await measurePlan({ client, topics, planner, model, image: readFileSync(SAMPLE_IMAGE), counters: () => counters(spec), frames: spec.frames, pipelined: spec.pipelined, workers: spec.workers.length, progress: (message) => say({ event: 'progress', message }) });

@@ -40,6 +40,9 @@ export interface ClusterOptions {
   readonly prefix: string;
 }
 
+/** The environment variable that carries a run's broker password to the gateway and the workers. */
+export const BENCH_PASSWORD_ENV = 'DEEPERTHINGS_PASSWORD';
+
 const UNIT: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9 };
 
 /** `100mbit`, `10Mbit`, `1gbit`, `500kbit` → tc's rate and bits/s. */

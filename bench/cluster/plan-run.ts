@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ClusterOptions, PlanRecipe } from './options.ts';
+import { BENCH_PASSWORD_ENV, type ClusterOptions, type PlanRecipe } from './options.ts';
+import { generatePassword } from '../../broker/passwords.ts';
 import { confined, type CgroupFs, type Layout } from './layout.ts';
 import type { GatewaySpec } from './gateway.ts';
 import type { PlanResult } from './measure.ts';
@@ -68,7 +69,7 @@ function events(child: ChildProcess, tail: string[]): () => Promise<GatewayEvent
 }
 
 function workerArgv(r: PlanRun, id: string, gwAddr: string): string[] {
-  return [process.execPath, join(r.root, 'bin/deeperthings.js'), 'worker', '--broker', `mqtt://${gwAddr}:${PORT}`, '--id', id, '--cluster', 'bench',
+  return [process.execPath, join(r.root, 'bin/deeperthings.js'), 'worker', '--broker', `mqtt://${gwAddr}:${PORT}`, '--id', id, '--username', id, '--cluster', 'bench',
     '--link', String(r.o.linkBps), '--snapshot', '0', '--deadline-ms', String(Math.max(60_000, r.deadlineMs))];
 }
 
@@ -87,6 +88,8 @@ export async function runPlan(r: PlanRun): Promise<PlanResult> {
     plan: r.plan, model: r.o.model, objective: r.recipe.objective, tail: r.recipe.tail, workers: links.map((k) => ({ id: k.id, gwIf: k.gwIf })),
     frames: r.o.frames, pipelined: r.o.pipelined, port: PORT, deadlineMs: r.deadlineMs,
   };
+  // Workers and the gateway inherit the run's broker password from the environment (gateway.ts).
+  process.env[BENCH_PASSWORD_ENV] ??= generatePassword();
   const gw = r.children.spawn(['ip', 'netns', 'exec', r.l.gw, process.execPath, '--import', 'tsx', join(r.root, 'bench/cluster/gateway.ts'), JSON.stringify(spec)], r.root);
   const next = events(gw.child, gw.tail);
   const workers: ReturnType<Children['spawn']>[] = [];
