@@ -38,7 +38,8 @@ export const publishCommand: Command = {
       });
     }
     for (let i = 0; i < count; i++) {
-      await topics.publish(t, topics.cameraFrame(camera), image, { qos: 0 });
+      // A frame not delivered within 30 s is stale: MQTT 5 brokers drop it (issue 14 §5).
+      await topics.publish(t, topics.cameraFrame(camera), image, { qos: 0, expirySeconds: 30 });
       if (i + 1 < count) await new Promise((r) => setTimeout(r, intOpt(opts, 'interval-ms', 0)));
     }
     const deadline = Date.now() + (intOpt(opts, 'timeout-ms', 1) ?? 120000);

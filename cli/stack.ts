@@ -35,13 +35,15 @@ export interface WorkerOptions {
   /** Measured speed per work class (worker/engine/speed.ts), announced in the retained info. */
   readonly profile?: SpeedProfile;
   readonly preloaded?: { model: Model; weights: Weights };
-  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
+  /** Where the model and weights files plans name are looked up (`--model-dir`); plans never name paths. */
+  readonly modelDirs?: readonly string[];
+  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'queueDepth' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {
   const transport = await connect(target, `deeperthings-worker-${o.id}`, { topic: topics.workerState(o.id), payload: 'offline', retain: true, qos: 1 });
   const info: WorkerInfo = { id: o.id, version: '0.1.0', memoryBytes: o.memoryBytes, speedGflops: o.speedGflops, linkBps: o.linkBps, backend: o.backend, pid: process.pid, ...(o.profile ? { profile: o.profile } : {}) };
-  const worker = new Worker({ transport, topics, info, loadModel: cachingModelLoader(o.preloaded), ...o.extra });
+  const worker = new Worker({ transport, topics, info, loadModel: cachingModelLoader(o.preloaded, o.modelDirs), ...o.extra });
   await worker.start();
   return { worker, transport };
 }

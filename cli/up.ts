@@ -3,6 +3,8 @@
  * the sample photo once, prints the predictions, and keeps serving the camera topics.
  */
 import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { delimiter, dirname, resolve } from 'node:path';
 import type { Command } from './args.ts';
 import { intOpt } from './args.ts';
 import { untilSignal } from './signals.ts';
@@ -100,6 +102,12 @@ async function startLocal(o: { target: Extract<Target, { url: string }>; caFile?
   return { planner, client, workers, stop };
 }
 
+/** Plans name model files, never paths: the local workers look them up in the directories given here. */
+function modelDirArgs(opts: Record<string, unknown>): string[] {
+  const files = [opts.model, opts.weights].filter((f): f is string => typeof f === 'string' && existsSync(f));
+  return files.length ? ['--model-dir', [...new Set(files.map((f) => dirname(resolve(f))))].join(delimiter)] : [];
+}
+
 /** `mosquitto_pub`/`mosquitto_sub` lines for a broker URL (with the CA and an account when they are needed). */
 function mosquittoArgs(url: string, o: { caFile?: string; users?: boolean } = {}): string {
   const u = new URL(url);
@@ -127,6 +135,7 @@ export const upCommand: Command = {
     threshold: { type: 'string', help: 'detection score threshold' },
     ...nmsOption,
     wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
+    queue: { type: 'string', help: 'frames per camera that may wait at the data source; a newer one replaces the oldest (default: the config\'s workers.queueDepth, 2)' },
     debug: { type: 'boolean', help: 'per plan stage latencies in the predictions' },
     once: { type: 'boolean', help: 'exit after the sample frame\'s predictions (demos, CI)' },
   },
@@ -149,7 +158,8 @@ export const upCommand: Command = {
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port, undefined, tls ? 'mqtts' : 'mqtt')}\n`);
     const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
-      ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
+      ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : []), ...(opts.queue === undefined ? [] : ['--queue', String(intOpt(opts, 'queue', 0, 64))]),
+      ...modelDirArgs(opts)];
     const objective = config.planner.objective;
     const stack = await startLocal({ target, caFile: tls ? String(opts['tls-cert']) : undefined, topics, n, extra, config, planner: { model, objective, plan: autoPlanFn({ source: String(opts.model), weights: opts.weights as string | undefined, objective, tail: config.planner.tail, wire: wireFromOpts(opts, config.planner.wire) }) } });
     const { planner, client, workers } = stack;

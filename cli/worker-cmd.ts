@@ -11,6 +11,7 @@ import { cachedProfile } from '../worker/engine/profile-cache.ts';
 import { logger, setLogLevel } from '../shared/log.ts';
 import type { SpeedProfile } from '../shared/plan/speed-profile.ts';
 import { hostname } from 'node:os';
+import { delimiter } from 'node:path';
 import { configOption, configFromOpts, cameraOptions, cameraTopics, maxFrameBytes } from './config-opts.ts';
 import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 
@@ -31,6 +32,8 @@ export const workerCommand: Command = {
     speed: { type: 'string', help: 'GFLOP/s, or "measure" (per kind of layer, cached per machine and engine), or "remeasure" (ignore the cache) (default: the config\'s workers.speed, measure)' },
     link: { type: 'string', help: 'link bandwidth to the broker', default: '100Mbit' },
     'frames-in-flight': { type: 'string', help: 'frames per camera run at once as the data source (default: the config\'s workers.framesInFlight, 2)' },
+    queue: { type: 'string', help: 'frames per camera that may wait behind those in flight; a newer frame replaces the oldest waiting one (latest frame wins) (default: the config\'s workers.queueDepth, 2)' },
+    'model-dir': { type: 'string', help: `directories (separated by '${delimiter}') the model and weights files a plan names are loaded from; plans name files, never paths (default: built-in models only)` },
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
     threshold: { type: 'string', help: 'detection score threshold of the head (data source only)' },
     snapshot: { type: 'string', help: 'JPEG quality of the annotated snapshot, 0 = none', default: '70' },
@@ -55,7 +58,8 @@ export const workerCommand: Command = {
     const { worker, transport } = await startWorker(target, topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
       ...(measured ? { profile: measured.profile } : {}),
-      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
+      modelDirs: opts['model-dir'] === undefined ? config.workers.modelDirs ?? [] : String(opts['model-dir']).split(delimiter).filter(Boolean),
+      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, queueDepth: intOpt(opts, 'queue', 0, 64) ?? config.workers.queueDepth, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

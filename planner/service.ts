@@ -10,6 +10,7 @@ import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { Calibration } from './calibration.ts';
+import { AdoptionWatch } from './adoption.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -30,9 +31,12 @@ export interface PlannerContext {
   readonly log?: Logger;
   /** Corrects device and link speeds from measured stage times (default: a new one). */
   readonly calibration?: Calibration;
+  /** A planned worker that has not reported the plan in its stats this long after is left out (default 30 s). */
+  readonly adoptMs?: number;
 }
 
-interface Known { info?: WorkerInfo; online: boolean }
+/** `silent`: planned but never ran the plan (planner/adoption.ts); left out until its stats come again. */
+interface Known { info?: WorkerInfo; online: boolean; silent?: boolean }
 
 export class PlannerService {
   readonly #ctx: PlannerContext;
@@ -45,6 +49,9 @@ export class PlannerService {
   #objective: string | undefined;
   #framesOff: Unsubscribe | undefined;
   #chain: Promise<void> = Promise.resolve();
+  /** The ready workers the current plan was made for: a join/leave that ends in the same set keeps the plan. */
+  #plannedFor = '';
+  readonly #adoption: AdoptionWatch;
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
   /** Told when planning fails (e.g. PlanInfeasibleError): a command with no plan can exit with the reason. */
@@ -54,6 +61,7 @@ export class PlannerService {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('planner');
     this.calibration = ctx.calibration ?? new Calibration();
+    this.#adoption = new AdoptionWatch({ adoptMs: ctx.adoptMs, silent: (ids, plan) => this.#silent(ids, plan) });
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -80,6 +88,12 @@ export class PlannerService {
     }));
     this.#unsubs.push(await topics.subscribe(t, topics.workerState('+'), (m) => {
       if (m.payload.ok) this.#update(m.params.id!, { online: m.payload.value === 'online' });
+    }));
+    this.#unsubs.push(await topics.subscribe(t, topics.workerStats('+'), (m) => {
+      if (!m.payload.ok || m.retain) return;
+      const id = m.params.id!;
+      this.#adoption.observe(id, m.payload.value.plan);
+      if (this.#workers.get(id)?.silent) this.#update(id, { silent: false });
     }));
     this.#unsubs.push(await this.#watchPredictions());
     await this.#watchFrames(true);
@@ -125,6 +139,7 @@ export class PlannerService {
    */
   async stop(opts: { clear?: boolean } = {}): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
+    this.#adoption.stop();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#chain;
     await this.#watchFrames(false).catch(() => undefined);
@@ -144,7 +159,7 @@ export class PlannerService {
     const before = this.#workers.get(id) ?? { online: false };
     const after = { ...before, ...change };
     this.#workers.set(id, after);
-    if (before.online === after.online && (before.info !== undefined) === (after.info !== undefined)) return;
+    if (before.online === after.online && (before.info !== undefined) === (after.info !== undefined) && !before.silent === !after.silent) return;
     if (before.online !== after.online && (after.info || !after.online)) this.#log.info(`worker ${id} ${after.online ? 'online' : 'offline'}`);
     const ready = this.#ready().length;
     const expected = this.#ctx.expectedWorkers;
@@ -154,32 +169,62 @@ export class PlannerService {
   }
 
   #ready(): WorkerInfo[] {
-    return [...this.#workers.values()].filter((k) => k.online && k.info).map((k) => k.info!).sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.#workers.values()].filter((k) => k.online && k.info && !k.silent).map((k) => k.info!).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   #schedule(ms: number): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.replan(), ms);
+    this.#timer = setTimeout(() => void this.#scheduledReplan(), ms);
     this.#timer.unref();
+  }
+
+  /**
+   * A re-plan after joins and leaves: skipped when the ready workers are the ones the current plan
+   * was made for (a forged `offline` the worker answered at once, a flapping link), so frames in
+   * flight are not dropped for nothing. `replan()` (bridge request, tests) always plans.
+   */
+  #scheduledReplan(): Promise<PlanDoc | undefined> {
+    if (this.#current && this.#readyKey() === this.#plannedFor) return Promise.resolve(this.#current);
+    return this.replan();
+  }
+
+  #readyKey(): string {
+    return this.#ready().map((i) => i.id).join(',');
+  }
+
+  #silent(ids: string[], plan: PlanDoc): void {
+    if (this.#current?.planId !== plan.planId) return;
+    for (const id of ids) {
+      const k = this.#workers.get(id);
+      if (k) this.#workers.set(id, { ...k, silent: true });
+    }
+    const msg: ErrorMessage = { code: 'worker-silent', message: `planner: worker${ids.length === 1 ? '' : 's'} ${ids.join(', ')} did not report plan ${plan.planId} within ${(this.#ctx.adoptMs ?? 30_000) / 1000} s: planning without ${ids.length === 1 ? 'it' : 'them'} until heard from`, time: Date.now() };
+    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch(() => undefined);
+    this.#schedule(0);
   }
 
   async #replan(): Promise<void> {
     const infos = this.#ready();
+    this.#plannedFor = infos.map((i) => i.id).join(',');
     const { transport: t, topics } = this.#ctx;
     if (infos.length === 0) {
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
       this.#current = undefined;
+      this.#adoption.planned(undefined);
       await this.#watchFrames(true);
       await topics.clear(t, topics.plan(), { qos: 1 });
       for (const l of this.listeners) l(undefined);
       return;
     }
-    const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
+    // The configured data source, else the current one while it is ready (a newcomer, real or forged, does not take the cameras), else the first by id.
+    const keep = [this.#ctx.dataSource, this.#current?.dataSource].find((id) => id && infos.some((i) => i.id === id));
+    const src = keep ?? infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
     const devices = this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
     const plan = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
     this.calibration.planned(plan);
     this.#current = plan;
+    this.#adoption.planned(plan);
     await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
     await this.#watchFrames(false);
     this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);

@@ -24,6 +24,10 @@ import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
 import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
+import { ErrorLimiter } from '../shared/wire/error-limit.ts';
+import { CameraIntake } from './runtime/camera-intake.ts';
+import { refusedModelRef } from './model-ref.ts';
+import { planModelProblem, planShapeProblem } from './plan-check.ts';
 
 export interface WorkerContext {
   readonly transport: Transport;
@@ -34,6 +38,8 @@ export interface WorkerContext {
   readonly deadlineMs?: number;
   /** Frames per camera in flight at once when this worker is the data source (default 2). */
   readonly framesInFlight?: number;
+  /** Frames per camera waiting (undecoded) behind those in flight; a newer one replaces the oldest (default 2). */
+  readonly queueDepth?: number;
   readonly maxFrameBytes?: number;
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's). */
@@ -71,13 +77,24 @@ export class Worker {
   readonly #arrivals = new Map<string, Promise<void>>();
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
+  #stopping = false;
   #planChain: Promise<void> = Promise.resolve();
-  readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, predictions: 0, errors: 0 };
+  readonly #limiter = new ErrorLimiter();
+  readonly #intake: CameraIntake<{ payload: Uint8Array; at: number }>;
+  readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, skippedFrames: 0, predictions: 0, errors: 0, suppressedErrors: 0 };
 
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
+    this.#intake = new CameraIntake({
+      inFlight: ctx.framesInFlight ?? 2, queueDepth: ctx.queueDepth ?? 2,
+      start: (camera, { payload }) => this.#startFrame(camera, payload),
+      skipped: (camera, { at }, why) => {
+        this.counters.skippedFrames++;
+        this.#error('frame-skipped', `camera ${camera}: frame received at ${new Date(at).toISOString()} skipped: ${why}`, { camera });
+      },
+    });
   }
 
   get plan(): PlanDoc | undefined { return this.#plan; }
@@ -94,6 +111,7 @@ export class Worker {
     this.#unsubs.push(await t.subscribe(topics.plan(), (_topic, payload) => {
       this.#planChain = this.#planChain.then(() => this.#onPlan(payload)).catch((e: Error) => this.#error('plan-failed', e.message));
     }));
+    this.#unsubs.push(await t.subscribe(topics.workerState(info.id), (_topic, payload) => this.#onOwnState(payload)));
     this.#unsubs.push(await t.subscribe(topics.cameraFrame('+'), (topic, payload) => this.#onFrame(topic, payload)));
     for (const [topic, camera] of this.#ctx.cameraTopics ?? []) this.#unsubs.push(await t.subscribe(topic, (_t, payload) => this.#onFrame(topic, payload, camera)));
     // The planner answers `restart-worker`; the worker named in it rebuilds its runtime.
@@ -105,6 +123,7 @@ export class Worker {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#planChain;
@@ -114,30 +133,54 @@ export class Worker {
     await topics.publish(t, topics.workerState(this.id), 'offline', { qos: 1 }).catch(() => undefined);
   }
 
+  /**
+   * Only this worker says it is offline while it runs (issue 14 §4: a stranger's `offline` evicted a
+   * live worker). Its Last Will still speaks for it once its connection is gone; a forged `offline`
+   * or a cleared state while it runs is answered at once with `online` (retained), and the planner
+   * keeps the current plan when the set of workers is the same again by its re-plan.
+   */
+  #onOwnState(payload: Uint8Array): void {
+    if (this.#stopping) return;
+    const state = Buffer.from(payload).toString('utf8');
+    if (state === 'online') return;
+    this.#log.warn(`state '${state.slice(0, 40)}' published for this running worker: re-announcing online`);
+    const { transport: t, topics } = this.#ctx;
+    void topics.publish(t, topics.workerState(this.id), 'online', { qos: 1 }).catch(() => undefined);
+  }
+
   /** Wait until pending plan changes are applied (tests, `up`). */
   settled(): Promise<void> {
     return this.#planChain;
   }
 
   async #onPlan(payload: Uint8Array): Promise<void> {
-    if (payload.length === 0) return this.#adopt(undefined);
+    // An empty retained plan is a withdrawal anyone could publish (issue 14 §4): keep serving, say so.
+    if (payload.length === 0) {
+      return this.#plan ? this.#error('bad-plan', `empty plan on ${this.#ctx.topics.plan()}: ignored, still serving plan ${this.#plan.planId}`) : undefined;
+    }
     let plan: PlanDoc;
     try {
       plan = JSON.parse(Buffer.from(payload).toString('utf8')) as PlanDoc;
     } catch (e) {
       return this.#error('bad-plan', `plan is not JSON: ${(e as Error).message}`);
     }
+    const shape = plan !== null && typeof plan === 'object' ? planShapeProblem(plan) : 'not an object';
+    if (shape) return this.#error('bad-plan', `plan ${String((plan as PlanDoc | null)?.planId)}: ${shape}; still serving ${this.#plan?.planId ?? 'no plan'}`);
     if (plan.version !== PLAN_VERSION || !Array.isArray(plan.stages) || !Array.isArray(plan.pieces)) {
       return this.#error('bad-plan', `plan ${String(plan.planId)}: version ${String(plan.version)} or structure not understood (expected version ${PLAN_VERSION})`);
     }
     if (plan.planId === this.#plan?.planId) return;
     const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
     if (!mine) return this.#adopt(plan);
+    const refused = refusedModelRef(plan.model);
+    if (refused) return this.#error('plan-refused', `plan ${plan.planId}: ${refused}; still serving ${this.#plan?.planId ?? 'no plan'}`);
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
     if (hash !== plan.model.hash) {
       return this.#error('plan-refused', `plan ${plan.planId} is for model ${plan.model.name} (hash ${plan.model.hash}); this worker loaded hash ${hash}`);
     }
+    const layers = planModelProblem(plan, model);
+    if (layers) return this.#error('bad-plan', `plan ${plan.planId}: ${layers}; still serving ${this.#plan?.planId ?? 'no plan'}`);
     const refusal = checkPlanFits({ plan, model, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes });
     if (refusal) return this.#error('plan-refused', refusal);
     this.#model = model;
@@ -160,9 +203,12 @@ export class Worker {
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
       engine: this.#ctx.engine ?? tfjsEngine,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
+      frameDone: (camera) => this.#intake.done(camera),
     });
     await rt.start();
     this.#runtime = rt;
+    // Frames that were active in the old runtime were reported there; waiting ones start on this one.
+    this.#intake.reset();
     this.#plan = plan;
     this.#pending = undefined;
     const synthetic = this.#weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
@@ -186,10 +232,22 @@ export class Worker {
       this.counters.oversizeFrames++;
       return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`, { camera });
     }
+    this.#intake.offer(camera, { payload, at: Date.now() });
+  }
+
+  /** The intake let a frame in: decode it and hand it to the runtime (or give its place back). */
+  #startFrame(camera: string, payload: Uint8Array): void {
+    const rt = this.#runtime;
+    if (!rt?.ingestTask || !this.#model) {
+      this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it waited`, { camera });
+      return this.#intake.done(camera);
+    }
     // Decodes run in parallel (sharp works off the event loop); frames still enter in arrival order per camera.
     const decoded = this.#decode(camera, payload);
     const prev = this.#arrivals.get(camera) ?? Promise.resolve();
-    const next = prev.then(async () => this.#ingest(rt, camera, await decoded));
+    const next = prev.then(async () => {
+      if (!this.#ingest(rt, camera, await decoded)) this.#intake.done(camera);
+    });
     this.#arrivals.set(camera, next);
     void next.finally(() => { if (this.#arrivals.get(camera) === next) this.#arrivals.delete(camera); });
   }
@@ -208,11 +266,15 @@ export class Worker {
     }
   }
 
-  #ingest(rt: PlanRuntime, camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): void {
-    if (!frame) return;
-    if (this.#runtime !== rt) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
+  /** False when the frame did not enter the runtime (it holds no place in the intake then). */
+  #ingest(rt: PlanRuntime, camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): boolean {
+    if (!frame) return false;
+    if (this.#runtime !== rt) {
+      this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
+      return false;
+    }
     this.counters.frames++;
-    rt.ingest({ ...frame.meta, frame: ++this.#frame }, frame.input);
+    return rt.ingest({ ...frame.meta, frame: ++this.#frame }, frame.input);
   }
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
@@ -236,6 +298,10 @@ export class Worker {
 
   #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
+    const admitted = this.#limiter.admit(code);
+    this.counters.suppressedErrors = this.#limiter.suppressed;
+    if (!admitted) return;
+    if (admitted.held) message += ` (${admitted.held} more '${code}' errors held back by the rate limit)`;
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => this.#log.error(`cannot publish error: ${e.message}`));

@@ -3,6 +3,7 @@
  * Stages follow PAPER §1: ingest → FTP head (§2) → weight-partitioned tail (§3) → head decode.
  */
 import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import { modelHash } from '../../shared/plan/hash.ts';
 import type { Model } from '../../shared/model/ir.ts';
 import { INPUT } from '../../shared/model/ir.ts';
@@ -72,7 +73,7 @@ export function buildPlan(model: Model, spec: PartitionSpec, opts: BuildOptions 
     version: PLAN_VERSION,
     planId: opts.planId ?? randomUUID(),
     createdAt: opts.createdAt ?? new Date().toISOString(),
-    model: { name: model.name, hash: modelHash(model), input: model.input, source: opts.source ?? model.name, ...(opts.weights ? { weights: opts.weights } : {}) },
+    model: { name: model.name, hash: modelHash(model), input: model.input, source: basename(opts.source ?? model.name), ...(opts.weights ? { weights: basename(opts.weights) } : {}) },
     devices: spec.devices,
     dataSource,
     objective: spec.objective ?? 'spec',

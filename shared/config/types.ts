@@ -102,6 +102,10 @@ export interface WorkersConfig {
   speed: number | 'measure';
   /** Frames of one camera the data source runs at once; later ones wait (pipelining, issue 13 §3). */
   framesInFlight: number;
+  /** Frames of one camera that may wait behind those in flight; a newer one replaces the oldest (issue 14 §5). */
+  queueDepth: number;
+  /** Directories the model and weights files a plan names are loaded from (plans name files, never paths). */
+  modelDirs?: string[];
 }
 
 export interface LoggingConfig {

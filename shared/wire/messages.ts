@@ -51,8 +51,12 @@ export interface WorkerStats {
   frames: number;
   badFrames: number;
   oversizeFrames: number;
+  /** Frames a newer one replaced while they waited (latest frame wins, issue 14 §5); optional for older workers. */
+  skippedFrames?: number;
   predictions: number;
   errors: number;
+  /** Errors the per-code rate limit held back (shared/wire/error-limit.ts). */
+  suppressedErrors?: number;
   framesInFlight: number;
   /** Weight slices held for the plan. */
   weightBytes: number;

@@ -29,6 +29,8 @@ export interface OutboxContext {
   readonly maxQueuedBytes?: number;
   /** A publish failed (the broker went away): reported, the queue goes on. */
   readonly failed?: (topic: string, error: Error) => void;
+  /** MQTT 5 message expiry of pieces (ignored on 3.1.1). */
+  readonly expirySeconds?: number;
 }
 
 interface Queued { readonly topic: string; readonly parts: Uint8Array[]; readonly bytes: number }
@@ -73,7 +75,7 @@ export class Outbox {
     for (let q = this.#queue.shift(); q; q = this.#queue.shift()) {
       try {
         for (const part of q.parts) {
-          await this.#ctx.transport.publish(q.topic, part, { qos: 0 });
+          await this.#ctx.transport.publish(q.topic, part, { qos: 0, ...(this.#ctx.expirySeconds ? { expirySeconds: this.#ctx.expirySeconds } : {}) });
           this.stats.messages++;
           this.stats.publishedBytes += part.length;
           this.stats.perTopic.set(q.topic, (this.stats.perTopic.get(q.topic) ?? 0) + part.length);

@@ -53,6 +53,8 @@ export interface PlanRuntimeContext {
   readonly now?: () => number;
   /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
   readonly engine: Engine;
+  /** A frame left the data source (head done, failed or expired): the worker's intake lets the next in. */
+  readonly frameDone?: (camera: string) => void;
 }
 
 export class PlanRuntime {
@@ -88,6 +90,8 @@ export class PlanRuntime {
     this.#outbox = new Outbox({
       transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker),
       failed: (topic, e) => ctx.report.error('publish-failed', `${topic}: ${e.message}`),
+      // A piece older than the deadline is useless to its consumer: MQTT 5 brokers drop it (issue 14 §5).
+      expirySeconds: Math.max(1, Math.ceil(ctx.deadlineMs / 1000)),
     });
     this.#gate = new FrameGate({
       limit: Math.max(1, ctx.framesInFlight ?? 2), maxWaiting: MAX_WAITING_FRAMES, admit: ({ meta, input }) => this.#admit(meta, input),
@@ -135,9 +139,10 @@ export class PlanRuntime {
   }
 
   /** Run the ingest task on a preprocessed frame (data source), once its camera has room. */
-  ingest(meta: FrameMeta, input: Tensor3): void {
-    if (!this.ingestTask || this.#stopped) return;
+  ingest(meta: FrameMeta, input: Tensor3): boolean {
+    if (!this.ingestTask || this.#stopped) return false;
     this.#gate.offer(meta.camera, { meta, input });
+    return true;
   }
 
   /** Frames of `camera` admitted and not yet finished, and those waiting (data source). */
@@ -208,6 +213,7 @@ export class PlanRuntime {
     if (!meta) return;
     this.#meta.delete(frame);
     this.#gate.done(meta.camera);
+    this.#ctx.frameDone?.(meta.camera);
   }
 
   /** Report and drop frames that missed the deadline, naming the missing pieces and their workers. */
