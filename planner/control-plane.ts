@@ -1,8 +1,9 @@
 /**
  * The planner process's extensions around PlannerService (zigbee2mqtt's extension cut): Home
  * Assistant discovery of the bridge, every camera seen or configured and every worker; the
- * bridge request/response API. Cameras appear on their first predictions (DESIGN.md: a camera
- * seen for the first time is announced like a configured one).
+ * bridge request/response API. A camera not in the config is announced like a configured one once
+ * the planner has seen it as a real frame source (camera-witness.ts: forged predictions alone
+ * create no device).
  */
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
@@ -11,6 +12,7 @@ import { logger } from '../shared/log.ts';
 import { HaDiscovery, type CameraSource } from './discovery.ts';
 import { discoveryContext } from './discovery-config.ts';
 import { BridgeApi } from './bridge-api.ts';
+import { CameraWitness } from './camera-witness.ts';
 import type { PlannerService } from './service.ts';
 
 const VERSION = '0.1.0';
@@ -32,6 +34,7 @@ export class ControlPlane {
   readonly #unsubs: Unsubscribe[] = [];
   readonly #discovery: HaDiscovery | undefined;
   readonly #api: BridgeApi;
+  readonly #witness: CameraWitness;
   readonly #log = logger('control');
   readonly #onPlan = () => void this.#refresh();
 
@@ -40,6 +43,14 @@ export class ControlPlane {
     const ha = ctx.config.homeassistant;
     for (const [name, cam] of Object.entries(ctx.config.cameras)) this.#cameras.set(name, { name, labels: cam.labels });
     this.#discovery = ha.enabled ? new HaDiscovery({ ...discoveryContext(ctx.config, VERSION, ctx.topics), transport: ctx.transport, birthDelayMs: ha.birthDelaySeconds * 1000, sweepAfterMs: 10_000 }) : undefined;
+    this.#witness = new CameraWitness({
+      transport: ctx.transport, topics: ctx.topics, planId: () => ctx.planner.plan?.planId,
+      confirmed: (cam) => {
+        if (this.#cameras.has(cam)) return;
+        this.#cameras.set(cam, { name: cam, labels: this.#ctx.defaultLabels ?? DEFAULT_LABELS });
+        void this.#refresh();
+      },
+    });
     this.#api = new BridgeApi({ transport: ctx.transport, topics: ctx.topics, handlers: this.#handlers() });
   }
 
@@ -52,12 +63,9 @@ export class ControlPlane {
     if (!this.#discovery) return;
     await this.#discovery.start();
     this.#unsubs.push(await topics.subscribe(t, topics.haStatus(), (m) => m.payload.ok && this.#discovery!.onHaBirth(m.payload.value)));
-    this.#unsubs.push(await t.subscribe(topics.cameraPredictions('+'), (topic) => {
+    this.#unsubs.push(await t.subscribe(topics.cameraPredictions('+'), (topic, payload) => {
       const cam = topics.parse(topic)?.params.cam;
-      if (cam && !this.#cameras.has(cam)) {
-        this.#cameras.set(cam, { name: cam, labels: this.#ctx.defaultLabels ?? DEFAULT_LABELS });
-        void this.#refresh();
-      }
+      if (cam && !this.#cameras.has(cam)) this.#witness.predictions(cam, payload);
     }));
     this.#ctx.planner.listeners.add(this.#onPlan);
     await this.#refresh();
@@ -67,6 +75,7 @@ export class ControlPlane {
   async stop(opts: { clear?: boolean } = {}): Promise<void> {
     this.#ctx.planner.listeners.delete(this.#onPlan);
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
+    await this.#witness.stop();
     await this.#discovery?.stop(opts);
     await this.#api.stop();
   }

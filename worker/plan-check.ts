@@ -15,7 +15,7 @@ const isInt = (x: unknown): x is number => Number.isInteger(x);
 const isStr = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 200;
 
 function selProblem(sel: unknown, where: string): string | undefined {
-  if (!isObj(sel) || !isInt(sel.node) || !isObj(sel.region) || !isObj(sel.channels)) return `${where}: sel needs node, region and channels`;
+  if (!isObj(sel) || !isInt(sel.node) || sel.node < -1 || !isObj(sel.region) || !isObj(sel.channels)) return `${where}: sel needs node, region and channels`;
   const r = sel.region, c = sel.channels;
   if (![r.y0, r.y1, r.x0, r.x1, c.c0, c.c1].every((v) => isInt(v) && (v as number) >= 0)) return `${where}: region and channels must be non-negative integers`;
   if ((r.y1 as number) <= (r.y0 as number) || (r.x1 as number) <= (r.x0 as number) || (c.c1 as number) <= (c.c0 as number)) return `${where}: empty region or channel range`;
@@ -64,7 +64,8 @@ export function planShapeProblem(plan: object): string | undefined {
 /** Layers the plan names that `model` does not have (after the model is loaded), or undefined. */
 export function planModelProblem(plan: PlanDoc, model: Model): string | undefined {
   const n = model.nodes.length;
-  const bad = (node: number) => node < 0 || node >= n;
+  // -1 is the network input (the ingest task's piece).
+  const bad = (node: number) => node < -1 || node >= n;
   const piece = plan.pieces.find((x: PieceDoc) => bad(x.sel.node));
   if (piece) return `piece ${piece.id} names layer ${piece.sel.node}; model ${model.name} has ${n}`;
   for (const t of plan.stages.flatMap((s) => s.tasks) as TaskDoc[]) {

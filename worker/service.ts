@@ -101,7 +101,10 @@ export class Worker {
   get id(): string { return this.#ctx.info.id; }
   /** Frames of a camera in flight and waiting here (data source; zeros elsewhere). */
   runtimeLoad(camera: string): { inFlight: number; waiting: number } {
-    return this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
+    const rt = this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
+    // Frames the intake holds: waiting undecoded, or decoding (active but not yet in the runtime).
+    const decoding = Math.max(0, this.#intake.active(camera) - rt.inFlight - rt.waiting);
+    return { inFlight: rt.inFlight, waiting: rt.waiting + decoding + this.#intake.waiting(camera) };
   }
 
   async start(): Promise<void> {

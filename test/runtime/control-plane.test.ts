@@ -43,7 +43,10 @@ describe('control plane: discovery, events, bridge API', function () {
       await topics.publish(client, topics.cameraFrame('porch'), DOG);
       await preds.next(1);
       assert.ok(typeof preds.messages[0]!.body.fps === 'number');
-      // The camera seen first is announced after its predictions: wait for that event, not 300 ms.
+      // A camera not configured is announced once the planner saw it as a real frame source: the
+      // predictions of the current plan name it, and its next frame arrives (planner/camera-witness.ts).
+      await topics.publish(client, topics.cameraFrame('porch'), DOG);
+      await preds.next(2);
       while (!discovery.messages.some((m) => m.topic.includes('camera_porch'))) await discovery.next(discovery.messages.length + 1, 10_000);
       const latest = new Map(discovery.messages.map((m) => [m.topic, m.body]));
       const ids = [...latest.keys()].map((t) => t.split('/')[2]);

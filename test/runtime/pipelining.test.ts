@@ -2,7 +2,8 @@
  * Pipelining for real (issue 13 §3) on the in-memory bus: each worker runs the oldest frame's ready
  * task first and the data source admits 2 frames per camera at a time, so 5 frames sent back to
  * back come out one by one, in order, the first long before the last (FIFO across frames made
- * them all finish together). The async outbox drains before the predictions say so.
+ * them all finish together). The async outbox drains before the predictions say so. The queue is
+ * 4 deep here so that none of the 5 is skipped (latest frame wins past it: hostile.test.ts).
  */
 import { strict as assert } from 'node:assert';
 import { MemoryBus } from '../../shared/transport/memory.ts';
@@ -16,7 +17,7 @@ describe('pipelining on the in-memory bus', function () {
 
   it('5 frames queued: predictions arrive one by one in frame order, 2 in flight at a time', async () => {
     const { model, weights } = await darknetModel('yolov2-tiny', 160);
-    const cluster = await startCluster({ bus: new MemoryBus() }, { model, weights, source: 'yolov2-tiny', workers: 3, ftpLayers: 10 });
+    const cluster = await startCluster({ bus: new MemoryBus() }, { model, weights, source: 'yolov2-tiny', workers: 3, ftpLayers: 10, queueDepth: 4 });
     try {
       await cluster.planned();
       const source = cluster.workers.find((w) => w.worker.id === cluster.planner.planner.plan!.dataSource)!.worker;

@@ -39,13 +39,13 @@ export async function collect(t: Transport, filter: string): Promise<{ messages:
 }
 
 /** `workerTarget`: each worker's own account (issue 14 §3 role tests); default `target`. */
-export async function startCluster(target: Target, o: { model: Model; weights: Weights; source: string; workers: number; ftpLayers: number; grid?: number; threshold?: number; topics?: Topics; framesInFlight?: number; workerTarget?: (id: string) => Target }) {
+export async function startCluster(target: Target, o: { model: Model; weights: Weights; source: string; workers: number; ftpLayers: number; grid?: number; threshold?: number; topics?: Topics; framesInFlight?: number; queueDepth?: number; workerTarget?: (id: string) => Target }) {
   const topics = o.topics ?? new Topics();
   const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
   for (let i = 0; i < o.workers; i++) {
     workers.push(await startWorker(o.workerTarget?.(`w${i}`) ?? target, topics, {
       id: `w${i}`, memoryBytes: 4e9, speedGflops: 10, linkBps: 100e6, backend: 'wasm', preloaded: { model: o.model, weights: o.weights },
-      extra: { decode: o.threshold === undefined ? undefined : { threshold: o.threshold }, snapshotQuality: 70, deadlineMs: 60_000, framesInFlight: o.framesInFlight },
+      extra: { decode: o.threshold === undefined ? undefined : { threshold: o.threshold }, snapshotQuality: 70, deadlineMs: 60_000, framesInFlight: o.framesInFlight, queueDepth: o.queueDepth },
     }));
   }
   const planner = await startPlanner(target, topics, { model: o.model, plan: fusedPlanFn(o.source, o.ftpLayers, o.grid), expectedWorkers: o.workers, waitMs: 20_000 });

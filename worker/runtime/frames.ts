@@ -35,6 +35,10 @@ export class FrameBuffers {
     return this.#frames.size;
   }
 
+  has(frame: number): boolean {
+    return this.#frames.has(frame);
+  }
+
   entry(frame: number): FrameEntry {
     let e = this.#frames.get(frame);
     if (!e) {

@@ -24,6 +24,7 @@ import type { FrameMeta } from './frame-meta.ts';
 import type { ErrorCode } from '../../shared/wire/error-codes.ts';
 import { TaskQueue } from './task-queue.ts';
 import { FrameGate } from './frame-gate.ts';
+import { pieceProblem } from './piece-check.ts';
 
 /**
  * Frames of one camera waiting for admission beyond those in flight; past this the oldest waiting
@@ -134,6 +135,8 @@ export class PlanRuntime {
     const r = decodeTensorMessage(whole.payload, { source: topic });
     if (!r.ok) return this.#ctx.report.error('bad-piece', r.error.message);
     if (r.header.plan !== this.#ctx.plan.planId) return this.#ctx.log.debug(`${topic}: frame ${r.header.frame} of an older plan dropped`);
+    const refused = pieceProblem(r.header, { pieces: this.#pieces, open: this.#buffers.has(r.header.frame), openFrames: this.#buffers.size, topic });
+    if (refused) return this.#ctx.report.error('bad-piece', refused);
     const shape = { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] };
     this.#deliver(r.header.frame, r.header.piece, { shape, data: r.data });
   }
@@ -221,10 +224,14 @@ export class PlanRuntime {
     this.#chunks.sweep();
     for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
       this.#frameDone(frame);
-      for (const s of stalled) {
+      // One error per frame, naming every stalled task (issue 14 §5: one per task made error storms).
+      const tasks = stalled.map((s) => {
         const missing = s.missing.map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`).join(', ');
-        this.#ctx.report.error('deadline', `frame ${frame}: task ${s.task.id} missed the ${this.#ctx.deadlineMs} ms deadline; missing pieces: ${missing || 'none (never started)'}`, { frame, task: s.task.id });
-      }
+        return `task ${s.task.id} missing ${missing || 'none (never started)'}`;
+      });
+      if (tasks.length === 0) continue;
+      const shown = tasks.slice(0, 4).join('; ') + (tasks.length > 4 ? `; and ${tasks.length - 4} more tasks` : '');
+      this.#ctx.report.error('deadline', `frame ${frame}: ${tasks.length} task${tasks.length === 1 ? '' : 's'} missed the ${this.#ctx.deadlineMs} ms deadline: ${shown}`, { frame, task: stalled[0]!.task.id });
     }
   }
 }
