@@ -51,6 +51,7 @@ export class PlannerService {
   #chain: Promise<void> = Promise.resolve();
   /** The ready workers the current plan was made for: a join/leave that ends in the same set keeps the plan. */
   #plannedFor = '';
+  #reasserted = 0;
   readonly #adoption: AdoptionWatch;
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
@@ -96,6 +97,7 @@ export class PlannerService {
       if (this.#workers.get(id)?.silent) this.#update(id, { silent: false });
     }));
     this.#unsubs.push(await this.#watchPredictions());
+    this.#unsubs.push(await t.subscribe(topics.plan(), (_topic, payload) => this.#guardPlan(payload)));
     await this.#watchFrames(true);
   }
 
@@ -120,6 +122,25 @@ export class PlannerService {
       const msg: ErrorMessage = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
       void topics.publish(t, topics.errors(), msg).catch(() => undefined);
     });
+  }
+
+  /**
+   * The retained plan is the planner's: one that someone else put there (an empty or garbage plan,
+   * a forged one; issue 14 §4) is replaced by the current plan again, at most once every 2 s, so a
+   * worker that starts later still finds the real plan. Workers refuse or ignore such plans anyway.
+   */
+  #guardPlan(payload: Uint8Array): void {
+    const current = this.#current;
+    if (!current || Date.now() - this.#reasserted < 2000) return;
+    let id: unknown;
+    try {
+      id = payload.length ? (JSON.parse(Buffer.from(payload).toString('utf8')) as { planId?: unknown }).planId : undefined;
+    } catch { /* not JSON: not ours */ }
+    if (id === current.planId) return;
+    this.#reasserted = Date.now();
+    this.#log.warn(`retained plan replaced by another client (${id === undefined ? 'empty or not a plan' : `plan id ${JSON.stringify(id).slice(0, 60)}`}): publishing plan ${current.planId} again`);
+    const { transport: t, topics } = this.#ctx;
+    void topics.publish(t, topics.plan(), current, { retain: true, qos: 1 }).catch(() => undefined);
   }
 
   /** Measured stage times of the current plan's frames feed the calibration (calibration.ts). */

@@ -115,6 +115,7 @@ export class Worker {
       this.#planChain = this.#planChain.then(() => this.#onPlan(payload)).catch((e: Error) => this.#error('plan-failed', e.message));
     }));
     this.#unsubs.push(await t.subscribe(topics.workerState(info.id), (_topic, payload) => this.#onOwnState(payload)));
+    this.#unsubs.push(await t.subscribe(topics.workerInfo(info.id), (_topic, payload) => this.#onOwnInfo(payload)));
     this.#unsubs.push(await t.subscribe(topics.cameraFrame('+'), (topic, payload) => this.#onFrame(topic, payload)));
     for (const [topic, camera] of this.#ctx.cameraTopics ?? []) this.#unsubs.push(await t.subscribe(topic, (_t, payload) => this.#onFrame(topic, payload, camera)));
     // The planner answers `restart-worker`; the worker named in it rebuilds its runtime.
@@ -149,6 +150,15 @@ export class Worker {
     this.#log.warn(`state '${state.slice(0, 40)}' published for this running worker: re-announcing online`);
     const { transport: t, topics } = this.#ctx;
     void topics.publish(t, topics.workerState(this.id), 'online', { qos: 1 }).catch(() => undefined);
+  }
+
+  /** Likewise its retained info: a cleared or rewritten one is put back, so a planner started later still finds it. */
+  #onOwnInfo(payload: Uint8Array): void {
+    if (this.#stopping) return;
+    const { transport: t, topics, info } = this.#ctx;
+    if (Buffer.from(payload).toString('utf8') === JSON.stringify(info)) return;
+    this.#log.warn('retained info replaced by another client: re-announcing');
+    void topics.publish(t, topics.workerInfo(this.id), info, { qos: 1 }).catch(() => undefined);
   }
 
   /** Wait until pending plan changes are applied (tests, `up`). */
