@@ -8,46 +8,13 @@
  */
 import { strict as assert } from 'node:assert';
 import { MemoryBus } from '../../shared/transport/memory.ts';
-import { Topics } from '../../shared/topics.ts';
 import { initBackend } from '../../worker/engine/backend.ts';
 import { inferImage } from '../../worker/infer.ts';
-import { connect, startPlanner, startWorker, type Target } from '../../cli/stack.ts';
-import { DEFAULTS } from '../../shared/config/defaults.ts';
 import { darknetModel } from '../support/models.ts';
-import { DOG, assertSameDetections, collect, fusedPlanFn } from '../support/runtime.ts';
-import { brokenPlans, hostileMessages } from '../support/hostile.ts';
-import type { Model, Weights } from '../../shared/model/ir.ts';
+import { DOG, assertSameDetections, collect } from '../support/runtime.ts';
+import { brokenPlans, hostileCluster, hostileMessages } from '../support/hostile.ts';
 
 const SEED = 14;
-const ADOPT_MS = 1500;
-
-export async function hostileCluster(target: Target, model: Model, weights: Weights, topics = new Topics()) {
-  const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
-  for (const id of ['w0', 'w1']) {
-    workers.push(await startWorker(target, topics, {
-      id, memoryBytes: 4e9, speedGflops: 10, linkBps: 1e8, backend: 'wasm', preloaded: { model, weights },
-      extra: { decode: { threshold: 0.005 }, deadlineMs: 8000, statsIntervalMs: 200, snapshotQuality: 0 },
-    }));
-  }
-  const planner = await startPlanner(target, topics, { model, plan: fusedPlanFn('yolov2-tiny', 10), expectedWorkers: 2, waitMs: 20_000, adoptMs: ADOPT_MS, config: structuredClone(DEFAULTS) });
-  const client = await connect(target, `stranger-${Math.random().toString(36).slice(2)}`);
-  const settled = async (ms = 60_000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const plan = planner.planner.plan;
-      const real = plan && plan.devices.map((d) => d.id).sort().join(',') === 'w0,w1';
-      if (real && workers.every((w) => w.worker.plan?.planId === plan.planId)) return plan;
-      if (Date.now() > deadline) throw new Error(`no plan for w0, w1 adopted by both (planner: ${plan?.devices.map((d) => d.id).join(', ')}; workers: ${workers.map((w) => w.worker.plan?.planId).join(', ')})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const stop = async () => {
-    await planner.stop();
-    for (const w of workers) { await w.worker.stop(); await w.transport.close(); }
-    await client.close();
-  };
-  return { topics, workers, planner, client, settled, stop };
-}
 
 /** Per worker and code, the errors the rate limit lets through in `seconds` (shared/wire/error-limit.ts). */
 const allowed = (seconds: number) => 20 + 5 * seconds + 1;
