@@ -23,6 +23,8 @@ export interface PieceInboxContext {
   readonly error: ReportError;
   /** A whole piece of this plan arrived. */
   readonly deliver: (frame: number, piece: string, data: Tensor3) => void;
+  /** A whole message (chunks joined) arrived, with its size (the in-process cluster counts these). */
+  readonly arrived?: (topic: string, bytes: number) => void;
 }
 
 export class PieceInbox {
@@ -58,6 +60,7 @@ export class PieceInbox {
     const whole = this.#chunks.push(topic, payload);
     if (whole.kind === 'pending') return;
     if (whole.kind === 'error') return this.#ctx.error('bad-piece', `${topic}: ${whole.error.message}`);
+    this.#ctx.arrived?.(topic, whole.payload.length);
     const r = decodeTensorMessage(whole.payload, { source: topic });
     if (!r.ok) return this.#ctx.error('bad-piece', r.error.message);
     if (r.header.plan !== this.#ctx.plan.planId) return this.#ctx.log.debug(`${topic}: frame ${r.header.frame} of an older plan dropped`);

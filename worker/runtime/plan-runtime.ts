@@ -29,6 +29,8 @@ import { SourceFrames } from './source-frames.ts';
 
 /** Hooks of the in-process cluster (verify): see pieces as tasks receive them, and each task's peak. */
 export interface RuntimeObserver {
+  /** A whole message from another worker arrived (chunks joined), with its size. */
+  arrived?(topic: string, bytes: number): void;
   /** A piece reached this worker (remote or local); may return a changed copy (verify's tamper test). */
   received?(frame: number, piece: string, data: Tensor3): Tensor3;
   ran?(frame: number, task: TaskDoc, peakBytes: number): void;
@@ -89,7 +91,7 @@ export class PlanRuntime {
       transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker),
       failed: (topic, e) => ctx.error('publish-failed', `${topic}: ${e.message}`),
     });
-    this.#inbox = new PieceInbox({ ...ctx, deliver: (frame, piece, data) => this.#deliver(frame, piece, data) });
+    this.#inbox = new PieceInbox({ ...ctx, deliver: (frame, piece, data) => this.#deliver(frame, piece, data), arrived: (t, b) => ctx.observe?.arrived?.(t, b) });
     this.#source = new SourceFrames({ ...ctx, start: (frame) => this.#start(frame) });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
     this.#ingest = this.ingestTask && new IngestTask({ ...ctx, open: () => !this.#stopped, enter: (frame, p) => this.enter(frame, p) });
@@ -99,6 +101,8 @@ export class PlanRuntime {
   get outboxStats() { return this.#outbox.stats; }
   get receivedBytes(): number { return this.#inbox.receivedBytes; }
   get framesInFlight(): number { return this.#buffers.size; }
+  /** A task is running or queued. */
+  get busy(): boolean { return this.#running || this.#queue.size > 0; }
   get ingestTask(): TaskDoc | undefined { return this.#tasks.find((t) => t.kind === 'ingest'); }
 
   /** Subscribe to every remote piece this worker's tasks need. */
