@@ -51,13 +51,12 @@ export class CameraIntake<T> {
     if (next !== undefined) this.#start(camera, next);
   }
 
-  /** Forget active counts (a new runtime); waiting frames are kept and started on the next `done`/`offer`. */
-  reset(): void {
+  /** Forget everything; returns how many frames waited per camera. */
+  clear(): Map<string, number> {
+    const left = new Map([...this.#waiting].map(([camera, q]) => [camera, q.length]));
     this.#active.clear();
-    for (const [camera, q] of [...this.#waiting]) {
-      this.#waiting.delete(camera);
-      for (const item of q) this.offer(camera, item);
-    }
+    this.#waiting.clear();
+    return left;
   }
 
   #start(camera: string, item: T): void {
