@@ -85,8 +85,11 @@ export class Worker {
     this.#unsubs.push(await t.subscribe(topics.plan(), (_topic, payload) => {
       this.#planChain = this.#planChain.then(() => this.#onPlan(payload)).catch((e: Error) => this.#error('plan-failed', e.message));
     }));
-    this.#unsubs.push(await t.subscribe(topics.workerState(info.id), (_topic, payload) => this.#onOwnState(payload)));
-    this.#unsubs.push(await t.subscribe(topics.workerInfo(info.id), (_topic, payload) => this.#onOwnInfo(payload)));
+    // Watching its own announcements matters in open mode; with users the broker's ACL keeps others
+    // off them and may refuse this subscription, which is fine.
+    const none = async () => undefined;
+    this.#unsubs.push(await t.subscribe(topics.workerState(info.id), (_topic, payload) => this.#onOwnState(payload)).catch(() => none));
+    this.#unsubs.push(await t.subscribe(topics.workerInfo(info.id), (_topic, payload) => this.#onOwnInfo(payload)).catch(() => none));
     this.#unsubs.push(await t.subscribe(topics.cameraFrame('+'), (topic, payload) => this.#onFrame(topic, payload)));
     for (const [topic, camera] of this.#ctx.cameraTopics ?? []) this.#unsubs.push(await t.subscribe(topic, (_t, payload) => this.#onFrame(topic, payload, camera)));
     // The planner answers `restart-worker`; the worker named in it rebuilds its runtime.
