@@ -11,6 +11,8 @@ import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { Calibration } from './calibration.ts';
 import { AdoptionWatch } from './adoption.ts';
+import { keepPlan } from './plan-keeper.ts';
+import { NoPlanFrames } from './no-plan-frames.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -47,11 +49,10 @@ export class PlannerService {
   #current: PlanDoc | undefined;
   #started = 0;
   #objective: string | undefined;
-  #framesOff: Unsubscribe | undefined;
+  readonly #noPlan: NoPlanFrames;
   #chain: Promise<void> = Promise.resolve();
   /** The ready workers the current plan was made for: a join/leave that ends in the same set keeps the plan. */
   #plannedFor = '';
-  #reasserted = 0;
   readonly #adoption: AdoptionWatch;
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
@@ -62,7 +63,8 @@ export class PlannerService {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('planner');
     this.calibration = ctx.calibration ?? new Calibration();
-    this.#adoption = new AdoptionWatch({ adoptMs: ctx.adoptMs, silent: (ids, plan) => this.#silent(ids, plan) });
+    this.#noPlan = new NoPlanFrames({ ...ctx, hasPlan: () => this.#current !== undefined, online: () => this.#ready().length });
+    this.#adoption = new AdoptionWatch({ ...ctx, current: () => this.#current, silent: (id, silent) => this.#update(id, { silent }) });
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -90,57 +92,10 @@ export class PlannerService {
     this.#unsubs.push(await topics.subscribe(t, topics.workerState('+'), (m) => {
       if (m.payload.ok) this.#update(m.params.id!, { online: m.payload.value === 'online' });
     }));
-    this.#unsubs.push(await topics.subscribe(t, topics.workerStats('+'), (m) => {
-      if (!m.payload.ok || m.retain) return;
-      const id = m.params.id!;
-      this.#adoption.observe(id, m.payload.value.plan);
-      if (this.#workers.get(id)?.silent) this.#update(id, { silent: false });
-    }));
+    this.#unsubs.push(await this.#adoption.start());
     this.#unsubs.push(await this.#watchPredictions());
-    this.#unsubs.push(await t.subscribe(topics.plan(), (_topic, payload) => this.#guardPlan(payload)));
-    await this.#watchFrames(true);
-  }
-
-  /**
-   * While no plan runs, nobody would ingest a camera frame: the planner listens then and reports
-   * each dropped frame (at most once a second per camera), so no frame is lost in silence.
-   */
-  async #watchFrames(on: boolean): Promise<void> {
-    if (on === (this.#framesOff !== undefined)) return;
-    if (!on) {
-      const off = this.#framesOff!;
-      this.#framesOff = undefined;
-      return off();
-    }
-    const { transport: t, topics } = this.#ctx;
-    const last = new Map<string, number>();
-    this.#framesOff = await t.subscribe(topics.cameraFrame('+'), (topic) => {
-      const cam = topics.parse(topic)?.params.cam ?? '?';
-      if (this.#current || Date.now() - (last.get(cam) ?? 0) < 1000) return;
-      last.set(cam, Date.now());
-      const online = this.#ready().length;
-      const msg: ErrorMessage = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
-      void topics.publish(t, topics.errors(), msg).catch(() => undefined);
-    });
-  }
-
-  /**
-   * The retained plan is the planner's: one that someone else put there (an empty or garbage plan,
-   * a forged one; issue 14 §4) is replaced by the current plan again, at most once every 2 s, so a
-   * worker that starts later still finds the real plan. Workers refuse or ignore such plans anyway.
-   */
-  #guardPlan(payload: Uint8Array): void {
-    const current = this.#current;
-    if (!current || Date.now() - this.#reasserted < 2000) return;
-    let id: unknown;
-    try {
-      id = payload.length ? (JSON.parse(Buffer.from(payload).toString('utf8')) as { planId?: unknown }).planId : undefined;
-    } catch { /* not JSON: not ours */ }
-    if (id === current.planId) return;
-    this.#reasserted = Date.now();
-    this.#log.warn(`retained plan replaced by another client (${id === undefined ? 'empty or not a plan' : `plan id ${JSON.stringify(id).slice(0, 60)}`}): publishing plan ${current.planId} again`);
-    const { transport: t, topics } = this.#ctx;
-    void topics.publish(t, topics.plan(), current, { retain: true, qos: 1 }).catch(() => undefined);
+    this.#unsubs.push(await keepPlan({ transport: t, topics, log: this.#log, current: () => this.#current }));
+    await this.#noPlan.set(true);
   }
 
   /** Measured stage times of the current plan's frames feed the calibration (calibration.ts). */
@@ -163,7 +118,7 @@ export class PlannerService {
     this.#adoption.stop();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#chain;
-    await this.#watchFrames(false).catch(() => undefined);
+    await this.#noPlan.set(false).catch(() => undefined);
     const { transport: t, topics } = this.#ctx;
     if (opts.clear && this.#current) await topics.clear(t, topics.plan(), { qos: 1 }).catch(() => undefined);
     await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
@@ -205,23 +160,7 @@ export class PlannerService {
    * flight are not dropped for nothing. `replan()` (bridge request, tests) always plans.
    */
   #scheduledReplan(): Promise<PlanDoc | undefined> {
-    if (this.#current && this.#readyKey() === this.#plannedFor) return Promise.resolve(this.#current);
-    return this.replan();
-  }
-
-  #readyKey(): string {
-    return this.#ready().map((i) => i.id).join(',');
-  }
-
-  #silent(ids: string[], plan: PlanDoc): void {
-    if (this.#current?.planId !== plan.planId) return;
-    for (const id of ids) {
-      const k = this.#workers.get(id);
-      if (k) this.#workers.set(id, { ...k, silent: true });
-    }
-    const msg: ErrorMessage = { code: 'worker-silent', message: `planner: worker${ids.length === 1 ? '' : 's'} ${ids.join(', ')} did not report plan ${plan.planId} within ${(this.#ctx.adoptMs ?? 30_000) / 1000} s: planning without ${ids.length === 1 ? 'it' : 'them'} until heard from`, time: Date.now() };
-    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch(() => undefined);
-    this.#schedule(0);
+    return this.#current && this.#ready().map((i) => i.id).join(',') === this.#plannedFor ? Promise.resolve(this.#current) : this.replan();
   }
 
   async #replan(): Promise<void> {
@@ -232,7 +171,7 @@ export class PlannerService {
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
       this.#current = undefined;
       this.#adoption.planned(undefined);
-      await this.#watchFrames(true);
+      await this.#noPlan.set(true);
       await topics.clear(t, topics.plan(), { qos: 1 });
       for (const l of this.listeners) l(undefined);
       return;
@@ -247,7 +186,7 @@ export class PlannerService {
     this.#current = plan;
     this.#adoption.planned(plan);
     await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
-    await this.#watchFrames(false);
+    await this.#noPlan.set(false);
     this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
   }

@@ -10,16 +10,14 @@ import type { Topics } from '../shared/topics.ts';
 import type { ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
-import { PLAN_VERSION } from '../shared/plan/types.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
-import { checkPlanFits } from './runtime/admission.ts';
 import { HeadTask, type HeadOptions } from './tasks/head.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
 import { StatsGate } from './stats-gate.ts';
 import { ErrorLimiter } from '../shared/wire/error-limit.ts';
-import { refusedModelRef } from './model-ref.ts';
-import { planModelProblem, planShapeProblem } from './plan-check.ts';
+import { loadedPlanProblem, readPlan } from './plan-read.ts';
+import { watchSelf } from './self-watch.ts';
 
 export interface WorkerContext extends HeadOptions {
   readonly transport: Transport;
@@ -85,11 +83,7 @@ export class Worker {
     this.#unsubs.push(await t.subscribe(topics.plan(), (_topic, payload) => {
       this.#planChain = this.#planChain.then(() => this.#onPlan(payload)).catch((e: Error) => this.#error('plan-failed', e.message));
     }));
-    // Watching its own announcements matters in open mode; with users the broker's ACL keeps others
-    // off them and may refuse this subscription, which is fine.
-    const none = async () => undefined;
-    this.#unsubs.push(await t.subscribe(topics.workerState(info.id), (_topic, payload) => this.#onOwnState(payload)).catch(() => none));
-    this.#unsubs.push(await t.subscribe(topics.workerInfo(info.id), (_topic, payload) => this.#onOwnInfo(payload)).catch(() => none));
+    this.#unsubs.push(...await watchSelf({ transport: t, topics, info, log: this.#log, stopping: () => this.#stopping }));
     this.#unsubs.push(await t.subscribe(topics.cameraFrame('+'), (topic, payload) => this.#onFrame(topic, payload)));
     for (const [topic, camera] of this.#ctx.cameraTopics ?? []) this.#unsubs.push(await t.subscribe(topic, (_t, payload) => this.#onFrame(topic, payload, camera)));
     // The planner answers `restart-worker`; the worker named in it rebuilds its runtime.
@@ -111,65 +105,22 @@ export class Worker {
     await topics.publish(t, topics.workerState(this.id), 'offline', { qos: 1 }).catch(() => undefined);
   }
 
-  /**
-   * Only this worker says it is offline while it runs (issue 14 §4: a stranger's `offline` evicted a
-   * live worker). Its Last Will still speaks for it once its connection is gone; a forged `offline`
-   * or a cleared state while it runs is answered at once with `online` (retained), and the planner
-   * keeps the current plan when the set of workers is the same again by its re-plan.
-   */
-  #onOwnState(payload: Uint8Array): void {
-    if (this.#stopping) return;
-    const state = Buffer.from(payload).toString('utf8');
-    if (state === 'online') return;
-    this.#log.warn(`state '${state.slice(0, 40)}' published for this running worker: re-announcing online`);
-    const { transport: t, topics } = this.#ctx;
-    void topics.publish(t, topics.workerState(this.id), 'online', { qos: 1 }).catch(() => undefined);
-  }
-
-  /** Likewise its retained info: a cleared or rewritten one is put back, so a planner started later still finds it. */
-  #onOwnInfo(payload: Uint8Array): void {
-    if (this.#stopping) return;
-    const { transport: t, topics, info } = this.#ctx;
-    if (Buffer.from(payload).toString('utf8') === JSON.stringify(info)) return;
-    this.#log.warn('retained info replaced by another client: re-announcing');
-    void topics.publish(t, topics.workerInfo(this.id), info, { qos: 1 }).catch(() => undefined);
-  }
-
   /** Wait until pending plan changes are applied (tests, `up`). */
   settled(): Promise<void> {
     return this.#planChain;
   }
 
   async #onPlan(payload: Uint8Array): Promise<void> {
-    // An empty retained plan is a withdrawal anyone could publish (issue 14 §4): keep serving, say so.
-    if (payload.length === 0) {
-      return this.#plan ? this.#error('bad-plan', `empty plan on ${this.#ctx.topics.plan()}: ignored, still serving plan ${this.#plan.planId}`) : undefined;
-    }
-    let plan: PlanDoc;
-    try {
-      plan = JSON.parse(Buffer.from(payload).toString('utf8')) as PlanDoc;
-    } catch (e) {
-      return this.#error('bad-plan', `plan is not JSON: ${(e as Error).message}`);
-    }
-    const shape = plan !== null && typeof plan === 'object' ? planShapeProblem(plan) : 'not an object';
-    if (shape) return this.#error('bad-plan', `plan ${String((plan as PlanDoc | null)?.planId)}: ${shape}; still serving ${this.#plan?.planId ?? 'no plan'}`);
-    if (plan.version !== PLAN_VERSION || !Array.isArray(plan.stages) || !Array.isArray(plan.pieces)) {
-      return this.#error('bad-plan', `plan ${String(plan.planId)}: version ${String(plan.version)} or structure not understood (expected version ${PLAN_VERSION})`);
-    }
-    if (plan.planId === this.#plan?.planId) return;
+    const read = readPlan(payload, { current: this.#plan?.planId, topic: this.#ctx.topics.plan() });
+    if ('ignore' in read) return;
+    if ('code' in read) return this.#error(read.code, read.message);
+    const plan = read.plan;
     const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
     if (!mine) return this.#adopt(plan);
-    const refused = refusedModelRef(plan.model);
-    if (refused) return this.#error('plan-refused', `plan ${plan.planId}: ${refused}; still serving ${this.#plan?.planId ?? 'no plan'}`);
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
-    if (hash !== plan.model.hash) {
-      return this.#error('plan-refused', `plan ${plan.planId} is for model ${plan.model.name} (hash ${plan.model.hash}); this worker loaded hash ${hash}`);
-    }
-    const layers = planModelProblem(plan, model);
-    if (layers) return this.#error('bad-plan', `plan ${plan.planId}: ${layers}; still serving ${this.#plan?.planId ?? 'no plan'}`);
-    const refusal = checkPlanFits({ plan, model, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes });
-    if (refusal) return this.#error('plan-refused', refusal);
+    const problem = loadedPlanProblem(plan, { model, hash, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes, current: this.#plan?.planId });
+    if (problem) return this.#error(problem.code, problem.message);
     this.#model = model;
     await this.#adopt(plan, weights);
   }
