@@ -60,6 +60,9 @@ export class AdoptionWatch {
     if (this.#ctx.current()?.planId !== plan.planId) return;
     const ids = plan.devices.map((d) => d.id).filter((id) => this.#adopted.get(id) !== plan.planId);
     if (ids.length === 0) return;
+    // No worker at all reports it yet (planned or idle ones, which adopt it too): slow model loads
+    // or a busy broker, not phantoms. Look again later.
+    if (![...this.#adopted.values()].includes(plan.planId)) return this.planned(plan);
     const { transport: t, topics } = this.#ctx;
     const them = ids.length === 1 ? 'it' : 'them';
     const msg: ErrorMessage = { code: 'worker-silent', message: `planner: worker${ids.length === 1 ? '' : 's'} ${ids.join(', ')} did not report plan ${plan.planId} within ${(this.#ctx.adoptMs ?? 30_000) / 1000} s: planning without ${them} until heard from`, time: Date.now() };

@@ -22,11 +22,13 @@ import { promisify } from 'node:util';
 const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
 
 const SIZE = 160, FTP = 10, THRESHOLD = '0.005';
+/** 20 frames sent back to back are all run here, none skipped (latest frame wins past --queue: test/runtime/hostile-frames.test.ts). */
+const QUEUE = ['--queue', '20'];
 
 async function withCluster(url: string, n: number, body: (c: { topics: Topics; client: Awaited<ReturnType<typeof connect>>; workers: SpawnedWorker[]; planner: Awaited<ReturnType<typeof startPlanner>>['planner'] }) => Promise<void>): Promise<void> {
   const { model } = await darknetModel('yolov2-tiny', SIZE);
   const topics = new Topics({ cluster: `t${Math.random().toString(36).slice(2, 8)}` });
-  const workers = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, cluster: topics.cluster, args: ['--speed', '10', '--threshold', THRESHOLD, '--deadline-ms', '20000'] }));
+  const workers = Array.from({ length: n }, (_, i) => spawnWorker({ id: `w${i}`, broker: url, cluster: topics.cluster, args: ['--speed', '10', '--threshold', THRESHOLD, '--deadline-ms', '20000', ...QUEUE] }));
   const { planner, stop } = await startPlanner({ url }, topics, { model, plan: fusedPlanFn('yolov2-tiny', FTP), expectedWorkers: n, waitMs: 60_000 });
   const client = await connect({ url }, `test-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {

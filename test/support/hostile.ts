@@ -16,7 +16,7 @@ import { DEFAULTS } from '../../shared/config/defaults.ts';
 import type { Model, Weights } from '../../shared/model/ir.ts';
 import { fusedPlanFn } from './runtime.ts';
 
-const ADOPT_MS = 1500;
+const ADOPT_MS = 3000;
 
 /**
  * Two workers and a planner with Home Assistant discovery, short deadlines and adoption time, so a
