@@ -91,8 +91,9 @@ async function startLocal(o: { target: Extract<Target, { url: string }>; caFile?
   const { planner, stop: stopPlanner } = await startPlanner(o.target, o.topics, { ...o.planner, expectedWorkers: o.n, waitMs: 120_000, config: o.config });
   const client = await connect(o.target, `deeperthings-up-${process.pid}`);
   const stop = async (clean: boolean) => {
-    await stopPlanner({ clear: clean });
+    // Workers first: a plan cleared while they listen reads as a stranger's empty plan (`bad-plan`, issue 14 §4).
     await Promise.all(workers.map((w) => w.stop()));
+    await stopPlanner({ clear: clean });
     // Our workers' retained info and state go on a clean stop only; a crash keeps them for the Last Wills.
     const owned = clean ? workers.flatMap((w) => [o.topics.workerInfo(w.id), o.topics.workerState(w.id)]) : [];
     for (const topic of owned) await o.topics.clear(client, topic, { qos: 1 }).catch(() => undefined);
