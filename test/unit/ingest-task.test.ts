@@ -10,12 +10,12 @@ import { darknetModel } from '../support/models.ts';
 const DOG = new Uint8Array(readFileSync(SAMPLE_IMAGE));
 
 function ingest(opts: { maxFrameBytes?: number; open?: () => boolean } = {}) {
-  const counters: TaskCounters = { frames: 0, badFrames: 0, oversizeFrames: 0, predictions: 0 };
+  const counters: TaskCounters = { frames: 0, badFrames: 0, oversizeFrames: 0, skippedFrames: 0, predictions: 0 };
   const errors: string[] = [], entered: { frame: number; p: PreparedFrame }[] = [];
   return async () => {
     const { model } = await darknetModel('tiny', 96);
     const task = new IngestTask({ model, counters, maxFrameBytes: opts.maxFrameBytes, open: opts.open ?? (() => true),
-      error: (code, message) => errors.push(`${code}: ${message}`), enter: (frame, p) => entered.push({ frame, p }) });
+      error: (code, message) => errors.push(`${code}: ${message}`), enter: (frame, p) => { entered.push({ frame, p }); return true; } });
     return { task, counters, errors, entered };
   };
 }
@@ -39,7 +39,7 @@ describe('ingest task', () => {
     task.offer('porch', DOG);
     task.offer('porch', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]));
     await settle(() => errors.length === 2);
-    assert.deepEqual({ ...counters }, { frames: 0, badFrames: 1, oversizeFrames: 1, predictions: 0 });
+    assert.deepEqual({ ...counters }, { frames: 0, badFrames: 1, oversizeFrames: 1, skippedFrames: 0, predictions: 0 });
     assert.match(errors[0]!, /^frame-too-large: camera porch: frame of \d+ bytes exceeds the limit of 1000 bytes/);
     assert.match(errors[1]!, /^bad-frame: camera porch: image: /);
     assert.equal(entered.length, 0);
