@@ -28,6 +28,8 @@ export interface WorkerStatsFields {
   rssBytes: number;
   /** Frames refused for exceeding their camera's `maxFrameBytes`, since start. */
   oversizeFrames: number;
+  /** Frames a newer one replaced while they waited (latest frame wins, issue 14 §5); absent from older workers. */
+  skippedFrames?: number;
 }
 
 function workerDeviceId(ctx: DiscoveryBuildContext, worker: string): string {
@@ -72,6 +74,10 @@ function workerComponents(ctx: DiscoveryBuildContext, id: string, worker: string
     oversize_frames: {
       platform: 'sensor', ...entityIds('sensor', id, 'oversize_frames'), name: 'Oversize frames dropped', icon: 'mdi:image-off',
       ...stats, value_template: `{{ ${jsonField<WorkerStatsFields>('oversizeFrames')} }}`, state_class: 'total_increasing',
+    },
+    skipped_frames: {
+      platform: 'sensor', ...entityIds('sensor', id, 'skipped_frames'), name: 'Frames skipped (camera faster than the cluster)', icon: 'mdi:debug-step-over',
+      ...stats, value_template: `{{ ${jsonField<WorkerStatsFields>('skippedFrames')} | default(0) }}`, state_class: 'total_increasing',
     },
     speed: {
       platform: 'sensor', ...entityIds('sensor', id, 'speed'), name: 'Compute speed', icon: 'mdi:speedometer', ...info,

@@ -254,6 +254,8 @@ describe('discovery: value templates render as HA renders them (Jinja2; skipped 
     ['_camera_porch', 'fps', pred, '2.5'],
     ['_camera_porch', 'fps', noFps, 'None'],
     ['_worker_pi-1', 'oversize_frames', { worker: 'pi-1', oversizeFrames: 7, rssBytes: 1e8 }, '7'],
+    ['_worker_pi-1', 'skipped_frames', { worker: 'pi-1', skippedFrames: 3, rssBytes: 1e8 }, '3'],
+    ['_worker_pi-1', 'skipped_frames', { worker: 'pi-1', rssBytes: 1e8 }, '0'],
     ['_worker_pi-1', 'memory_used', { worker: 'pi-1', oversizeFrames: 7, rssBytes: 1e8 }, '100000000'],
     ['_camera_porch', 'detection', { type: 'new', before: after, after }, { event_type: 'person', id: after.id, score: 0.9, box: [1, 2, 3, 4], frame_time: 1, frame_width: 640, frame_height: 480 }],
     ['_camera_porch', 'detection', { type: 'update', before: after, after }, ''],
