@@ -9,12 +9,12 @@ import { darknetModel } from '../support/models.ts';
 
 const DOG = new Uint8Array(readFileSync(SAMPLE_IMAGE));
 
-function ingest(opts: { maxFrameBytes?: number; open?: () => boolean } = {}) {
+function ingest(opts: { maxFrameBytes?: number; open?: () => boolean; framesInFlight?: number; queueDepth?: number } = {}) {
   const counters: TaskCounters = { frames: 0, badFrames: 0, oversizeFrames: 0, skippedFrames: 0, predictions: 0 };
   const errors: string[] = [], entered: { frame: number; p: PreparedFrame }[] = [];
   return async () => {
     const { model } = await darknetModel('tiny', 96);
-    const task = new IngestTask({ model, counters, maxFrameBytes: opts.maxFrameBytes, open: opts.open ?? (() => true),
+    const task = new IngestTask({ model, counters, maxFrameBytes: opts.maxFrameBytes, open: opts.open ?? (() => true), framesInFlight: opts.framesInFlight, queueDepth: opts.queueDepth,
       error: (code, message) => errors.push(`${code}: ${message}`), enter: (frame, p) => { entered.push({ frame, p }); return true; } });
     return { task, counters, errors, entered };
   };
@@ -64,5 +64,17 @@ describe('ingest task', () => {
     await settle(() => errors.length === 1);
     assert.deepEqual(errors, ['frame-dropped: camera front: frame dropped: the plan changed while it was decoded']);
     assert.equal(entered.length, 0);
+  });
+
+  it('latest frame wins past the queue: each replaced frame is one frame-skipped, each left waiting at stop one frame-dropped', async () => {
+    const { task, counters, errors, entered } = await ingest({ framesInFlight: 1, queueDepth: 1 })();
+    for (let i = 0; i < 6; i++) task.offer('front', DOG);
+    assert.equal(errors.filter((e) => e.startsWith('frame-skipped: camera front: frame received at ')).length, 4);
+    assert.equal(counters.skippedFrames, 4);
+    await settle(() => entered.length === 1);
+    task.stop('plan replaced');
+    assert.equal(errors.length, 5);
+    assert.match(errors[4]!, /^frame-dropped: camera front: frame received at .* dropped while it waited: plan replaced$/);
+    assert.deepEqual(task.load('front'), { active: 0, waiting: 0 });
   });
 });

@@ -51,9 +51,9 @@ export class CameraIntake<T> {
     if (next !== undefined) this.#start(camera, next);
   }
 
-  /** Forget everything; returns how many frames waited per camera. */
-  clear(): Map<string, number> {
-    const left = new Map([...this.#waiting].map(([camera, q]) => [camera, q.length]));
+  /** Forget everything; returns the frames that waited, per camera. */
+  clear(): Map<string, T[]> {
+    const left = new Map(this.#waiting);
     this.#active.clear();
     this.#waiting.clear();
     return left;

@@ -84,8 +84,8 @@ export class IngestTask {
 
   /** The plan stopped: frames still waiting undecoded are reported, never lost silently. */
   stop(reason: string): void {
-    for (const [camera, n] of this.#intake.clear()) {
-      this.#ctx.error('frame-dropped', `camera ${camera}: ${n} waiting frame${n === 1 ? '' : 's'} dropped: ${reason}`, { camera });
+    for (const [camera, waiting] of this.#intake.clear()) {
+      for (const { at } of waiting) this.#ctx.error('frame-dropped', `camera ${camera}: frame received at ${new Date(at).toISOString()} dropped while it waited: ${reason}`, { camera });
     }
   }
 
