@@ -19,6 +19,8 @@ export interface AdoptionContext {
   readonly silent: (worker: string, silent: boolean) => void;
   /** The plan now (a timer of an older plan is ignored). */
   readonly current: () => PlanDoc | undefined;
+  /** A worker's live stats arrived: it runs, whatever its state topic last said (a forged `offline` may outrun its answer). */
+  readonly alive?: (worker: string) => void;
 }
 
 export class AdoptionWatch {
@@ -39,6 +41,7 @@ export class AdoptionWatch {
       if (!m.payload.ok || m.retain) return;
       const id = m.params.id!;
       this.#adopted.set(id, m.payload.value.plan);
+      this.#ctx.alive?.(id);
       if (this.#silent.delete(id)) this.#ctx.silent(id, false);
     });
   }

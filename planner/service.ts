@@ -64,7 +64,10 @@ export class PlannerService {
     this.#log = ctx.log ?? logger('planner');
     this.calibration = ctx.calibration ?? new Calibration();
     this.#noPlan = new NoPlanFrames({ ...ctx, hasPlan: () => this.#current !== undefined, online: () => this.#ready().length });
-    this.#adoption = new AdoptionWatch({ ...ctx, current: () => this.#current, silent: (id, silent) => this.#update(id, { silent }) });
+    this.#adoption = new AdoptionWatch({
+      ...ctx, current: () => this.#current, silent: (id, silent) => this.#update(id, { silent }),
+      alive: (id) => this.#workers.get(id)?.online === false && this.#update(id, { online: true }),
+    });
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -154,11 +157,7 @@ export class PlannerService {
     this.#timer.unref();
   }
 
-  /**
-   * A re-plan after joins and leaves: skipped when the ready workers are the ones the current plan
-   * was made for (a forged `offline` the worker answered at once, a flapping link), so frames in
-   * flight are not dropped for nothing. `replan()` (bridge request, tests) always plans.
-   */
+  /** After joins/leaves: no re-plan when the ready workers are those of the current plan (a forged `offline` answered at once). */
   #scheduledReplan(): Promise<PlanDoc | undefined> {
     return this.#current && this.#ready().map((i) => i.id).join(',') === this.#plannedFor ? Promise.resolve(this.#current) : this.replan();
   }
