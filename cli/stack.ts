@@ -37,7 +37,7 @@ export interface WorkerOptions {
   readonly preloaded?: { model: Model; weights: Weights };
   /** Where the model and weights files plans name are looked up (`--model-dir`); plans never name paths. */
   readonly modelDirs?: readonly string[];
-  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'queueDepth' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
+  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'queueDepth' | 'maxFrameBytes' | 'statsHeartbeatMs' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {

@@ -33,7 +33,7 @@ describe('hostile input through the embedded broker', function () {
       await c.client.publish(c.topics.plan(), '', { retain: true, qos: 1 });
       await new Promise((r) => setTimeout(r, 9000));
       assert.ok(errors.messages.length <= sent, `${errors.messages.length} errors for ${sent} messages`);
-      const after = await c.settled(30_000);
+      const after = await c.settled(45_000);
       const preds = await collect(c.client, c.topics.cameraPredictions('front'));
       await c.client.publish(c.topics.cameraFrame('front'), DOG);
       const [got] = await preds.next(1, 60_000);

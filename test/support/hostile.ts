@@ -28,7 +28,7 @@ export async function hostileCluster(target: Target, model: Model, weights: Weig
   for (const id of ['w0', 'w1']) {
     workers.push(await startWorker(target, topics, {
       id, memoryBytes: 4e9, speedGflops: 10, linkBps: 1e8, backend: 'wasm', preloaded: { model, weights },
-      extra: { decode: { threshold: 0.005 }, deadlineMs: 8000, statsIntervalMs: 200, snapshotQuality: 0 },
+      extra: { decode: { threshold: 0.005 }, deadlineMs: 8000, statsIntervalMs: 200, statsHeartbeatMs: 2000, snapshotQuality: 0 },
     }));
   }
   const planner = await startPlanner(target, topics, { model, plan: fusedPlanFn('yolov2-tiny', 10), expectedWorkers: 2, waitMs: 20_000, adoptMs: ADOPT_MS, config: structuredClone(DEFAULTS) });
