@@ -35,7 +35,7 @@ export interface WorkerOptions {
   /** Measured speed per work class (worker/engine/speed.ts), announced in the retained info. */
   readonly profile?: SpeedProfile;
   readonly preloaded?: { model: Model; weights: Weights };
-  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
+  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'steal' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {

@@ -34,6 +34,8 @@ export interface WorkerContext {
   readonly deadlineMs?: number;
   /** Frames per camera in flight at once when this worker is the data source (default 2). */
   readonly framesInFlight?: number;
+  /** FTP work stealing (config `workers.steal`, default on). */
+  readonly steal?: boolean;
   readonly maxFrameBytes?: number;
   readonly snapshotQuality?: number;
   /** Detection threshold / NMS options of the head (default: the model's). */
@@ -82,6 +84,8 @@ export class Worker {
 
   get plan(): PlanDoc | undefined { return this.#plan; }
   get id(): string { return this.#ctx.info.id; }
+  /** Work stealing counters of the current plan (worker/runtime/steal.ts), if this worker steals in it. */
+  get stealStats() { return this.#runtime?.stealStats; }
   /** Frames of a camera in flight and waiting here (data source; zeros elsewhere). */
   runtimeLoad(camera: string): { inFlight: number; waiting: number } {
     return this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
@@ -157,7 +161,7 @@ export class Worker {
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
-      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight, steal: this.#ctx.steal,
       engine: this.#ctx.engine ?? tfjsEngine,
       report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
     });

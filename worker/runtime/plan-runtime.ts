@@ -24,6 +24,8 @@ import type { FrameMeta } from './frame-meta.ts';
 import type { ErrorCode } from '../../shared/wire/error-codes.ts';
 import { TaskQueue } from './task-queue.ts';
 import { FrameGate } from './frame-gate.ts';
+import { Stealer } from './steal.ts';
+import { stealHooks, type StolenTask } from './steal-hooks.ts';
 
 /**
  * Frames of one camera waiting for admission beyond those in flight; past this the oldest waiting
@@ -53,6 +55,8 @@ export interface PlanRuntimeContext {
   readonly now?: () => number;
   /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
   readonly engine: Engine;
+  /** FTP work stealing (worker/runtime/steal.ts; config `workers.steal`, default on). */
+  readonly steal?: boolean;
 }
 
 export class PlanRuntime {
@@ -73,6 +77,9 @@ export class PlanRuntime {
   /** Preprocessed frames waiting for their ingest task. */
   readonly #inputs = new Map<number, Tensor3>();
   readonly #unsubs: Unsubscribe[] = [];
+  readonly #stealer: Stealer | undefined;
+  /** Tiles granted by another worker, run before this worker's own queue (their frame waits on them). */
+  readonly #stolen: StolenTask[] = [];
   #running = false;
   #stopped = false;
   receivedBytes = 0;
@@ -94,7 +101,17 @@ export class PlanRuntime {
       dropped: ({ meta }, cam) => ctx.report.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${ctx.framesInFlight ?? 2} in flight`, { frame: meta.frame }),
     });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
+    const stealer = ctx.steal === false ? undefined : new Stealer({
+      transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, worker: ctx.worker, pieces: this.#pieces, users: this.#users,
+      hooks: stealHooks({
+        busy: () => this.#running, queue: this.#queue, buffers: this.#buffers, stolen: this.#stolen, error: (c, m, e) => ctx.report.error(c, m, e),
+        pump: () => void this.#pump(), deliver: (f, id, d) => this.#deliver(f, id, d),
+      }),
+    });
+    this.#stealer = stealer?.active ? stealer : undefined;
   }
+
+  get stealStats() { return this.#stealer?.stats; }
 
   get weightBytes(): number { return this.#store.bytes; }
   get outboxStats() { return this.#outbox.stats; }
@@ -108,6 +125,7 @@ export class PlanRuntime {
       const topic = pieceTopic(this.#ctx.topics, this.#pieces.get(id)!);
       this.#unsubs.push(await this.#ctx.transport.subscribe(topic, (t, payload) => this.#onMessage(t, payload)));
     }
+    await this.#stealer?.start();
   }
 
   /** Stop; frames still in flight are reported (a re-plan must not lose them silently). */
@@ -117,6 +135,8 @@ export class PlanRuntime {
     for (const frame of this.#meta.keys()) this.#ctx.report.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame });
     this.#meta.clear();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
+    await this.#stealer?.stop();
+    this.#stolen.length = 0;
     this.#buffers.clear();
     this.#queue.clear();
     await this.#compiled.dispose();
@@ -168,8 +188,10 @@ export class PlanRuntime {
   async #pump(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    let last: number | undefined;
     try {
-      for (let next = this.#queue.shift(); next && !this.#stopped; next = this.#queue.shift()) {
+      for (let next = this.#next(); next && !this.#stopped; next = this.#next()) {
+        last = next.frame;
         await this.#runOne(next);
         // Let arrived pieces in between tasks, so an older frame's newly ready task goes first.
         await new Promise<void>((r) => setImmediate(r));
@@ -177,14 +199,19 @@ export class PlanRuntime {
     } finally {
       this.#running = false;
     }
+    if (last !== undefined && !this.#stopped) this.#stealer?.idle(last);
   }
 
-  async #runOne({ frame, task }: { frame: number; task: TaskDoc }): Promise<void> {
-    const entry = this.#buffers.entry(frame);
+  #next(): StolenTask | undefined {
+    return this.#stolen.shift() ?? this.#queue.shift();
+  }
+
+  async #runOne({ frame, task, pieces }: StolenTask): Promise<void> {
+    const entry = pieces ? undefined : this.#buffers.entry(frame);
     const input = task.kind === 'ingest' ? this.#inputs.get(frame) : undefined;
     if (input) this.#inputs.delete(frame);
     try {
-      const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, entry.pieces, input);
+      const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, pieces ?? entry!.pieces, input);
       const meta = this.#meta.get(frame);
       for (const [id, data] of r.outputs) {
         if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);
@@ -199,7 +226,8 @@ export class PlanRuntime {
       if (task.kind === 'head') this.#frameDone(frame);
       this.#ctx.report.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id });
     }
-    this.#buffers.finish(frame, task.id);
+    if (pieces) this.#stealer?.ran();
+    else this.#buffers.finish(frame, task.id);
   }
 
   /** The frame left the data source (head done, failed or expired): its camera may admit the next. */
