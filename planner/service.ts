@@ -10,6 +10,7 @@ import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { Calibration } from './calibration.ts';
+import { correctedLatency, driftDecision, DriftWatch, type DriftOptions } from './drift.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -30,6 +31,8 @@ export interface PlannerContext {
   readonly log?: Logger;
   /** Corrects device and link speeds from measured stage times (default: a new one). */
   readonly calibration?: Calibration;
+  /** Re-plan when calibration makes another plan clearly faster (planner/drift.ts); `false`: never. Latency objective only. */
+  readonly drift?: DriftOptions | false;
 }
 
 interface Known { info?: WorkerInfo; online: boolean }
@@ -47,6 +50,7 @@ export class PlannerService {
   #chain: Promise<void> = Promise.resolve();
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
+  readonly #drift: DriftWatch | undefined;
   /** Told when planning fails (e.g. PlanInfeasibleError): a command with no plan can exit with the reason. */
   readonly failures = new Set<(error: Error) => void>();
 
@@ -54,6 +58,7 @@ export class PlannerService {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('planner');
     this.calibration = ctx.calibration ?? new Calibration();
+    this.#drift = ctx.drift === false ? undefined : new DriftWatch(ctx.drift);
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -116,7 +121,25 @@ export class PlannerService {
       const stages = p?.latencyMs?.detail ?? p?.latencyMs?.stages;
       if (!this.#current || p?.plan !== this.#current.planId || !Array.isArray(stages)) return;
       this.calibration.observe(this.#current, stages.filter((s): s is { stage: string; ms: number } => typeof s?.stage === 'string' && typeof s?.ms === 'number'));
+      this.#drift?.observed();
+      if (!this.#drift?.due(Date.now()) || (this.objective ?? 'latency').split(',')[0]!.trim() !== 'latency') return;
+      this.#drift.checked(Date.now());
+      this.#chain = this.#chain.then(() => this.#checkDrift()).catch((e: Error) => this.#fail(e));
     });
+  }
+
+  /** Plan again with today's factors; switch only when the candidate is clearly faster (drift.ts). */
+  async #checkDrift(): Promise<void> {
+    const current = this.#current;
+    const devices = this.#devices();
+    if (!current || !devices) return;
+    const candidate = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    const currentMs = correctedLatency(current, this.calibration.ratios()), candidateMs = candidate.predicted?.latencyMs;
+    if (this.#current !== current || currentMs === undefined || candidateMs === undefined) return;
+    const d = driftDecision({ currentMs, candidateMs }, this.#ctx.drift || {});
+    if (!d.replan) return this.#log.debug(d.reason);
+    this.#log.info(d.reason);
+    await this.#adopt(candidate, devices.length);
   }
 
   /**
@@ -174,15 +197,27 @@ export class PlannerService {
       for (const l of this.listeners) l(undefined);
       return;
     }
+    const devices = this.#devices()!;
+    await this.#adopt(await this.#ctx.plan(this.#ctx.model, devices, this.objective), devices.length);
+  }
+
+  /** The workers online as devices, data source first, speeds corrected by the calibration. */
+  #devices(): PlanDevice[] | undefined {
+    const infos = this.#ready();
+    if (infos.length === 0) return undefined;
     const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
-    const devices = this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
-    const plan = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    return this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
+  }
+
+  async #adopt(plan: PlanDoc, online: number): Promise<void> {
+    const { transport: t, topics } = this.#ctx;
     this.calibration.planned(plan);
+    this.#drift?.planned(Date.now());
     this.#current = plan;
     await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
     await this.#watchFrames(false);
-    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
+    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${online} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
   }
 
