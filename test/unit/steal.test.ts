@@ -23,6 +23,9 @@ const stages: StageDoc[] = [
   { id: 'f', kind: 'ftp', layers: [0, 3], tasks: [tile('a', 'w1'), tile('b', 'w1'), tile('c', 'w2')] },
 ];
 const plan = { planId: 'p1', stages, pieces: [piece('in/a', 'in', 'w0'), piece('in/b', 'in', 'w0'), piece('in/c', 'in', 'w0'), piece('f/ao', 'f', 'w1'), piece('f/bo', 'f', 'w1'), piece('f/co', 'f', 'w2')] } as unknown as PlanDoc;
+async function until(ok: () => boolean, what: string, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
 const t2 = (vals: number[]): Tensor3 => ({ shape: { h: 2, w: 2, c: 1 }, data: Float32Array.from(vals) });
 
 describe('work stealing: wire and arbiter', () => {
@@ -64,7 +67,7 @@ describe('work stealing: wire and arbiter', () => {
       requeue: (f, t) => { events.push(`requeue ${f} ${t.id}`); queue.push(f, t); }, lent: (f, t) => events.push(`lent ${f} ${t.id}`),
       run: () => events.push('run'), deliver: () => undefined, error: (c, m) => events.push(`${c} ${m}`),
     };
-    const s = new Stealer({ transport: tr, topics, plan, worker: 'w1', pieces: new Map(plan.pieces.map((p) => [p.id, p])), users: new Map(), hooks, claimTimeoutMs: 100 });
+    const s = new Stealer({ transport: tr, topics, plan, worker: 'w1', pieces: new Map(plan.pieces.map((p) => [p.id, p])), users: new Map(), hooks, claimTimeoutMs: 400 });
     await s.start();
     const client = bus.connect({ clientId: 'thief' });
     return { s, topics, queue, events, client };
@@ -76,10 +79,9 @@ describe('work stealing: wire and arbiter', () => {
     const grants: Uint8Array[] = [];
     await client.subscribe(stealTopics.grant(topics, 'f', 'w2'), (_t, b) => grants.push(b));
     await client.publish(stealTopics.request(topics, 'f'), encodeControl({ kind: 'request', plan: 'p1', stage: 'f', thief: 'w2', frame: 5 }));
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(grants.length, 1);
+    await until(() => grants.length === 1, 'a grant');
     assert.equal(queue.size, 0, 'the tile left the queue while lent');
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => events.length > 0, 'the tile back');
     assert.deepEqual(events, ['requeue 5 f/b']);
     assert.equal(queue.size, 1);
     assert.equal(s.stats.reclaimed, 1);
@@ -93,8 +95,9 @@ describe('work stealing: wire and arbiter', () => {
       void client.publish(stealTopics.claim(topics, 'f', 'w1'), encodeControl({ kind: 'claim', plan: 'p1', thief: 'w2', frame: 5, task: 'f/b', accept: true }));
     });
     await client.publish(stealTopics.request(topics, 'f'), encodeControl({ kind: 'request', plan: 'p1', stage: 'f', thief: 'w2', frame: 5 }));
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(events, ['lent 5 f/b']);
+    await until(() => events.length > 0, 'the claim');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(events, ['lent 5 f/b'], 'claimed once, never taken back');
     await s.stop();
     const idle = await victim(new MemoryBus(), false);
     await idle.client.publish(stealTopics.request(idle.topics, 'f'), encodeControl({ kind: 'request', plan: 'p1', stage: 'f', thief: 'w2', frame: 5 }));
