@@ -10,7 +10,7 @@ import type { PieceDoc, PlanDoc, StageDoc, TaskDoc } from '../../shared/plan/typ
 import type { Tensor3 } from '../../shared/tensor.ts';
 import { decodeControl, decodeGrant, encodeControl, encodeGrant, stealTopics } from '../../worker/runtime/steal-protocol.ts';
 import { Stealer, type StealHooks } from '../../worker/runtime/steal.ts';
-import { stealStages } from '../../worker/runtime/steal-stages.ts';
+import { stealStages } from '../../shared/plan/steal-stages.ts';
 import { TaskQueue } from '../../worker/runtime/task-queue.ts';
 
 const region = { y0: 0, y1: 2, x0: 0, x1: 2 };

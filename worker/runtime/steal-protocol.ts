@@ -14,6 +14,7 @@ import type { Tensor3 } from '../../shared/tensor.ts';
 import type { PieceDoc } from '../../shared/plan/types.ts';
 import { decodeTensorMessage, encodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
 import { pieceEncoding } from '../../shared/plan/wire.ts';
+import { stealLevel } from '../../shared/plan/steal-stages.ts';
 
 export interface StealRequest { readonly kind: 'request'; readonly plan: string; readonly stage: string; readonly thief: string; readonly frame: number }
 export interface StealClaim { readonly kind: 'claim'; readonly plan: string; readonly thief: string; readonly frame: number; readonly task: string; readonly accept: boolean }
@@ -22,9 +23,9 @@ export interface StealGrant extends StealGrantHeader { readonly pieces: Map<stri
 export type StealControl = StealRequest | StealClaim;
 
 export const stealTopics = {
-  request: (t: Topics, stage: string) => t.data(stage, 'steal'),
-  grant: (t: Topics, stage: string, thief: string) => t.data(stage, `steal.grant.${thief}`),
-  claim: (t: Topics, stage: string, victim: string) => t.data(stage, `steal.claim.${victim}`),
+  request: (t: Topics, stage: string) => t.data(stage, stealLevel.request),
+  grant: (t: Topics, stage: string, thief: string) => t.data(stage, stealLevel.grant(thief)),
+  claim: (t: Topics, stage: string, victim: string) => t.data(stage, stealLevel.claim(victim)),
 };
 
 export function encodeControl(m: StealControl): Uint8Array {

@@ -20,7 +20,7 @@ import { ChunkAssembler } from '../../shared/wire/chunk-assembler.ts';
 import { decodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
 import { chunkLimit, splitPayload } from '../../shared/wire/chunks.ts';
 import { decodeControl, decodeGrant, encodeControl, encodeGrant, stealTopics, type StealClaim, type StealGrant, type StealRequest } from './steal-protocol.ts';
-import { stealStages } from './steal-stages.ts';
+import { stealStages } from '../../shared/plan/steal-stages.ts';
 
 /** What the stealer needs from its worker's runtime (worker/runtime/plan-runtime.ts). */
 export interface StealHooks {
