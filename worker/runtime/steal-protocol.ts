@@ -93,3 +93,10 @@ export function decodeGrant(bytes: Uint8Array, topic: string): StealGrant | Erro
   }
   return { ...h, pieces };
 }
+
+/** A tile output a thief published for the victim (a tensor message), or undefined when it is not one of this plan. */
+export function decodePiece(bytes: Uint8Array, topic: string, plan: string): { frame: number; piece: string; data: Tensor3 } | undefined {
+  const r = decodeTensorMessage(bytes, { source: topic, plan });
+  if (!r.ok) return undefined;
+  return { frame: r.header.frame, piece: r.header.piece, data: { shape: { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] }, data: r.data } };
+}

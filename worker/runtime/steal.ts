@@ -17,9 +17,8 @@ import type { Tensor3 } from '../../shared/tensor.ts';
 import type { PieceDoc, PlanDoc, TaskDoc } from '../../shared/plan/types.ts';
 import type { ErrorCode } from '../../shared/wire/error-codes.ts';
 import { ChunkAssembler } from '../../shared/wire/chunk-assembler.ts';
-import { decodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
 import { chunkLimit, splitPayload } from '../../shared/wire/chunks.ts';
-import { decodeControl, decodeGrant, encodeControl, encodeGrant, stealTopics, type StealClaim, type StealGrant, type StealRequest } from './steal-protocol.ts';
+import { decodeControl, decodeGrant, decodePiece, encodeControl, encodeGrant, stealTopics, type StealClaim, type StealGrant, type StealRequest } from './steal-protocol.ts';
 import { stealStages } from '../../shared/plan/steal-stages.ts';
 
 /** What the stealer needs from its worker's runtime (worker/runtime/plan-runtime.ts). */
@@ -220,9 +219,3 @@ export class Stealer {
 }
 
 const key = (frame: number, task: string) => `${frame}|${task}`;
-
-function decodePiece(bytes: Uint8Array, topic: string, plan: string): { frame: number; piece: string; data: Tensor3 } | undefined {
-  const r = decodeTensorMessage(bytes, { source: topic, plan });
-  if (!r.ok) return undefined;
-  return { frame: r.header.frame, piece: r.header.piece, data: { shape: { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] }, data: r.data } };
-}
