@@ -187,6 +187,7 @@ export class Worker {
       worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
       weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
       messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),
+      ...(rt?.stealStats ? { steal: { stolen: rt.stealStats.stolen, lent: rt.stealStats.claimed } } : {}),
     };
     if (!this.#stats.due(stats, Date.now())) return;
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.workerStats(this.id), stats).catch(() => undefined);

@@ -62,6 +62,7 @@ describe('work stealing on the in-memory bus', function () {
         published.set(k, (published.get(k) ?? 0) + 1);
       });
       const preds = await collect(cluster.client, cluster.topics.cameraPredictions('+'));
+      const workerStats = await collect(cluster.client, cluster.topics.workerStats('+'));
       const frames = 4;
       for (let i = 0; i < frames; i++) await cluster.topics.publish(cluster.client, cluster.topics.cameraFrame('front'), DOG);
       const got = await preds.next(frames, 240_000);
@@ -74,6 +75,9 @@ describe('work stealing on the in-memory bus', function () {
       assert.ok(stats.get(slow)!.claimed >= 1, `the slow worker lent tiles: ${JSON.stringify(stats.get(slow))}`);
       const twice = [...published].filter(([, n]) => n > 1);
       assert.deepEqual(twice, [], 'no piece published twice in a frame');
+      // The workers' stats say so too (once a second).
+      for (let i = 0; i < 50 && !workerStats.messages.some((m) => m.body.steal?.stolen > 0); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(workerStats.messages.some((m) => m.body.steal?.stolen > 0), 'stats carry the steal counters');
     } finally {
       await cluster.stop();
     }
