@@ -27,11 +27,12 @@ export const stealLevel = {
   request: 'steal',
   grant: (thief: string) => `steal.grant.${thief}`,
   claim: (victim: string) => `steal.claim.${victim}`,
+  confirm: (thief: string) => `steal.confirm.${thief}`,
 };
 
-/** A steal topic level, with the worker it addresses (grant: the thief; claim: the victim). */
-export function parseStealLevel(level: string): { kind: 'request' } | { kind: 'grant' | 'claim'; worker: string } | undefined {
+/** A steal topic level, with the worker it addresses (grant, confirm: the thief; claim: the victim). */
+export function parseStealLevel(level: string): { kind: 'request' } | { kind: 'grant' | 'claim' | 'confirm'; worker: string } | undefined {
   if (level === stealLevel.request) return { kind: 'request' };
-  const m = /^steal\.(grant|claim)\.(.+)$/.exec(level);
-  return m ? { kind: m[1] as 'grant' | 'claim', worker: m[2]! } : undefined;
+  const m = /^steal\.(grant|claim|confirm)\.(.+)$/.exec(level);
+  return m ? { kind: m[1] as 'grant' | 'claim' | 'confirm', worker: m[2]! } : undefined;
 }

@@ -65,6 +65,7 @@ describe('work stealing: wire and arbiter', () => {
     const hooks: StealHooks = {
       busy: () => busy, take: (s) => queue.take((t) => t.stage === s), inputs: () => new Map([['in/b', t2([1, 2, 3, 4])]]),
       requeue: (f, t) => { events.push(`requeue ${f} ${t.id}`); queue.push(f, t); }, lent: (f, t) => events.push(`lent ${f} ${t.id}`),
+      unqueue: (f, t) => queue.take((x, g) => g === f && x.id === t.id) !== undefined,
       run: () => events.push('run'), deliver: () => undefined, error: (c, m) => events.push(`${c} ${m}`),
     };
     const s = new Stealer({ transport: tr, topics, plan, worker: 'w1', pieces: new Map(plan.pieces.map((p) => [p.id, p])), users: new Map(), hooks, claimTimeoutMs: 400 });
@@ -88,21 +89,47 @@ describe('work stealing: wire and arbiter', () => {
     await s.stop();
   });
 
-  it('a claim makes the tile done at the victim; an idle victim lends nothing', async () => {
+  const claim = { kind: 'claim' as const, plan: 'p1', thief: 'w2', frame: 5, task: 'f/b', accept: true };
+  const request = { kind: 'request' as const, plan: 'p1', stage: 'f', thief: 'w2', frame: 5 };
+
+  it('a claim makes the tile done at the victim, which confirms it; an idle victim lends nothing', async () => {
     const bus = new MemoryBus();
     const { s, topics, events, client } = await victim(bus, true);
-    await client.subscribe(stealTopics.grant(topics, 'f', 'w2'), () => {
-      void client.publish(stealTopics.claim(topics, 'f', 'w1'), encodeControl({ kind: 'claim', plan: 'p1', thief: 'w2', frame: 5, task: 'f/b', accept: true }));
-    });
-    await client.publish(stealTopics.request(topics, 'f'), encodeControl({ kind: 'request', plan: 'p1', stage: 'f', thief: 'w2', frame: 5 }));
-    await until(() => events.length > 0, 'the claim');
+    const confirms: unknown[] = [];
+    await client.subscribe(stealTopics.confirm(topics, 'f', 'w2'), (t, b) => confirms.push(decodeControl(b, t)));
+    await client.subscribe(stealTopics.grant(topics, 'f', 'w2'), () => void client.publish(stealTopics.claim(topics, 'f', 'w1'), encodeControl(claim)));
+    await client.publish(stealTopics.request(topics, 'f'), encodeControl(request));
+    await until(() => confirms.length > 0, 'the confirmation');
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(events, ['lent 5 f/b'], 'claimed once, never taken back');
+    assert.deepEqual(confirms, [{ kind: 'confirm', plan: 'p1', thief: 'w2', frame: 5, task: 'f/b', ok: true }]);
     await s.stop();
     const idle = await victim(new MemoryBus(), false);
     await idle.client.publish(stealTopics.request(idle.topics, 'f'), encodeControl({ kind: 'request', plan: 'p1', stage: 'f', thief: 'w2', frame: 5 }));
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(idle.queue.size, 1);
     await idle.s.stop();
+  });
+
+  it('a late claim: confirmed while the tile still waits in the queue (taken off again), refused once it started', async () => {
+    const { s, topics, queue, events, client } = await victim(new MemoryBus(), true);
+    const confirms: { ok?: boolean }[] = [];
+    await client.subscribe(stealTopics.confirm(topics, 'f', 'w2'), (t, b) => confirms.push(decodeControl(b, t) as { ok: boolean }));
+    await client.publish(stealTopics.request(topics, 'f'), encodeControl(request));
+    await until(() => events.includes('requeue 5 f/b'), 'the tile back after no claim');
+    await client.publish(stealTopics.claim(topics, 'f', 'w1'), encodeControl(claim));
+    await until(() => confirms.length === 1, 'a confirmation');
+    assert.equal(confirms[0]!.ok, true);
+    assert.equal(queue.size, 0, 'the victim will not run it');
+    assert.deepEqual(events, ['requeue 5 f/b', 'lent 5 f/b']);
+    // Again, but the victim starts the tile (takes it off its queue) before the late claim.
+    queue.push(5, tile('b', 'w1'));
+    await client.publish(stealTopics.request(topics, 'f'), encodeControl(request));
+    await until(() => events.length === 3, 'the tile back again');
+    queue.take(() => true);
+    await client.publish(stealTopics.claim(topics, 'f', 'w1'), encodeControl(claim));
+    await until(() => confirms.length === 2, 'a refusal');
+    assert.equal(confirms[1]!.ok, false);
+    await s.stop();
   });
 });

@@ -32,6 +32,7 @@ export function stealHooks(c: StealHooksContext): StealHooks {
       return new Map(task.needs.flatMap((n) => n.pieces).map((id) => [id, have.get(id)!]));
     },
     requeue: (frame, task) => { c.queue.push(frame, task); c.pump(); },
+    unqueue: (frame, task) => c.queue.take((t, f) => f === frame && t.id === task.id) !== undefined,
     lent: (frame, task) => { c.buffers.finish(frame, task.id); },
     run: (frame, task, pieces) => { c.stolen.push({ frame, task, pieces }); c.pump(); },
     deliver: c.deliver,

@@ -6,7 +6,9 @@
  * - `grant` on `data/<stage>/steal.grant.<thief>`: a busy worker (the victim, the arbiter) lends one
  *   unstarted tile and sends its input pieces with it (the thief never subscribes to others' crops);
  * - `claim` on `data/<stage>/steal.claim.<victim>`: the thief takes the tile (or declines it: it
- *   already holds another one). Without a claim in time the victim runs the tile itself.
+ *   already holds another one). Without a claim in time the victim takes the tile back;
+ * - `confirm` on `data/<stage>/steal.confirm.<thief>`: the victim's word; the thief runs the tile only
+ *   on `ok`. A late claim is confirmed only while the victim has not started the tile itself.
  * A grant is a binary container: u32 JSON length, the JSON, then u32-length-prefixed tensor messages.
  */
 import type { Topics } from '../../shared/topics.ts';
@@ -20,12 +22,14 @@ export interface StealRequest { readonly kind: 'request'; readonly plan: string;
 export interface StealClaim { readonly kind: 'claim'; readonly plan: string; readonly thief: string; readonly frame: number; readonly task: string; readonly accept: boolean }
 export interface StealGrantHeader { readonly kind: 'grant'; readonly plan: string; readonly victim: string; readonly frame: number; readonly task: string }
 export interface StealGrant extends StealGrantHeader { readonly pieces: Map<string, Tensor3> }
-export type StealControl = StealRequest | StealClaim;
+export interface StealConfirm { readonly kind: 'confirm'; readonly plan: string; readonly thief: string; readonly frame: number; readonly task: string; readonly ok: boolean }
+export type StealControl = StealRequest | StealClaim | StealConfirm;
 
 export const stealTopics = {
   request: (t: Topics, stage: string) => t.data(stage, stealLevel.request),
   grant: (t: Topics, stage: string, thief: string) => t.data(stage, stealLevel.grant(thief)),
   claim: (t: Topics, stage: string, victim: string) => t.data(stage, stealLevel.claim(victim)),
+  confirm: (t: Topics, stage: string, thief: string) => t.data(stage, stealLevel.confirm(thief)),
 };
 
 export function encodeControl(m: StealControl): Uint8Array {
@@ -39,7 +43,9 @@ export function decodeControl(bytes: Uint8Array, topic: string): StealControl | 
     const base = typeof m.plan === 'string' && typeof m.thief === 'string' && Number.isInteger(m.frame);
     if (base && m.kind === 'request' && typeof m.stage === 'string') return m as unknown as StealRequest;
     if (base && m.kind === 'claim' && typeof m.task === 'string' && typeof m.accept === 'boolean') return m as StealClaim;
-    return new Error(`steal: ${topic}: not a steal request or claim`);
+    const c = m as Partial<StealConfirm>;
+    if (base && c.kind === 'confirm' && typeof c.task === 'string' && typeof c.ok === 'boolean') return c as StealConfirm;
+    return new Error(`steal: ${topic}: not a steal request, claim or confirm`);
   } catch (e) {
     return new Error(`steal: ${topic}: not JSON: ${(e as Error).message}`);
   }

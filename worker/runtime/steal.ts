@@ -6,9 +6,11 @@
  *   publishes the outputs under the tile's own piece ids, so consumers need no change;
  * - victim (the arbiter): while it is busy, a request takes one unstarted tile off its queue and
  *   grants it with its input pieces. The thief claims it at once; a tile with no claim within
- *   `claimTimeoutMs` (request, grant or claim lost, thief gone) goes back on the victim's queue.
- * Exactly one of the two runs a tile, except when a claim is lost after the thief started: then
- * both run it and the consumers get an identical second copy (never a lost tile).
+ *   `claimTimeoutMs` (grant or claim lost or slow, thief gone) goes back on the victim's queue.
+ *   The victim confirms a claim, also a late one while the tile still waits in its queue (then it
+ *   takes it off again), and refuses it once it started the tile itself.
+ * The thief runs a tile only on a confirmation, so whatever the delays exactly one of the two runs
+ * it. Only a lost confirmation loses the tile: its frame is then reported at the deadline.
  * Wire: worker/runtime/steal-protocol.ts.
  */
 import type { Transport, Unsubscribe } from '../../shared/transport/types.ts';
@@ -31,6 +33,8 @@ export interface StealHooks {
   inputs(frame: number, task: TaskDoc): Map<string, Tensor3>;
   /** A lent tile came back (declined or no claim in time): queue it again. */
   requeue(frame: number, task: TaskDoc): void;
+  /** Take a tile that came back off the queue again, unless it started: true when it was still waiting. */
+  unqueue(frame: number, task: TaskDoc): boolean;
   /** A lent tile was claimed: it counts as done here. */
   lent(frame: number, task: TaskDoc): void;
   /** Run a stolen tile (thief) and publish its outputs. */
@@ -57,7 +61,11 @@ export interface StealContext {
 
 export interface StealStats { requests: number; granted: number; claimed: number; reclaimed: number; stolen: number; declined: number }
 
-interface Lent { readonly frame: number; readonly task: TaskDoc; readonly timer: NodeJS.Timeout; readonly outputs: string[] }
+interface Lent { readonly frame: number; readonly task: TaskDoc; timer: NodeJS.Timeout; readonly outputs: string[]; readonly thief: string; back: boolean }
+interface Pending { readonly frame: number; readonly task: TaskDoc; readonly pieces: Map<string, Tensor3>; readonly timer: NodeJS.Timeout }
+
+/** A taken-back tile is remembered this long for a late claim; a thief waits this long for a confirmation. */
+const LATE_MS = 30_000;
 
 export class Stealer {
   readonly #ctx: StealContext;
@@ -65,6 +73,8 @@ export class Stealer {
   readonly #stages: ReadonlySet<string>;
   readonly #tasks = new Map<string, TaskDoc>();
   readonly #lent = new Map<string, Lent>();
+  /** Thief: the claimed tile waiting for the victim's confirmation. */
+  readonly #pending = new Map<string, Pending>();
   /** `frame|piece` of this worker's own pieces that a thief will publish and this worker consumes. */
   readonly #expected = new Set<string>();
   readonly #subscribed = new Set<string>();
@@ -90,13 +100,15 @@ export class Stealer {
       this.#unsubs.push(await tr.subscribe(stealTopics.request(t, stage), (topic, b) => this.#onControl(topic, b)));
       this.#unsubs.push(await tr.subscribe(stealTopics.claim(t, stage, worker), (topic, b) => this.#onControl(topic, b)));
       this.#unsubs.push(await tr.subscribe(stealTopics.grant(t, stage, worker), (topic, b) => this.#onGrant(topic, b)));
+      this.#unsubs.push(await tr.subscribe(stealTopics.confirm(t, stage, worker), (topic, b) => this.#onControl(topic, b)));
     }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const l of this.#lent.values()) clearTimeout(l.timer);
+    for (const l of [...this.#lent.values(), ...this.#pending.values()]) clearTimeout(l.timer);
     this.#lent.clear();
+    this.#pending.clear();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
   }
 
@@ -126,7 +138,9 @@ export class Stealer {
   #onControl(topic: string, bytes: Uint8Array): void {
     const m = decodeControl(bytes, topic);
     if (m instanceof Error) return this.#ctx.hooks.error('bad-piece', m.message);
-    if (m.plan !== this.#ctx.plan.planId || m.thief === this.#ctx.worker || this.#stopped) return;
+    if (m.plan !== this.#ctx.plan.planId || this.#stopped) return;
+    if (m.kind === 'confirm') return this.#onConfirm(m.frame, m.task, m.ok && m.thief === this.#ctx.worker);
+    if (m.thief === this.#ctx.worker) return;
     if (m.kind === 'request') void this.#grant(m);
     else this.#onClaim(m);
   }
@@ -141,37 +155,59 @@ export class Stealer {
     const inputs = this.#ctx.hooks.inputs(frame, task);
     const outputs = task.outputs.filter((id) => this.#ctx.users.get(id)?.has(this.#ctx.worker));
     for (const id of outputs) this.#expected.add(`${frame}|${id}`);
-    const timer = setTimeout(() => this.#reclaim(key(frame, task.id), 'no claim in time'), this.#ctx.claimTimeoutMs ?? 1000);
-    this.#lent.set(key(frame, task.id), { frame, task, timer, outputs });
+    const timer = setTimeout(() => this.#reclaim(key(frame, task.id)), this.#ctx.claimTimeoutMs ?? 1000);
+    this.#lent.set(key(frame, task.id), { frame, task, timer, outputs, thief: m.thief, back: false });
     this.stats.granted++;
     try {
       await this.#listenFor(outputs);
       const bytes = encodeGrant({ kind: 'grant', plan: this.#ctx.plan.planId, victim: this.#ctx.worker, frame, task: task.id }, inputs, this.#ctx.pieces);
       await this.#send(stealTopics.grant(this.#ctx.topics, stage, m.thief), bytes, { frame, piece: `${task.id}.grant` });
     } catch (e) {
-      this.#reclaim(key(frame, task.id), `grant failed: ${(e as Error).message}`);
+      this.#ctx.hooks.error('publish-failed', `steal grant of ${task.id}: ${(e as Error).message}`);
+      this.#reclaim(key(frame, task.id));
     }
   }
 
+  /** The arbiter's word: confirm a claim on a lent tile, or on one taken back that has not started. */
   #onClaim(m: StealClaim): void {
-    const l = this.#lent.get(key(m.frame, m.task));
-    if (!l) return; // already reclaimed: the thief's late claim changes nothing here
-    if (!m.accept) return this.#reclaim(key(m.frame, m.task), `declined by ${m.thief}`);
-    clearTimeout(l.timer);
-    this.#lent.delete(key(m.frame, m.task));
-    this.stats.claimed++;
-    this.#ctx.hooks.lent(l.frame, l.task);
-  }
-
-  #reclaim(k: string, why: string): void {
-    const l = this.#lent.get(k);
-    if (!l) return;
+    const k = key(m.frame, m.task), l = this.#lent.get(k);
+    if (!l || l.thief !== m.thief) return;
+    if (!m.accept) return l.back ? undefined : this.#reclaim(k, true);
     clearTimeout(l.timer);
     this.#lent.delete(k);
+    const ok = !l.back || this.#ctx.hooks.unqueue(l.frame, l.task);
+    if (ok) {
+      if (l.back) for (const id of l.outputs) this.#expected.add(`${l.frame}|${id}`);
+      this.stats.claimed++;
+      this.#ctx.hooks.lent(l.frame, l.task);
+    }
+    const confirm = { kind: 'confirm' as const, plan: m.plan, thief: m.thief, frame: m.frame, task: m.task, ok };
+    this.#send(stealTopics.confirm(this.#ctx.topics, l.task.stage, m.thief), encodeControl(confirm)).catch((e: Error) => this.#ctx.hooks.error('publish-failed', `steal confirm: ${e.message}`));
+  }
+
+  /** Take a lent tile back (declined, or no claim in time): it runs here, unless a late claim finds it still queued. */
+  #reclaim(k: string, declined = false): void {
+    const l = this.#lent.get(k);
+    if (!l || l.back) return;
+    clearTimeout(l.timer);
     for (const id of l.outputs) this.#expected.delete(`${l.frame}|${id}`);
-    if (why.startsWith('declined')) this.stats.declined++;
+    if (declined) this.stats.declined++;
     else this.stats.reclaimed++;
+    l.back = true;
+    if (declined) this.#lent.delete(k);
+    else l.timer = setTimeout(() => this.#lent.delete(k), LATE_MS);
     if (!this.#stopped) this.#ctx.hooks.requeue(l.frame, l.task);
+  }
+
+  /** Thief side: the victim confirmed (run the tile) or refused (drop it). */
+  #onConfirm(frame: number, task: string, ok: boolean): void {
+    const p = this.#pending.get(key(frame, task));
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.#pending.delete(key(frame, task));
+    if (!ok) return this.ran();
+    this.stats.stolen++;
+    this.#ctx.hooks.run(p.frame, p.task, p.pieces);
   }
 
   /** Thief side: a grant arrived; claim it (or decline a second one) before running it. */
@@ -188,8 +224,8 @@ export class Stealer {
     void this.#send(stealTopics.claim(this.#ctx.topics, task?.stage ?? topic.split('/').at(-2)!, g.victim), encodeControl(claim)).catch(() => undefined);
     if (!accept) return;
     this.#holding = true;
-    this.stats.stolen++;
-    this.#ctx.hooks.run(g.frame, task, (g as StealGrant).pieces);
+    const k = key(g.frame, g.task);
+    this.#pending.set(k, { frame: g.frame, task, pieces: (g as StealGrant).pieces, timer: setTimeout(() => this.#onConfirm(g.frame, g.task, false), LATE_MS) });
   }
 
   /** Own pieces a thief will publish: subscribe once per topic (kept for the plan; `accepts` filters). */

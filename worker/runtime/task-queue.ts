@@ -36,11 +36,11 @@ export class TaskQueue {
   }
 
   /** Remove and return the oldest frame's first task matching `match` (work stealing lends it). */
-  take(match: (task: TaskDoc) => boolean): QueuedTask | undefined {
+  take(match: (task: TaskDoc, frame: number) => boolean): QueuedTask | undefined {
     const frames = [...this.#byFrame.keys()].sort((a, b) => a - b);
     for (const frame of frames) {
       const list = this.#byFrame.get(frame)!;
-      const i = list.findIndex(match);
+      const i = list.findIndex((t) => match(t, frame));
       if (i < 0) continue;
       const [task] = list.splice(i, 1);
       if (list.length === 0) this.#byFrame.delete(frame);
