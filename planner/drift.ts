@@ -36,6 +36,12 @@ export function correctedLatency(plan: PlanDoc, ratios: FactorRatios): number | 
   return ms;
 }
 
+/** Same stages, tasks on the same workers and same pieces: a switch to it would change nothing but the id. */
+export function samePlanShape(a: PlanDoc, b: PlanDoc): boolean {
+  const shape = (p: PlanDoc) => JSON.stringify([p.dataSource, p.stages.map((s) => [s.id, s.kind, s.tasks.map((t) => [t.id, t.worker, t.runs])]), p.pieces.map((x) => [x.id, x.worker, x.dtype])]);
+  return shape(a) === shape(b);
+}
+
 export interface DriftInput {
   /** The current plan's corrected latency (correctedLatency). */
   readonly currentMs: number;

@@ -10,7 +10,7 @@ import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { Calibration } from './calibration.ts';
-import { correctedLatency, driftDecision, DriftWatch, type DriftOptions } from './drift.ts';
+import { correctedLatency, driftDecision, DriftWatch, samePlanShape, type DriftOptions } from './drift.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -135,7 +135,7 @@ export class PlannerService {
     if (!current || !devices) return;
     const candidate = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
     const currentMs = correctedLatency(current, this.calibration.ratios()), candidateMs = candidate.predicted?.latencyMs;
-    if (this.#current !== current || currentMs === undefined || candidateMs === undefined) return;
+    if (this.#current !== current || currentMs === undefined || candidateMs === undefined || samePlanShape(current, candidate)) return;
     const d = driftDecision({ currentMs, candidateMs }, this.#ctx.drift || {});
     if (!d.replan) return this.#log.debug(d.reason);
     this.#log.info(d.reason);

@@ -48,6 +48,8 @@ async function main(spec: GatewaySpec): Promise<void> {
   const { planner, stop } = await startPlanner(target, topics, {
     model, plan: gatewayPlanFn(spec),
     expectedWorkers: spec.workers.length, waitMs: spec.deadlineMs,
+    // A bench measures one plan: no switch on calibration drift in the middle of it (planner/drift.ts).
+    drift: false,
   });
   const client = await connect(target, 'bench-cluster-camera');
   say({ event: 'ready' });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { PlanDoc } from '../../shared/plan/types.ts';
-import { correctedLatency, driftDecision, DriftWatch } from '../../planner/drift.ts';
+import { correctedLatency, driftDecision, DriftWatch, samePlanShape } from '../../planner/drift.ts';
 import { Calibration } from '../../planner/calibration.ts';
 
 const plan = {
@@ -31,6 +31,12 @@ describe('planner/drift', () => {
     assert.ok(!driftDecision({ currentMs: 1000, candidateMs: 860 }).replan);
     assert.ok(!driftDecision({ currentMs: 1000, candidateMs: 1200 }).replan);
     assert.ok(driftDecision({ currentMs: 1000, candidateMs: 920 }, { minGain: 0.05 }).replan);
+  });
+
+  it('a candidate of the same shape (same stages, tasks, workers, pieces) is no switch', () => {
+    const doc = (worker: string) => ({ planId: Math.random().toString(), dataSource: 'w0', stages: [{ id: 'a', kind: 'seq', tasks: [{ id: 'a/t0', worker, runs: [] }] }], pieces: [] }) as unknown as PlanDoc;
+    assert.ok(samePlanShape(doc('w1'), doc('w1')));
+    assert.ok(!samePlanShape(doc('w1'), doc('w2')));
   });
 
   it('watch: due after a minute and 5 frames under the plan, then not again for a minute', () => {
