@@ -133,5 +133,5 @@ export function fuseChains(plan: PlanDoc, outC: (node: number) => number): PlanD
       stageOf.delete(u.id);
     }
   }
-  return rehomePieces({ ...plan, stages: stages.filter((s) => s.tasks.length > 0), pieces: plan.pieces.filter((p) => !dropped.has(p.id)) });
+  return rehomePieces({ ...plan, stages: stages.filter((s) => s.tasks.length > 0), pieces: plan.pieces.filter((p) => !dropped.has(p.id)) }, plan.pieces);
 }

@@ -4,12 +4,13 @@
  * stage's own): the stage a piece marks when it arrives at the data source (worker/runtime) is then
  * the stage the cost model predicts it in (planner/cost-stages.ts), and its topic stays well-formed.
  */
-import type { PlanDoc } from '../../shared/plan/types.ts';
+import type { PieceDoc, PlanDoc } from '../../shared/plan/types.ts';
 
-export function rehomePieces(plan: PlanDoc): PlanDoc {
+/** `named`: every piece id the stages ever had (dropped ones included), so no new name reuses one. */
+export function rehomePieces(plan: PlanDoc, named: readonly PieceDoc[] = plan.pieces): PlanDoc {
   const stageOfPiece = new Map(plan.stages.flatMap((s) => s.tasks.flatMap((t) => t.outputs.map((p) => [p, s.id] as const))));
   const next = new Map<string, number>();
-  for (const p of plan.pieces) next.set(p.stage, Math.max(next.get(p.stage) ?? 0, (Number(p.id.slice(p.stage.length + 2)) || 0) + 1));
+  for (const p of named) next.set(p.stage, Math.max(next.get(p.stage) ?? 0, (Number(p.id.slice(p.stage.length + 2)) || 0) + 1));
   const renamed = new Map<string, string>();
   const pieces = plan.pieces.map((p) => {
     const stage = stageOfPiece.get(p.id) ?? p.stage;
