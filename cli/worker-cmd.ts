@@ -21,7 +21,7 @@ function profileLine(p: SpeedProfile): string {
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker: announce this device, follow the plan, compute its tiles and slices.',
-  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit] [--engine auto|ort|tfjs]',
+  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit] [--engine auto|ort|tfjs] [--threads N]',
   options: {
     ...brokerOptions,
     ...configOption,

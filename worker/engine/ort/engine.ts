@@ -1,10 +1,9 @@
 /**
  * The ONNX Runtime engine: each task program is exported to an ONNX model (export.ts) with its
  * weight slice baked in, and run by onnxruntime-node's CPU engine from the buffer, with intra-op
- * threads = the device's cores. A task with a layer ONNX can't express falls back to tfjs, and
+ * threads = the device's cores (cgroup-aware, cores.ts). A task with a layer ONNX can't express falls back to tfjs, and
  * says so in the log. onnxruntime-node is an optional dependency: loadOrt() tells whether it loads.
  */
-import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { tensor3, type Tensor3 } from '../../../shared/tensor.ts';
 import { assert } from '../../../shared/errors.ts';
@@ -14,6 +13,7 @@ import type { CompiledTask, Engine } from '../engine.ts';
 import { compileTfjs } from '../tfjs-engine.ts';
 import { exportProgram } from './export.ts';
 import { OnnxUnsupportedError } from './lower-util.ts';
+import { deviceCores } from '../cores.ts';
 
 const log = logger('engine');
 type OrtModule = typeof Ort;
@@ -30,7 +30,7 @@ export function loadOrt(): Promise<OrtModule> {
 }
 
 export interface OrtOptions {
-  /** Intra-op threads (default: this machine's cores). */
+  /** Intra-op threads (default: this device's cores, cgroup quota included: cores.ts). */
   readonly threads?: number;
   /** Time spent inside session.run, summed (bench: per-task overhead). */
   readonly onRun?: (ms: number) => void;
@@ -46,7 +46,7 @@ async function session(o: OrtModule, bytes: Uint8Array, threads: number): Promis
 }
 
 async function compileOrt(o: OrtModule, p: TaskProgram, weights: ProgramWeights, opts: OrtOptions): Promise<CompiledTask> {
-  const s = await session(o, exportProgram(p, weights), opts.threads ?? availableParallelism());
+  const s = await session(o, exportProgram(p, weights), opts.threads ?? deviceCores().cores);
   const computed = computedNodes(p);
   const kept = p.keep.filter((n) => computed.has(n));
   const sels = new Map([...p.feeds, ...p.steps].map((v) => [v.node, v]));
