@@ -16,7 +16,11 @@ import type { CompiledTasks } from './compiled.ts';
 export interface TaskEnv {
   readonly pieces: ReadonlyMap<string, PieceDoc>;
   readonly tasks: CompiledTasks;
+  /** Adds each phase's wall time, ms (bench: where the per-task overhead goes). */
+  readonly profile?: TaskProfile;
 }
+
+export interface TaskProfile { assembleMs: number; runMs: number; cutMs: number; tasks: number }
 
 export interface TaskResult {
   readonly outputs: Map<string, Tensor3>;
@@ -51,7 +55,9 @@ function cut(task: TaskDoc, p: PieceDoc, values: ReadonlyMap<number, HostValue>)
 /** Run one task. `input` is the frame tensor for ingest tasks. */
 export async function runTask(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>, input?: Tensor3): Promise<TaskResult> {
   const { program, compiled } = await env.tasks.get(task);
+  const t0 = performance.now();
   const feeds = assembleNeeds(env, task, received);
+  const t1 = performance.now();
   if (task.kind === 'ingest') {
     assert(input, () => `worker: ingest task ${task.id} got no frame`);
     feeds.unshift(input);
@@ -64,7 +70,15 @@ export async function runTask(env: TaskEnv, task: TaskDoc, received: ReadonlyMap
     const sels = new Map<number, ValueSel>([...program.feeds, ...program.steps].map((s) => [s.node, s]));
     for (const [n, t] of r.outputs) values.set(n, { ...sels.get(n)!, t });
   }
+  const t2 = performance.now();
   const outputs = new Map(task.outputs.map((id) => [id, cut(task, env.pieces.get(id)!, values)]));
+  const pr = env.profile;
+  if (pr) {
+    pr.assembleMs += t1 - t0;
+    pr.runMs += t2 - t1;
+    pr.cutMs += performance.now() - t2;
+    pr.tasks++;
+  }
   const gathered = new Map<number, Tensor3>();
   if (task.kind === 'head') for (const n of task.needs) gathered.set(n.sel.node, values.get(n.sel.node)!.t);
   return { outputs, gathered, peakBytes };
