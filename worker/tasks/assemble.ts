@@ -62,13 +62,22 @@ export function stitch(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
 /** Sum partial sums that each cover exactly the needed selection. */
 export function sumPartials(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
   const out = tensor3(selShape(need.sel));
-  pieces.forEach((p, k) => {
+  for (const p of pieces) {
     const same = intersectSel(p.sel, need.sel);
     assert(same && p.data.data.length === out.data.length, () => `worker: partial sum ${need.pieces.join(',')} of layer ${need.sel.node} does not match the reduce range`);
-    const a = out.data, b = p.data.data;
-    // The first partial is copied, not added to zeros: one pass less over the reduce range.
-    if (k === 0) a.set(b);
-    else for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
-  });
+  }
+  // The first partial is copied, not added to zeros, and the rest are added two at a time: half the
+  // passes over the output (the sum is memory-bound).
+  const a = out.data;
+  if (pieces.length > 0) a.set(pieces[0]!.data.data);
+  let k = 1;
+  for (; k + 1 < pieces.length; k += 2) {
+    const b = pieces[k]!.data.data, c = pieces[k + 1]!.data.data;
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]! + c[i]!;
+  }
+  if (k < pieces.length) {
+    const b = pieces[k]!.data.data;
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  }
   return out;
 }
