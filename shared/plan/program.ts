@@ -38,6 +38,11 @@ export interface TaskProgram {
   readonly steps: readonly StepSpec[];
   /** Nodes (computed by steps, or finished feeds) whose values the run returns. */
   readonly keep: readonly number[];
+  /**
+   * The task's output pieces' selections: an engine may return them already cut (TaskRun.cuts), so
+   * the host copies no strided channel slices out of a value (a partial sum cut per reduce range).
+   */
+  readonly cuts?: readonly ValueSel[];
 }
 
 /** The weights of a step (its slice), or of a finished feed (bias and BN of its channel range). */

@@ -12,6 +12,8 @@ export interface TaskRun {
   readonly outputs: Map<number, Tensor3>;
   /** Peak activation bytes held during the run (programPeakBytes). */
   readonly peakBytes: number;
+  /** Program cuts the engine cut itself, by selKey; a kept node all of whose cuts are here may be absent from `outputs`. */
+  readonly cuts?: ReadonlyMap<string, Tensor3>;
 }
 
 export interface CompiledTask {

@@ -8,7 +8,7 @@ import type { ChannelRange, Region, Tensor3 } from '../../shared/tensor.ts';
 import { tensor3 } from '../../shared/tensor.ts';
 import { assert } from '../../shared/errors.ts';
 import type { PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
-import { selShape } from '../../shared/plan/sel.ts';
+import { selKey, selShape } from '../../shared/plan/sel.ts';
 import type { ValueSel } from '../../shared/plan/program.ts';
 import { copyOverlap, stitch, sumPartials, type Received } from './assemble.ts';
 import type { CompiledTasks } from './compiled.ts';
@@ -42,7 +42,9 @@ function assembleNeeds(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string
   });
 }
 
-function cut(task: TaskDoc, p: PieceDoc, values: ReadonlyMap<number, HostValue>): Tensor3 {
+function cut(task: TaskDoc, p: PieceDoc, values: ReadonlyMap<number, HostValue>, cuts?: ReadonlyMap<string, Tensor3>): Tensor3 {
+  const done = cuts?.get(selKey(p.sel));
+  if (done) return done;
   const v = values.get(p.sel.node);
   assert(v, () => `worker: task ${task.id} has no value of layer ${p.sel.node} for piece ${p.id}`);
   const same = selShape(p.sel), have = v.t.shape;
@@ -64,14 +66,16 @@ export async function runTask(env: TaskEnv, task: TaskDoc, received: ReadonlyMap
   }
   const values = new Map<number, HostValue>(program.feeds.map((f, k) => [f.node, { ...f, t: feeds[k]! }]));
   let peakBytes = feeds.reduce((b, t) => b + t.data.byteLength, 0);
+  let cuts: ReadonlyMap<string, Tensor3> | undefined;
   if (compiled) {
     const r = await compiled.run(feeds);
     peakBytes = r.peakBytes;
+    cuts = r.cuts;
     const sels = new Map<number, ValueSel>([...program.feeds, ...program.steps].map((s) => [s.node, s]));
     for (const [n, t] of r.outputs) values.set(n, { ...sels.get(n)!, t });
   }
   const t2 = performance.now();
-  const outputs = new Map(task.outputs.map((id) => [id, cut(task, env.pieces.get(id)!, values)]));
+  const outputs = new Map(task.outputs.map((id) => [id, cut(task, env.pieces.get(id)!, values, cuts)]));
   const pr = env.profile;
   if (pr) {
     pr.assembleMs += t1 - t0;

@@ -8,10 +8,11 @@ import type * as Ort from 'onnxruntime-node';
 import { tensor3, type Tensor3 } from '../../../shared/tensor.ts';
 import { assert } from '../../../shared/errors.ts';
 import { logger } from '../../../shared/log.ts';
-import { computedNodes, programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../../shared/plan/program.ts';
+import { programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../../shared/plan/program.ts';
 import type { CompiledTask, Engine } from '../engine.ts';
 import { compileTfjs } from '../tfjs-engine.ts';
-import { exportProgram } from './export.ts';
+import { exportProgram, programOutputs } from './export.ts';
+import { selKey } from '../../../shared/plan/sel.ts';
 import { OnnxUnsupportedError } from './lower-util.ts';
 import { deviceCores } from '../cores.ts';
 
@@ -47,8 +48,7 @@ async function session(o: OrtModule, bytes: Uint8Array, threads: number): Promis
 
 async function compileOrt(o: OrtModule, p: TaskProgram, weights: ProgramWeights, opts: OrtOptions): Promise<CompiledTask> {
   const s = await session(o, exportProgram(p, weights), opts.threads ?? deviceCores().cores);
-  const computed = computedNodes(p);
-  const kept = p.keep.filter((n) => computed.has(n));
+  const { nodes: kept, cuts } = programOutputs(p);
   const sels = new Map([...p.feeds, ...p.steps].map((v) => [v.node, v]));
   const peakBytes = programPeakBytes(p);
   return {
@@ -65,7 +65,11 @@ async function compileOrt(o: OrtModule, p: TaskProgram, weights: ProgramWeights,
         const [h, w, c] = selDims(sels.get(n)!);
         outputs.set(n, tensor3({ h, w, c }, r[`o${n}`]!.data as Float32Array));
       }
-      return { outputs, peakBytes };
+      const cut = new Map(cuts.map((k) => {
+        const [h, w, c] = selDims(k.sel);
+        return [selKey(k.sel), tensor3({ h, w, c }, r[k.name]!.data as Float32Array)] as const;
+      }));
+      return { outputs, peakBytes, ...(cut.size > 0 ? { cuts: cut } : {}) };
     },
     dispose: () => { void s.release(); },
   };
