@@ -19,7 +19,7 @@ export interface TaskRun {
 export interface CompiledTask {
   /** The engine that runs it: 'tfjs-<backend>' or 'ort' (an ORT task may fall back to tfjs). */
   readonly engine: string;
-  /** Runs on host tensors, one per program feed, in order. */
+  /** Runs on host tensors, one per program feed part (feedTensors: a reduce feed's partial sums each), in order. */
   run(feeds: readonly Tensor3[]): Promise<TaskRun>;
   /** Frees what compile kept (weight tensors, sessions). */
   dispose(): void;

@@ -59,6 +59,16 @@ export function stitch(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
   return out;
 }
 
+/** Partial sums that each cover exactly the needed selection, checked, for an engine to add. */
+export function partialSums(need: NeedDoc, pieces: readonly Received[]): Tensor3[] {
+  const n = selShape(need.sel);
+  for (const p of pieces) {
+    const same = intersectSel(p.sel, need.sel);
+    assert(same && p.data.data.length === n.h * n.w * n.c, () => `worker: partial sum ${need.pieces.join(',')} of layer ${need.sel.node} does not match the reduce range`);
+  }
+  return pieces.map((p) => p.data);
+}
+
 /** Sum partial sums that each cover exactly the needed selection. */
 export function sumPartials(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
   const out = tensor3(selShape(need.sel));

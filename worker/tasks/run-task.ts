@@ -9,8 +9,8 @@ import { tensor3 } from '../../shared/tensor.ts';
 import { assert } from '../../shared/errors.ts';
 import type { PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
 import { selKey, selShape } from '../../shared/plan/sel.ts';
-import type { ValueSel } from '../../shared/plan/program.ts';
-import { copyOverlap, stitch, sumPartials, type Received } from './assemble.ts';
+import type { FeedSpec, ValueSel } from '../../shared/plan/program.ts';
+import { copyOverlap, partialSums, stitch, sumPartials, type Received } from './assemble.ts';
 import type { CompiledTasks } from './compiled.ts';
 
 export interface TaskEnv {
@@ -31,14 +31,16 @@ export interface TaskResult {
 
 interface HostValue { readonly region: Region; readonly channels: ChannelRange; readonly t: Tensor3 }
 
-function assembleNeeds(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>): Tensor3[] {
-  return task.needs.map((need) => {
+/** Per need its tensors: the stitched selection, or the partial sums (the engine adds them when the feed has parts). */
+function assembleNeeds(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>, feeds: readonly FeedSpec[]): Tensor3[][] {
+  return task.needs.map((need, k) => {
     const got: Received[] = need.pieces.map((id) => {
       const data = received.get(id);
       assert(data, () => `worker: task ${task.id} is missing piece ${id}`);
       return { sel: env.pieces.get(id)!.sel, data };
     });
-    return need.reduce ? sumPartials(need, got) : stitch(need, got);
+    if (!need.reduce) return [stitch(need, got)];
+    return (feeds[k]?.parts ?? 1) > 1 ? partialSums(need, got) : [sumPartials(need, got)];
   });
 }
 
@@ -58,13 +60,14 @@ function cut(task: TaskDoc, p: PieceDoc, values: ReadonlyMap<number, HostValue>,
 export async function runTask(env: TaskEnv, task: TaskDoc, received: ReadonlyMap<string, Tensor3>, input?: Tensor3): Promise<TaskResult> {
   const { program, compiled } = await env.tasks.get(task);
   const t0 = performance.now();
-  const feeds = assembleNeeds(env, task, received);
+  const perFeed = assembleNeeds(env, task, received, program.feeds);
   const t1 = performance.now();
   if (task.kind === 'ingest') {
     assert(input, () => `worker: ingest task ${task.id} got no frame`);
-    feeds.unshift(input);
+    perFeed.unshift([input]);
   }
-  const values = new Map<number, HostValue>(program.feeds.map((f, k) => [f.node, { ...f, t: feeds[k]! }]));
+  const values = new Map<number, HostValue>(program.feeds.flatMap((f, k) => (perFeed[k]!.length === 1 ? [[f.node, { ...f, t: perFeed[k]![0]! }] as const] : [])));
+  const feeds = perFeed.flat();
   let peakBytes = feeds.reduce((b, t) => b + t.data.byteLength, 0);
   let cuts: ReadonlyMap<string, Tensor3> | undefined;
   if (compiled) {

@@ -8,7 +8,7 @@ import type * as Ort from 'onnxruntime-node';
 import { tensor3, type Tensor3 } from '../../../shared/tensor.ts';
 import { assert } from '../../../shared/errors.ts';
 import { logger } from '../../../shared/log.ts';
-import { programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../../shared/plan/program.ts';
+import { feedTensors, programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../../shared/plan/program.ts';
 import type { CompiledTask, Engine } from '../engine.ts';
 import { compileTfjs } from '../tfjs-engine.ts';
 import { exportProgram, programOutputs } from './export.ts';
@@ -54,7 +54,7 @@ async function compileOrt(o: OrtModule, p: TaskProgram, weights: ProgramWeights,
   return {
     engine: 'ort',
     async run(feeds) {
-      assert(feeds.length === p.feeds.length, () => `ort: task ${p.name} takes ${p.feeds.length} feeds, got ${feeds.length}`);
+      assert(feeds.length === feedTensors(p), () => `ort: task ${p.name} takes ${feedTensors(p)} feed tensors, got ${feeds.length}`);
       const inputs: Record<string, Ort.Tensor> = {};
       feeds.forEach((t, k) => { inputs[`f${k}`] = new o.Tensor('float32', t.data, [1, t.shape.h, t.shape.w, t.shape.c]); });
       const t0 = performance.now();

@@ -52,10 +52,12 @@ function lowerStep(g: OnnxGraph, p: TaskProgram, step: StepSpec, held: Map<numbe
   }
 }
 
-function feed(g: OnnxGraph, p: TaskProgram, k: number, weights: ProgramWeights): string {
+/** Feed `k`, whose host tensors are inputs `f<first>`…: partial sums are added in the graph (Sum). */
+function feed(g: OnnxGraph, p: TaskProgram, k: number, first: number, weights: ProgramWeights): string {
   const f = p.feeds[k]!;
   const [h, w, c] = selDims(f);
-  const x = g.op('Transpose', [g.input(`f${k}`, [1, h, w, c])], { perm: [0, 3, 1, 2] });
+  const xs = Array.from({ length: f.parts ?? 1 }, (_, j) => g.input(`f${first + j}`, [1, h, w, c]));
+  const x = g.op('Transpose', [xs.length > 1 ? g.op('Sum', xs) : xs[0]!], { perm: [0, 3, 1, 2] });
   if (!f.finish) return x;
   const node = p.model.nodes[f.node]!;
   assert(node.kind === 'conv2d' || node.kind === 'dense', () => `ort: task ${p.name} finishes layer ${node.id}, a ${node.kind}`);
@@ -82,7 +84,11 @@ export function programOutputs(p: TaskProgram): { nodes: number[]; cuts: { name:
 export function exportProgram(p: TaskProgram, weights: ProgramWeights): Uint8Array {
   const g = new OnnxGraph();
   const held = new Map<number, Held>();
-  p.feeds.forEach((f, k) => held.set(f.node, { ...f, name: feed(g, p, k, weights) }));
+  let first = 0;
+  p.feeds.forEach((f, k) => {
+    held.set(f.node, { ...f, name: feed(g, p, k, first, weights) });
+    first += f.parts ?? 1;
+  });
   for (const step of p.steps) held.set(step.node, { ...step, name: lowerStep(g, p, step, held, weights) });
   const out = programOutputs(p);
   for (const n of out.nodes) {
