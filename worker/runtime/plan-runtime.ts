@@ -6,60 +6,21 @@
  * (issue 13 §3: frames finish one by one at the slowest stage's pace). What a task does is in
  * worker/tasks/: ingest (decode, letterbox), run-task (any task's program), head (NMS, predictions).
  */
-import type { Model, Weights } from '../../shared/model/ir.ts';
 import type { Tensor3 } from '../../shared/tensor.ts';
-import type { Transport } from '../../shared/transport/types.ts';
-import type { Topics } from '../../shared/topics.ts';
-import type { Logger } from '../../shared/log.ts';
-import type { PieceDoc, PlanDoc, TaskDoc } from '../../shared/plan/types.ts';
+import type { PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
 import { WeightStore } from '../weight-store.ts';
 import { runTask } from '../tasks/run-task.ts';
 import { CompiledTasks } from '../tasks/compiled.ts';
 import { IngestTask, type PreparedFrame } from '../tasks/ingest.ts';
-import type { HeadStep } from '../tasks/head.ts';
-import type { FrameMeta } from '../tasks/frame-meta.ts';
-import type { ReportError, TaskCounters } from '../tasks/report.ts';
-import type { Engine } from '../engine/engine.ts';
 import { FrameBuffers } from './frames.ts';
 import { pieceConsumers } from '../../shared/plan/footprint.ts';
 import { Outbox } from './outbox.ts';
 import { PieceInbox } from './piece-inbox.ts';
 import { TaskQueue } from './task-queue.ts';
 import { SourceFrames } from './source-frames.ts';
+import type { PlanRuntimeContext } from './runtime-context.ts';
 
-/** Hooks of the in-process cluster (verify): see pieces as tasks receive them, and each task's peak. */
-export interface RuntimeObserver {
-  /** A whole message from another worker arrived (chunks joined), with its size. */
-  arrived?(topic: string, bytes: number): void;
-  /** A piece reached this worker (remote or local); may return a changed copy (verify's tamper test). */
-  received?(frame: number, piece: string, data: Tensor3): Tensor3;
-  ran?(frame: number, task: TaskDoc, peakBytes: number): void;
-}
-
-export interface PlanRuntimeContext {
-  readonly transport: Transport;
-  readonly topics: Topics;
-  readonly plan: PlanDoc;
-  readonly model: Model;
-  readonly weights: Weights;
-  readonly worker: string;
-  readonly log: Logger;
-  readonly error: ReportError;
-  readonly counters: TaskCounters;
-  readonly deadlineMs: number;
-  /** Frames per camera the data source runs at once (default 2); later ones wait, oldest first. */
-  readonly framesInFlight?: number;
-  /** Bound of a camera payload at ingest (default MAX_FRAME_BYTES). */
-  readonly maxFrameBytes?: number;
-  /** The host half of the head task (data source); absent, the gathered maps go nowhere. */
-  readonly head?: HeadStep;
-  /** Stamp pieces with the frame's capture time (default true; verify counts the plan's own bytes). */
-  readonly captureStamp?: boolean;
-  readonly observe?: RuntimeObserver;
-  readonly now?: () => number;
-  /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
-  readonly engine: Engine;
-}
+export type { PlanRuntimeContext, RuntimeObserver } from './runtime-context.ts';
 
 export class PlanRuntime {
   readonly #ctx: PlanRuntimeContext;
