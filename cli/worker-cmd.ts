@@ -41,10 +41,10 @@ export const workerCommand: Command = {
     const config = await configFromOpts(opts);
     if (opts.debug) setLogLevel('debug');
     const log = logger(`worker ${String(opts.id)}`);
-    const { engine, label: backend } = await engineFromOpts(opts);
+    const { engine, label: backend, threads } = await engineFromOpts(opts);
     const speedOpt = String(opts.speed ?? config.workers.speed);
     const measured = speedOpt === 'measure' || speedOpt === 'remeasure'
-      ? await cachedProfile(backend, () => measureProfile({ engine, label: backend }), { refresh: speedOpt === 'remeasure' })
+      ? await cachedProfile(backend, () => measureProfile({ engine, label: backend }), { refresh: speedOpt === 'remeasure', threads })
       : undefined;
     if (measured) log.info(`speed profile ${measured.cached ? 'from cache' : 'measured'} (${measured.file}): ${profileLine(measured.profile)}`);
     const speed = measured ? headlineGflops(measured.profile) : Number(speedOpt);
