@@ -15,6 +15,8 @@ import { heapSnapshots, startSoakStack, type SoakStack } from './stack.ts';
 
 const CAMERA = 'soak';
 
+const devices = (n: number) => `${n} device${n === 1 ? '' : 's'}`;
+
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once (the children die with `exit`). */
 function stopSignal(): { stopped: () => boolean; wait: (ms: number) => Promise<void> } {
   let stopped = false;
@@ -88,7 +90,7 @@ async function drive(o: SoakOptions, s: SoakStack, ledger: FrameLedger, sig: Ret
 }
 
 function claim(summary: ReturnType<FrameLedger['summary']>, rss: Record<string, RssSummary | undefined>, warmMin: number): string {
-  const growth = Object.entries(rss).map(([name, r]) => `${name} ${r ? signedPct(r.growthPct) : 'n/a'}`).join(', ');
+  const growth = Object.entries(rss).map(([name, r]) => `${name} ${r ? `${signedPct(r.growthPct)} (median ${signedPct(r.medianGrowthPct)})` : 'n/a'}`).join(', ');
   return `# soak: ${summary.unanswered} frames unanswered of ${summary.sent} (${summary.answered} answered); RSS growth after minute ${warmMin}: ${growth} (target < 5 %)`;
 }
 
@@ -100,11 +102,11 @@ export async function benchSoak(argv: string[]): Promise<void> {
   const series = new Map<string, RssPoint[]>();
   let ledger: FrameLedger | undefined, t0 = performance.now(), ranMs = 0;
   try {
-    await s.adopted(600_000);
+    await s.adopted(600_000, sig.stopped);
     const firstFrame = await warmUp(s, image, sig);
     ledger = new FrameLedger({ camera: CAMERA, firstFrame });
     await listen(s, ledger);
-    process.stderr.write(`bench soak: ${o.workers} workers, plan ${s.planner.plan?.planId} (${s.planner.plan?.devices.length} devices, data source ${s.planner.plan?.dataSource}); ${o.minutes} min at ${o.rate} frame/s; ${warmupNote(o.minutes * 60_000)}\n`);
+    process.stderr.write(`bench soak: ${o.workers} workers, plan ${s.planner.plan?.planId} (${devices(s.planner.plan?.devices.length ?? 0)}, data source ${s.planner.plan?.dataSource}); ${o.minutes} min at ${o.rate} frame/s; ${warmupNote(o.minutes * 60_000)}\n`);
     t0 = await drive(o, s, ledger, sig, image, series);
     ranMs = performance.now() - t0;
     // The end sample is the run's last second (frames still flowing), not the idle drain after it.
@@ -123,7 +125,7 @@ function report(o: SoakOptions, s: SoakStack, ledger: FrameLedger | undefined, s
   const warm = warmupMs(ranMs);
   const rss = Object.fromEntries([...series].map(([name, pts]) => [name, summarize(pts, warm)]));
   emit({
-    bench: 'soak', model: o.model, objective: o.objective, workers: o.workers, rate: o.rate, minutes: round(ranMs / 60_000, 2), plan: s.planner.plan?.planId, dataSource: s.planner.plan?.dataSource,
+    bench: 'soak', model: o.model, objective: o.objective, workers: o.workers, rate: o.rate, minutes: round(ranMs / 60_000, 2), plan: s.planner.plan?.planId, planDevices: s.planner.plan?.devices.map((d) => d.id), dataSource: s.planner.plan?.dataSource,
     warmup: warmupNote(ranMs), ...summary, rss,
   });
   process.stdout.write(`${claim(summary, rss, round(warm / 60_000, 2))}\n`);

@@ -4,7 +4,7 @@
  * (growth after warm-up, peak, slope) is pure.
  */
 import { readFile } from 'node:fs/promises';
-import { round } from '../stats.ts';
+import { median, round } from '../stats.ts';
 
 /** VmRSS of `pid` in bytes; undefined when the process is gone (or no /proc: then this process's own RSS). */
 export async function readRss(pid: number): Promise<number | undefined> {
@@ -32,10 +32,22 @@ export interface RssSummary {
   readonly growthPct: number;
   /** Least-squares slope over the samples after warm-up, MB per minute: a leak is a steady positive slope. */
   readonly slopeMbPerMin: number;
+  /**
+   * Growth of the median RSS of the last minute over that of the minute after warm-up, percent: one
+   * sample can catch a process just before or after a GC (±10 % on a busy worker), a median cannot.
+   */
+  readonly medianGrowthPct: number;
   readonly samples: number;
 }
 
+/** Median bytes of the points with t in [from, to]. */
+function windowMedian(points: readonly RssPoint[], from: number, to: number): number {
+  return median(points.filter((p) => p.t >= from && p.t <= to).map((p) => p.bytes));
+}
+
 const MB = 1e6;
+/** The windows `medianGrowthPct` compares. */
+const WINDOW_MS = 60_000;
 
 /** Least-squares slope of bytes over time (ms), in bytes per ms; 0 for fewer than two points. */
 export function slope(points: readonly RssPoint[]): number {
@@ -57,9 +69,11 @@ export function summarize(points: readonly RssPoint[], warmMs: number): RssSumma
   const warm = points.find((p) => p.t >= warmMs) ?? points[points.length - 1]!;
   const end = points[points.length - 1]!;
   const after = points.filter((p) => p.t >= warm.t);
+  const first = windowMedian(after, warm.t, warm.t + WINDOW_MS), last = windowMedian(after, Math.max(warm.t, end.t - WINDOW_MS), end.t);
   return {
     warmMb: round(warm.bytes / MB), endMb: round(end.bytes / MB), peakMb: round(points.reduce((a, p) => Math.max(a, p.bytes), 0) / MB),
-    growthPct: round(((end.bytes - warm.bytes) / warm.bytes) * 100, 2), slopeMbPerMin: round((slope(after) * 60_000) / MB, 3), samples: points.length,
+    growthPct: round(((end.bytes - warm.bytes) / warm.bytes) * 100, 2), slopeMbPerMin: round((slope(after) * 60_000) / MB, 3),
+    medianGrowthPct: round(((last - first) / first) * 100, 2), samples: points.length,
   };
 }
 

@@ -25,7 +25,7 @@ export interface SoakStack {
   readonly client: Transport;
   readonly workers: readonly SpawnedWorker[];
   /** Resolves when every worker runs the planner's current plan (their stats say so). */
-  adopted(timeoutMs: number): Promise<void>;
+  adopted(timeoutMs: number, stopped: () => boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,11 +53,13 @@ export async function startSoakStack(o: SoakOptions): Promise<SoakStack> {
   await topics.subscribe(client, topics.workerStats('+'), (m) => { if (m.payload.ok) running.set(m.payload.value.worker, m.payload.value.plan); });
   return {
     url, topics, planner, client, workers,
-    async adopted(timeoutMs) {
+    async adopted(timeoutMs, stopped) {
       const deadline = Date.now() + timeoutMs;
-      await Promise.all(workers.map((w) => w.ready));
       while (!(planner.plan && workers.every((w) => running.get(w.id) === planner.plan!.planId))) {
         if (Date.now() > deadline) throw new Error(`bench soak: the ${workers.length} workers did not adopt a plan within ${timeoutMs} ms`);
+        if (stopped()) throw new Error('bench soak: stopped before the workers adopted a plan');
+        const dead = workers.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
+        if (dead) throw new Error(`bench soak: worker ${dead.id} exited (${dead.child.exitCode ?? dead.child.signalCode}) before it adopted a plan`);
         await sleep(200);
       }
     },

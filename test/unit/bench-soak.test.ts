@@ -107,7 +107,16 @@ describe('bench soak: RSS maths', () => {
   it('growth is measured from the first sample at or after warm-up to the last; peak over the whole run', () => {
     const pts = [{ t: 0, bytes: 100 * MB }, { t: 60_000, bytes: 300 * MB }, { t: 300_000, bytes: 200 * MB }, { t: 600_000, bytes: 210 * MB }];
     const r = summarize(pts, 300_000)!;
-    assert.deepEqual({ ...r }, { warmMb: 200, endMb: 210, peakMb: 300, growthPct: 5, slopeMbPerMin: 2, samples: 4 });
+    assert.deepEqual({ ...r }, { warmMb: 200, endMb: 210, peakMb: 300, growthPct: 5, slopeMbPerMin: 2, medianGrowthPct: 5, samples: 4 });
+  });
+
+  it('median growth compares the minute after warm-up with the last minute, so one GC-timed sample does not decide', () => {
+    const sawtooth = Array.from({ length: 25 }, (_, i) => ({ t: i * 30_000, bytes: (i % 2 ? 110 : 100) * MB }));
+    const r = summarize([...sawtooth, { t: 25 * 30_000, bytes: 100 * MB }, { t: 26 * 30_000, bytes: 100 * MB }], 0)!;
+    assert.equal(r.growthPct, 0);
+    const spiked = summarize([...sawtooth.slice(0, 24), { t: 24 * 30_000, bytes: 120 * MB }], 0)!;
+    assert.equal(spiked.growthPct, 20);
+    assert.equal(spiked.medianGrowthPct, 10);
   });
 
   it('a run shorter than its warm-up compares the last sample with itself; no samples → undefined', () => {
