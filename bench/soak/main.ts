@@ -12,32 +12,30 @@ import { FrameLedger } from './ledger.ts';
 import { parseSoakArgs, warmupMs, warmupNote, type SoakOptions } from './options.ts';
 import { readRss, summarize, signedPct, type RssPoint, type RssSummary } from './rss.ts';
 import { heapSnapshots, startSoakStack, type SoakStack } from './stack.ts';
+import { Stopper } from './stopper.ts';
 
 const CAMERA = 'soak';
 
 const devices = (n: number) => `${n} device${n === 1 ? '' : 's'}`;
 
-/** Resolves on the first SIGINT/SIGTERM; a second one exits at once (the children die with `exit`). */
-function stopSignal(): { stopped: () => boolean; wait: (ms: number) => Promise<void> } {
-  let stopped = false;
-  let wake: () => void = () => undefined;
-  const signalled = new Promise<void>((r) => { wake = r; });
+/** The first SIGINT/SIGTERM stops the run (what was measured is printed); a second one exits at once. */
+function stopOnSignal(): Stopper {
+  const stopper = new Stopper();
   const on = (s: NodeJS.Signals) => {
-    if (stopped) process.exit(s === 'SIGINT' ? 130 : 143);
-    stopped = true;
+    if (stopper.stopped) process.exit(s === 'SIGINT' ? 130 : 143);
     process.stderr.write(`bench soak: ${s}: stopping the camera and the children, printing what was measured\n`);
-    wake();
+    stopper.stop();
   };
   process.on('SIGINT', on);
   process.on('SIGTERM', on);
-  return { stopped: () => stopped, wait: (ms) => Promise.race([signalled, new Promise<void>((r) => setTimeout(r, Math.max(0, ms)))]) };
+  return stopper;
 }
 
 /** Publish frames until one comes back (kernels compile, weights load); its frame number starts the run. */
-async function warmUp(s: SoakStack, image: Buffer, sig: ReturnType<typeof stopSignal>): Promise<number> {
+async function warmUp(s: SoakStack, image: Buffer, sig: Stopper): Promise<number> {
   let first: number | undefined;
   const off = await s.topics.subscribe(s.client, s.topics.cameraPredictions(CAMERA), (m) => { if (m.payload.ok) first ??= m.payload.value.frame; });
-  for (let i = 0; first === undefined && !sig.stopped(); i++) {
+  for (let i = 0; first === undefined && !sig.stopped; i++) {
     if (i % 600 === 0) await s.topics.publish(s.client, s.topics.cameraFrame(CAMERA), image, { qos: 1 });
     await sig.wait(100);
   }
@@ -72,12 +70,12 @@ async function sample(s: SoakStack, t0: number, series: Map<string, RssPoint[]>,
 }
 
 /** The camera: frames on an absolute schedule (no drift), RSS samples every `sampleS` in between. */
-async function drive(o: SoakOptions, s: SoakStack, ledger: FrameLedger, sig: ReturnType<typeof stopSignal>, image: Buffer, series: Map<string, RssPoint[]>): Promise<number> {
+async function drive(o: SoakOptions, s: SoakStack, ledger: FrameLedger, sig: Stopper, image: Buffer, series: Map<string, RssPoint[]>): Promise<number> {
   const t0 = performance.now(), runMs = o.minutes * 60_000;
   let nextSample = 0, snapped = !o.heapDir;
-  for (let i = 0; !sig.stopped() && performance.now() - t0 < runMs; i++) {
+  for (let i = 0; !sig.stopped && performance.now() - t0 < runMs; i++) {
     await sig.wait(t0 + (i * 1000) / o.rate - performance.now());
-    if (sig.stopped()) break;
+    if (sig.stopped) break;
     void s.topics.publish(s.client, s.topics.cameraFrame(CAMERA), image, { qos: 1 }).catch((e: Error) => process.stderr.write(`bench soak: frame ${i} not published: ${e.message}\n`));
     ledger.sent();
     if (performance.now() - t0 >= nextSample) {
@@ -96,13 +94,13 @@ function claim(summary: ReturnType<FrameLedger['summary']>, rss: Record<string, 
 
 export async function benchSoak(argv: string[]): Promise<void> {
   const o = parseSoakArgs(argv);
-  const sig = stopSignal();
+  const sig = stopOnSignal();
   const image = readFileSync(SAMPLE_IMAGE);
   const s = await startSoakStack(o);
   const series = new Map<string, RssPoint[]>();
   let ledger: FrameLedger | undefined, t0 = performance.now(), ranMs = 0;
   try {
-    await s.adopted(600_000, sig.stopped);
+    await s.adopted(600_000, () => sig.stopped);
     const firstFrame = await warmUp(s, image, sig);
     ledger = new FrameLedger({ camera: CAMERA, firstFrame });
     await listen(s, ledger);
@@ -113,7 +111,7 @@ export async function benchSoak(argv: string[]): Promise<void> {
     await sample(s, t0, series, ledger);
     if (o.heapDir) heapSnapshots(o.heapDir, 'end', s.workers);
     const drainEnd = performance.now() + o.drainS * 1000;
-    while (!sig.stopped() && !ledger.settled() && performance.now() < drainEnd) await sig.wait(250);
+    while (!sig.stopped && !ledger.settled() && performance.now() < drainEnd) await sig.wait(250);
   } finally {
     report(o, s, ledger, series, ranMs || performance.now() - t0);
     await s.stop();

@@ -1,7 +1,8 @@
 /**
  * `bench soak`'s pure parts (bench/soak/options.ts, ledger.ts, rss.ts): argument parsing and the
  * scaled warm-up, the frame accounting (answered / errored by code / unanswered), and the RSS maths
- * (growth after warm-up, peak, slope, /proc parsing). The run itself is the bench.
+ * (growth after warm-up, peak, slope, /proc parsing), and the stop switch that must not keep one
+ * promise per frame (stopper.ts). The run itself is the bench.
  */
 import assert from 'node:assert/strict';
 import { UsageError } from '../../shared/errors.ts';
@@ -9,6 +10,7 @@ import { parseSoakArgs, warmupMs, warmupNote, WARMUP_MAX_MS } from '../../bench/
 import { FrameLedger } from '../../bench/soak/ledger.ts';
 import { parseVmRss, signedPct, slope, summarize } from '../../bench/soak/rss.ts';
 import { percentile } from '../../bench/stats.ts';
+import { Stopper } from '../../bench/soak/stopper.ts';
 
 const usage = (argv: string[], re: RegExp): void => assert.throws(() => parseSoakArgs(argv), (e: unknown) => e instanceof UsageError && re.test(e.message));
 
@@ -139,5 +141,25 @@ describe('bench soak: RSS maths', () => {
     assert.equal(parseVmRss('Name:\tnode\nVmPeak:\t  999 kB\nVmRSS:\t  123456 kB\nRssAnon:\t 1 kB\n'), 123456 * 1024);
     assert.equal(parseVmRss('Name:\tkthreadd\n'), undefined);
     assert.deepEqual([signedPct(1.234), signedPct(-0.4), signedPct(0)], ['+1.2 %', '-0.4 %', '+0.0 %']);
+  });
+});
+
+describe('bench soak: stop switch', () => {
+  it('two hundred sleeps leave nothing behind (the first version kept two promises per frame for the whole run)', async () => {
+    const s = new Stopper();
+    for (let i = 0; i < 200; i++) await s.wait(0);
+    assert.equal(s.pending, 0);
+  });
+
+  it('stop() wakes every sleeper at once and later waits return at once', async () => {
+    const s = new Stopper();
+    const t0 = performance.now();
+    const sleeping = [s.wait(60_000), s.wait(60_000)];
+    assert.equal(s.pending, 2);
+    s.stop();
+    await Promise.all(sleeping);
+    await s.wait(60_000);
+    assert.ok(performance.now() - t0 < 1000);
+    assert.deepEqual([s.stopped, s.pending], [true, 0]);
   });
 });
