@@ -63,7 +63,10 @@ async function sample(s: SoakStack, t0: number, series: Map<string, RssPoint[]>,
   for (const [name, pid] of processes(s)) {
     const bytes = await readRss(pid);
     rssMb[name] = bytes === undefined ? null : round(bytes / 1e6);
-    if (bytes !== undefined) series.set(name, [...(series.get(name) ?? []), { t, bytes }]);
+    if (bytes === undefined) continue;
+    const points = series.get(name) ?? [];
+    points.push({ t, bytes });
+    series.set(name, points);
   }
   const l = ledger.summary();
   emit({ bench: 'soak', sample: true, tS: round(t / 1000), sent: l.sent, answered: l.answered, errored: Object.values(l.errored).reduce((a, b) => a + b, 0), pending: l.unanswered, rssMb });
