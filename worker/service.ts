@@ -5,27 +5,20 @@
  * half-runs. Bad input anywhere becomes an error message, and the worker keeps running.
  */
 import type { Model, Weights } from '../shared/model/ir.ts';
-import type { Tensor3 } from '../shared/tensor.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
 import type { ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PLAN_VERSION } from '../shared/plan/types.ts';
-import { toModelInput } from './engine/image.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
-import { decodeCameraPayload } from './runtime/frame-input.ts';
-import { predictionsMessage, snapshotJpeg } from './runtime/head-output.ts';
-import type { FrameMeta } from './runtime/frame-meta.ts';
 import { checkPlanFits } from './runtime/admission.ts';
-import type { DecodeOptions } from './head/types.ts';
-import type { NmsMode } from './head/nms.ts';
+import { HeadTask, type HeadOptions } from './tasks/head.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
-import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
 
-export interface WorkerContext {
+export interface WorkerContext extends HeadOptions {
   readonly transport: Transport;
   readonly topics: Topics;
   readonly info: WorkerInfo;
@@ -35,17 +28,10 @@ export interface WorkerContext {
   /** Frames per camera in flight at once when this worker is the data source (default 2). */
   readonly framesInFlight?: number;
   readonly maxFrameBytes?: number;
-  readonly snapshotQuality?: number;
-  /** Detection threshold / NMS options of the head (default: the model's). */
-  readonly decode?: DecodeOptions;
-  /** Per camera (config `cameras.<name>`): its threshold, NMS and snapshot quality (0 = none) win over the above. */
-  readonly cameras?: ReadonlyMap<string, { threshold?: number; nms?: NmsMode; snapshotQuality: number }>;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
   /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
   readonly statsHeartbeatMs?: number;
-  /** Per plan stage latencies in predictions (`--debug`), besides the per kind ones. */
-  readonly latencyDetail?: boolean;
   /** Extra input topics (any MQTT topic, e.g. a Frigate or ESP32-CAM one) → camera name. */
   readonly cameraTopics?: ReadonlyMap<string, string>;
   readonly log?: Logger;
@@ -65,11 +51,8 @@ export class Worker {
   #stats: StatsGate;
   /** A plan being loaded: frames for it are reported, not dropped silently. */
   #pending: PlanDoc | undefined;
-  readonly #trackers = new CameraTrackers();
-  readonly #fps = new Map<string, number[]>();
-  /** Per camera: the last frame's hand-over to the runtime, so frames enter in arrival order. */
-  readonly #arrivals = new Map<string, Promise<void>>();
-  #frame = 0;
+  /** The head task's host half: its trackers and frame rates outlive any one plan. */
+  readonly #head: HeadTask;
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
   readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, predictions: 0, errors: 0 };
@@ -78,6 +61,7 @@ export class Worker {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
+    this.#head = new HeadTask({ ...ctx, counters: this.counters });
   }
 
   get plan(): PlanDoc | undefined { return this.#plan; }
@@ -158,8 +142,9 @@ export class Worker {
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
-      engine: this.#ctx.engine ?? tfjsEngine,
-      report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
+      engine: this.#ctx.engine ?? tfjsEngine, maxFrameBytes: this.#ctx.maxFrameBytes, counters: this.counters,
+      error: (code, message, extra) => this.#error(code, message, extra),
+      head: this.#head.step({ model: this.#model, plan, synthetic: this.#weightsSource === 'synthetic' }),
     });
     await rt.start();
     this.#runtime = rt;
@@ -176,62 +161,12 @@ export class Worker {
     if (plan) await this.#adopt(plan, this.#weights);
   }
 
+  /** A camera payload: the runtime's ingest task takes it when this worker is the plan's data source. */
   #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
     const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
     if (!rt && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
-    if (!rt?.ingestTask || !this.#model) return;
-    const limit = this.#ctx.maxFrameBytes ?? 16 * 1024 * 1024;
-    if (payload.length > limit) {
-      this.counters.oversizeFrames++;
-      return this.#error('frame-too-large', `camera ${camera}: frame of ${payload.length} bytes exceeds the limit of ${limit} bytes`, { camera });
-    }
-    // Decodes run in parallel (sharp works off the event loop); frames still enter in arrival order per camera.
-    const decoded = this.#decode(camera, payload);
-    const prev = this.#arrivals.get(camera) ?? Promise.resolve();
-    const next = prev.then(async () => this.#ingest(rt, camera, await decoded));
-    this.#arrivals.set(camera, next);
-    void next.finally(() => { if (this.#arrivals.get(camera) === next) this.#arrivals.delete(camera); });
-  }
-
-  /** Decode and preprocess a camera payload; undefined (reported) when it is not a usable frame. */
-  async #decode(camera: string, payload: Uint8Array): Promise<{ meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined> {
-    const t0 = performance.now(), frameTime = Date.now();
-    try {
-      const image = await decodeCameraPayload(payload);
-      const prepared = toModelInput(image, this.#model!.input, this.#model!.preprocess);
-      return { meta: { camera, width: image.width, height: image.height, transform: prepared.transform, frameTime, t0, stages: new Map(), image }, input: prepared.tensor };
-    } catch (e) {
-      this.counters.badFrames++;
-      this.#error('bad-frame', `camera ${camera}: ${(e as Error).message}`, { camera });
-      return undefined;
-    }
-  }
-
-  #ingest(rt: PlanRuntime, camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): void {
-    if (!frame) return;
-    if (this.#runtime !== rt) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
-    this.counters.frames++;
-    rt.ingest({ ...frame.meta, frame: ++this.#frame }, frame.input);
-  }
-
-  async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
-    const { transport: t, topics } = this.#ctx;
-    const cam = this.#ctx.cameras?.get(meta.camera);
-    const decode = { ...this.#ctx.decode, ...(cam?.threshold === undefined ? {} : { threshold: cam.threshold }), ...(cam?.nms ? { nms: cam.nms } : {}) };
-    const msg = predictionsMessage({ model: this.#model!, plan: this.#plan!, meta, outputs, now: performance.now(), decode, detail: this.#ctx.latencyDetail });
-    const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
-    this.#fps.set(meta.camera, recent);
-    const weights = this.#weightsSource === 'synthetic' ? { weights: 'synthetic' as const } : {};
-    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, ...weights, fps: Math.round((recent.length / 10) * 100) / 100 });
-    this.counters.predictions++;
-    if (msg.detections) {
-      const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
-      for (const ev of events) await topics.publish(t, topics.cameraEvents(meta.camera), ev);
-    }
-    const quality = cam ? cam.snapshotQuality : this.#ctx.snapshotQuality;
-    const jpeg = quality ? await snapshotJpeg(meta, msg, quality) : undefined;
-    if (jpeg) await topics.publish(t, topics.cameraSnapshot(meta.camera), jpeg, { retain: true });
+    if (rt?.ingestTask) rt.offer(camera, payload);
   }
 
   #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
