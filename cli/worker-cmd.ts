@@ -22,7 +22,7 @@ function profileLine(p: SpeedProfile): string {
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker: announce this device, follow the plan, compute its tiles and slices.',
-  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit] [--engine auto|ort|tfjs]',
+  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit] [--engine auto|ort|tfjs] [--threads N]',
   options: {
     ...brokerOptions,
     ...configOption,
@@ -31,6 +31,7 @@ export const workerCommand: Command = {
     memory: { type: 'string', help: 'memory budget for weights + activations (default: the config\'s workers.memory, 1GB)' },
     speed: { type: 'string', help: 'GFLOP/s, or "measure" (per kind of layer, cached per machine and engine), or "remeasure" (ignore the cache) (default: the config\'s workers.speed, measure)' },
     link: { type: 'string', help: 'link bandwidth to the broker', default: '100Mbit' },
+    'no-steal': { type: 'boolean', help: 'never take or lend FTP tiles (work stealing; default: the config\'s workers.steal, on)' },
     'frames-in-flight': { type: 'string', help: 'frames per camera run at once as the data source (default: the config\'s workers.framesInFlight, 2)' },
     queue: { type: 'string', help: 'frames per camera that may wait behind those in flight; a newer frame replaces the oldest waiting one (latest frame wins) (default: the config\'s workers.queueDepth, 2)' },
     'model-dir': { type: 'string', help: `directories (separated by '${delimiter}') the model and weights files a plan names are loaded from; plans name files, never paths (default: built-in models only)` },
@@ -44,10 +45,10 @@ export const workerCommand: Command = {
     const config = await configFromOpts(opts);
     if (opts.debug) setLogLevel('debug');
     const log = logger(`worker ${String(opts.id)}`);
-    const { engine, label: backend } = await engineFromOpts(opts);
+    const { engine, label: backend, threads } = await engineFromOpts(opts);
     const speedOpt = String(opts.speed ?? config.workers.speed);
     const measured = speedOpt === 'measure' || speedOpt === 'remeasure'
-      ? await cachedProfile(backend, () => measureProfile({ engine, label: backend }), { refresh: speedOpt === 'remeasure' })
+      ? await cachedProfile(backend, () => measureProfile({ engine, label: backend }), { refresh: speedOpt === 'remeasure', threads })
       : undefined;
     if (measured) log.info(`speed profile ${measured.cached ? 'from cache' : 'measured'} (${measured.file}): ${profileLine(measured.profile)}`);
     const speed = measured ? headlineGflops(measured.profile) : Number(speedOpt);
@@ -59,7 +60,7 @@ export const workerCommand: Command = {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
       ...(measured ? { profile: measured.profile } : {}),
       modelDirs: opts['model-dir'] === undefined ? config.workers.modelDirs ?? [] : String(opts['model-dir']).split(delimiter).filter(Boolean),
-      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, queueDepth: intOpt(opts, 'queue', 0, 64) ?? config.workers.queueDepth, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
+      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, queueDepth: intOpt(opts, 'queue', 0, 64) ?? config.workers.queueDepth, steal: opts['no-steal'] === true ? false : config.workers.steal, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

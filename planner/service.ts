@@ -13,6 +13,7 @@ import { Calibration } from './calibration.ts';
 import { AdoptionWatch } from './adoption.ts';
 import { keepPlan } from './plan-keeper.ts';
 import { NoPlanFrames } from './no-plan-frames.ts';
+import { correctedLatency, driftDecision, DriftWatch, samePlanShape, type DriftOptions } from './drift.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -35,6 +36,8 @@ export interface PlannerContext {
   readonly calibration?: Calibration;
   /** A planned worker that has not reported the plan in its stats this long after is left out (default 30 s). */
   readonly adoptMs?: number;
+  /** Re-plan when calibration makes another plan clearly faster (planner/drift.ts); `false`: never. Latency objective only. */
+  readonly drift?: DriftOptions | false;
 }
 
 /** `silent`: planned but never ran the plan (planner/adoption.ts); left out until its stats come again. */
@@ -56,6 +59,7 @@ export class PlannerService {
   readonly #adoption: AdoptionWatch;
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
+  readonly #drift: DriftWatch | undefined;
   /** Told when planning fails (e.g. PlanInfeasibleError): a command with no plan can exit with the reason. */
   readonly failures = new Set<(error: Error) => void>();
 
@@ -68,6 +72,7 @@ export class PlannerService {
       ...ctx, current: () => this.#current, silent: (id, silent) => this.#update(id, { silent }),
       alive: (id) => this.#workers.get(id)?.online === false && this.#update(id, { online: true }),
     });
+    this.#drift = ctx.drift === false ? undefined : new DriftWatch(ctx.drift);
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -109,7 +114,25 @@ export class PlannerService {
       const stages = p?.latencyMs?.detail ?? p?.latencyMs?.stages;
       if (!this.#current || p?.plan !== this.#current.planId || !Array.isArray(stages)) return;
       this.calibration.observe(this.#current, stages.filter((s): s is { stage: string; ms: number } => typeof s?.stage === 'string' && typeof s?.ms === 'number'));
+      this.#drift?.observed();
+      if (!this.#drift?.due(Date.now()) || (this.objective ?? 'latency').split(',')[0]!.trim() !== 'latency') return;
+      this.#drift.checked(Date.now());
+      this.#chain = this.#chain.then(() => this.#checkDrift()).catch((e: Error) => this.#fail(e));
     });
+  }
+
+  /** Plan again with today's factors; switch only when the candidate is clearly faster (drift.ts). */
+  async #checkDrift(): Promise<void> {
+    const current = this.#current;
+    const devices = this.#devices();
+    if (!current || !devices) return;
+    const candidate = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    const currentMs = correctedLatency(current, this.calibration.ratios()), candidateMs = candidate.predicted?.latencyMs;
+    if (this.#current !== current || currentMs === undefined || candidateMs === undefined || samePlanShape(current, candidate)) return;
+    const d = driftDecision({ currentMs, candidateMs }, this.#ctx.drift || {});
+    if (!d.replan) return this.#log.debug(d.reason);
+    this.#log.info(d.reason);
+    await this.#adopt(candidate, devices.length);
   }
 
   /**
@@ -175,18 +198,29 @@ export class PlannerService {
       for (const l of this.listeners) l(undefined);
       return;
     }
-    // The configured data source, else the current one while it is ready (a newcomer, real or forged, does not take the cameras), else the first by id.
-    const keep = [this.#ctx.dataSource, this.#current?.dataSource].find((id) => id && infos.some((i) => i.id === id));
-    const src = keep ?? infos[0]!.id;
+    const devices = this.#devices()!;
+    await this.#adopt(await this.#ctx.plan(this.#ctx.model, devices, this.objective), devices.length);
+  }
+
+  /** The workers online as devices, data source first, speeds corrected by the calibration. */
+  #devices(): PlanDevice[] | undefined {
+    const infos = this.#ready();
+    if (infos.length === 0) return undefined;
+    // The configured data source, else the current one while it is ready (a newcomer, real or forged, does not take the cameras).
+    const src = [this.#ctx.dataSource, this.#current?.dataSource].find((id) => id && infos.some((i) => i.id === id)) ?? infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
-    const devices = this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
-    const plan = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    return this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
+  }
+
+  async #adopt(plan: PlanDoc, online: number): Promise<void> {
+    const { transport: t, topics } = this.#ctx;
     this.calibration.planned(plan);
+    this.#drift?.planned(Date.now());
     this.#current = plan;
     this.#adoption.planned(plan);
     await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
     await this.#noPlan.set(false);
-    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
+    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${online} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
   }
 

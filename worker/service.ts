@@ -30,6 +30,8 @@ export interface WorkerContext extends HeadOptions {
   readonly framesInFlight?: number;
   /** Frames per camera waiting (undecoded) behind those in flight; a newer one replaces the oldest (default 2). */
   readonly queueDepth?: number;
+  /** FTP work stealing (config `workers.steal`, default on). */
+  readonly steal?: boolean;
   readonly maxFrameBytes?: number;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
@@ -71,6 +73,8 @@ export class Worker {
 
   get plan(): PlanDoc | undefined { return this.#plan; }
   get id(): string { return this.#ctx.info.id; }
+  /** Work stealing counters of the current plan (worker/runtime/steal.ts), if this worker steals in it. */
+  get stealStats() { return this.#runtime?.stealStats; }
   /** Frames of a camera in flight and waiting here (data source; zeros elsewhere). */
   runtimeLoad(camera: string): { inFlight: number; waiting: number } {
     return this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
@@ -138,7 +142,7 @@ export class Worker {
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
-      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight, queueDepth: this.#ctx.queueDepth,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight, queueDepth: this.#ctx.queueDepth, steal: this.#ctx.steal ?? true,
       engine: this.#ctx.engine ?? tfjsEngine, maxFrameBytes: this.#ctx.maxFrameBytes, counters: this.counters,
       error: (code, message, extra) => this.#error(code, message, extra),
       head: this.#head.step({ model: this.#model, plan, synthetic: this.#weightsSource === 'synthetic' }),
@@ -184,6 +188,7 @@ export class Worker {
       worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
       weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
       messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),
+      ...(rt?.stealStats ? { steal: { stolen: rt.stealStats.stolen, lent: rt.stealStats.claimed } } : {}),
     };
     if (!this.#stats.due(stats, Date.now())) return;
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.workerStats(this.id), stats).catch(() => undefined);

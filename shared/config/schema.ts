@@ -111,7 +111,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       requiresRestart: true,
-      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed, framesInFlight: { type: 'integer', minimum: 1, maximum: 64 }, queueDepth: { type: 'integer', minimum: 0, maximum: 64 }, modelDirs: { type: 'array', items: { type: 'string' } } },
+      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed, framesInFlight: { type: 'integer', minimum: 1, maximum: 64 }, queueDepth: { type: 'integer', minimum: 0, maximum: 64 }, modelDirs: { type: 'array', items: { type: 'string' } }, steal: { type: 'boolean' } },
     },
     logging: {
       type: 'object',

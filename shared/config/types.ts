@@ -106,6 +106,8 @@ export interface WorkersConfig {
   queueDepth: number;
   /** Directories the model and weights files a plan names are loaded from (plans name files, never paths). */
   modelDirs?: string[];
+  /** FTP work stealing: an idle worker takes a waiting tile of a busy one (worker/runtime/steal.ts). */
+  steal: boolean;
 }
 
 export interface LoggingConfig {
