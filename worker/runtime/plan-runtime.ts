@@ -18,6 +18,7 @@ import { Outbox } from './outbox.ts';
 import { PieceInbox } from './piece-inbox.ts';
 import { TaskQueue } from './task-queue.ts';
 import { SourceFrames } from './source-frames.ts';
+import { combinedLoad, deadlineMessage } from './runtime-reports.ts';
 import { Stealer } from './steal.ts';
 import { stealHooks, type StolenTask } from './steal-hooks.ts';
 import type { PlanRuntimeContext } from './runtime-context.ts';
@@ -56,13 +57,10 @@ export class PlanRuntime {
     this.#outbox = new Outbox({
       transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker),
       failed: (topic, e) => ctx.error('publish-failed', `${topic}: ${e.message}`),
-      // A piece older than the deadline is useless to its consumer: MQTT 5 brokers drop it (issue 14 §5).
-      expirySeconds: Math.max(1, Math.ceil(ctx.deadlineMs / 1000)),
+      expirySeconds: Math.max(1, Math.ceil(ctx.deadlineMs / 1000)), // older than the deadline: useless, MQTT 5 drops it
     });
-    this.#inbox = new PieceInbox({
-      ...ctx, deliver: (frame, piece, data) => this.#deliver(frame, piece, data), arrived: (t, b) => ctx.observe?.arrived?.(t, b),
-      frames: { has: (f) => this.#buffers.has(f), size: () => this.#buffers.size },
-    });
+    const frames = { has: (f: number) => this.#buffers.has(f), size: () => this.#buffers.size }; // piece-check.ts bounds open frames
+    this.#inbox = new PieceInbox({ ...ctx, frames, deliver: (frame, piece, data) => this.#deliver(frame, piece, data), arrived: (t, b) => ctx.observe?.arrived?.(t, b) });
     this.#source = new SourceFrames({ ...ctx, start: (frame) => this.#start(frame), left: (camera) => this.#ingest?.done(camera) });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
     this.#ingest = this.ingestTask && new IngestTask({ ...ctx, open: () => !this.#stopped, enter: (frame, p) => this.enter(frame, p) });
@@ -120,11 +118,7 @@ export class PlanRuntime {
 
   /** Frames of `camera` admitted and not yet finished, and those waiting (data source). */
   cameraLoad(camera: string): { inFlight: number; waiting: number } {
-    const admitted = this.#source.load(camera);
-    // Frames the ingest task holds: decoding, or waiting undecoded (latest frame wins past the queue).
-    const held = this.#ingest?.load(camera) ?? { active: 0, waiting: 0 };
-    const decoding = Math.max(0, held.active - admitted.inFlight - admitted.waiting);
-    return { inFlight: admitted.inFlight, waiting: admitted.waiting + decoding + held.waiting };
+    return combinedLoad(this.#source.load(camera), this.#ingest?.load(camera));
   }
 
   #start(frame: number): void {
@@ -199,14 +193,8 @@ export class PlanRuntime {
     this.#inbox.sweep();
     for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
       this.#source.done(frame);
-      // One error per frame, naming every stalled task (issue 14 §5: one per task made error storms).
-      const tasks = stalled.map((s) => {
-        const missing = s.missing.map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`).join(', ');
-        return `task ${s.task.id} missing ${missing || 'none (never started)'}`;
-      });
-      if (tasks.length === 0) continue;
-      const shown = tasks.slice(0, 4).join('; ') + (tasks.length > 4 ? `; and ${tasks.length - 4} more tasks` : '');
-      this.#ctx.error('deadline', `frame ${frame}: ${tasks.length} task${tasks.length === 1 ? '' : 's'} missed the ${this.#ctx.deadlineMs} ms deadline: ${shown}`, { frame, task: stalled[0]!.task.id });
+      const message = deadlineMessage({ frame, stalled, pieces: this.#pieces, deadlineMs: this.#ctx.deadlineMs });
+      if (message) this.#ctx.error('deadline', message, { frame, task: stalled[0]!.task.id });
     }
   }
 }
