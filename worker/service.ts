@@ -24,6 +24,9 @@ import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
 import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
+import { RetainedFrames } from './runtime/retained-frames.ts';
+import { rerunFrames } from './runtime/rerun.ts';
+import { watchPlanAdoption } from './runtime/plan-barrier.ts';
 
 export interface WorkerContext {
   readonly transport: Transport;
@@ -51,6 +54,8 @@ export interface WorkerContext {
   readonly log?: Logger;
   /** Compiles and runs the tasks (default tfjs). */
   readonly engine?: Engine;
+  /** Inputs of the last K frames per camera kept to re-run them after a fault (default 4, issue 14 §1). */
+  readonly retainFrames?: number;
 }
 
 export class Worker {
@@ -73,9 +78,14 @@ export class Worker {
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
   readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, predictions: 0, errors: 0 };
+  readonly #retained: RetainedFrames;
+  /** Frames wait here until the other workers of a new plan listen (runtime/plan-barrier.ts). */
+  #ready: Promise<void> = Promise.resolve();
+  #offConnect: (() => void) | undefined;
 
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
+    this.#retained = new RetainedFrames({ perCamera: ctx.retainFrames });
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
   }
@@ -100,12 +110,14 @@ export class Worker {
     this.#unsubs.push(await topics.subscribe(t, topics.bridgeRequest('restart-worker'), (m) => {
       if (!m.retain && m.payload.ok && m.payload.value.id === this.id) this.#planChain = this.#planChain.then(() => this.#restart());
     }));
+    this.#offConnect = t.on('connect', () => this.#reconnected());
     this.#timer = setInterval(() => this.#tick(), this.#ctx.statsIntervalMs ?? 1000);
     this.#timer.unref();
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.#offConnect?.();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#planChain;
     await this.#runtime?.stop();
@@ -133,6 +145,9 @@ export class Worker {
     if (plan.planId === this.#plan?.planId) return;
     const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
     if (!mine) return this.#adopt(plan);
+    // As the data source: listen for the others' adoption now, while this worker loads its part.
+    const { transport, topics } = this.#ctx;
+    const adoption = plan.dataSource === this.id ? await watchPlanAdoption({ transport, topics, plan, self: this.id }) : undefined;
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
     if (hash !== plan.model.hash) {
@@ -141,46 +156,88 @@ export class Worker {
     const refusal = checkPlanFits({ plan, model, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes });
     if (refusal) return this.#error('plan-refused', refusal);
     this.#model = model;
-    await this.#adopt(plan, weights);
+    await this.#adopt(plan, weights, adoption);
   }
 
-  async #adopt(plan: PlanDoc | undefined, weights?: Weights): Promise<void> {
+  /**
+   * Replace the runtime. The frames the old one still owed an answer are re-run on the new plan
+   * when this worker is its data source (issue 14 §1), after the others listen (`adoption`);
+   * otherwise, or with `drop` (broker lost: its pieces are gone), each is reported dropped.
+   */
+  async #adopt(plan: PlanDoc | undefined, weights?: Weights, adoption?: { wait: () => Promise<{ waitedMs: number; missing: string[] }> }, drop?: string): Promise<void> {
     this.#weights = weights;
-    await this.#runtime?.stop(plan ? 'plan replaced' : 'restart or plan withdrawn');
+    // Frames arriving while the runtime is swapped wait for the new one (and its re-runs).
+    let opened!: (p: Promise<void>) => void;
+    this.#ready = new Promise<void>((r) => { opened = (p) => r(p); });
+    const old = this.#plan?.planId;
+    const left = drop ? [] : this.#runtime?.abandon() ?? [];
+    await this.#runtime?.stop(drop ?? (plan ? 'plan replaced' : 'restart or plan withdrawn'));
     this.#runtime = undefined;
     // The plan counts as adopted (stats, `plan` getter) only once its runtime listens.
     this.#plan = undefined;
     this.#pending = plan;
+    const reason = `plan ${old ?? '?'} ${plan ? `replaced by ${plan.planId}` : 'withdrawn'}`;
+    const rerun = (ingest?: PlanRuntime['ingest']) => {
+      const n = rerunFrames({ left, retained: this.#retained, ingest, reason, error: (code, message, extra) => this.#error(code, message, extra) });
+      if (n) this.#log.info(`${reason}: ${n} frame(s) in flight re-run`);
+    };
     if (!plan || !weights || !this.#model) {
       this.#plan = plan;
-      return;
+      rerun(undefined);
+      return opened(Promise.resolve());
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
       engine: this.#ctx.engine ?? tfjsEngine,
-      report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => this.#publishPredictions(meta, out) },
+      report: { error: (code, message, extra) => this.#error(code, message, extra), gathered: (meta, out) => { this.#retained.release(meta.frame); return this.#publishPredictions(meta, out); } },
     });
-    await rt.start();
+    await rt.start().catch((e: Error) => {
+      rerun(undefined);
+      opened(Promise.resolve());
+      throw e;
+    });
     this.#runtime = rt;
     this.#plan = plan;
     this.#pending = undefined;
+    this.#tick(); // stats name the new plan at once: the data source waits for them (runtime/plan-barrier.ts)
+    const ingest = rt.ingestTask ? rt.ingest.bind(rt) : undefined;
+    const ready = adoption?.wait().then(({ waitedMs, missing }) => {
+      if (missing.length) this.#log.warn(`plan ${plan.planId}: ${missing.join(', ')} not confirmed after ${waitedMs} ms; frames go ahead`);
+    });
+    opened((ready ?? Promise.resolve()).then(() => rerun(ingest)));
     const synthetic = this.#weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
     this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights${synthetic}`);
   }
 
-  async #restart(): Promise<void> {
+  async #restart(drop?: string): Promise<void> {
     const plan = this.#plan;
-    this.#log.info('restart requested');
-    await this.#adopt(undefined);
-    if (plan) await this.#adopt(plan, this.#weights);
+    this.#log.info(drop ? `runtime restart: ${drop}` : 'restart requested');
+    const weights = this.#weights;
+    await this.#adopt(undefined, undefined, undefined, drop);
+    if (plan) await this.#adopt(plan, weights);
+  }
+
+  /**
+   * Back from a broker outage (issue 14 §1): the broker may have lost the retained announcements
+   * (Mosquitto without persistence), so announce again; pieces in flight died with the connection,
+   * so every worker restarts its runtime and the data source reports those frames dropped.
+   */
+  #reconnected(): void {
+    const { transport: t, topics, info } = this.#ctx;
+    void topics.publish(t, topics.workerInfo(info.id), info, { qos: 1 })
+      .then(() => topics.publish(t, topics.workerState(info.id), 'online', { qos: 1 }))
+      .catch((e: Error) => this.#log.warn(`cannot announce again after reconnecting: ${e.message}`));
+    if (this.#plan) this.#planChain = this.#planChain.then(() => this.#restart('the broker connection was lost; the camera resends')).catch((e: Error) => this.#error('plan-failed', e.message));
   }
 
   #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
     const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
-    if (!rt && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
-    if (!rt?.ingestTask || !this.#model) return;
+    // While a re-plan swaps the runtime (a model already loaded), frames wait for the new one.
+    const swapping = !rt && this.#pending?.dataSource === this.id && this.#model !== undefined;
+    if (!rt && this.#pending?.dataSource === this.id && !swapping) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
+    if (!swapping && (!rt?.ingestTask || !this.#model)) return;
     const limit = this.#ctx.maxFrameBytes ?? 16 * 1024 * 1024;
     if (payload.length > limit) {
       this.counters.oversizeFrames++;
@@ -189,7 +246,7 @@ export class Worker {
     // Decodes run in parallel (sharp works off the event loop); frames still enter in arrival order per camera.
     const decoded = this.#decode(camera, payload);
     const prev = this.#arrivals.get(camera) ?? Promise.resolve();
-    const next = prev.then(async () => this.#ingest(rt, camera, await decoded));
+    const next = prev.then(async () => this.#ingest(camera, await decoded));
     this.#arrivals.set(camera, next);
     void next.finally(() => { if (this.#arrivals.get(camera) === next) this.#arrivals.delete(camera); });
   }
@@ -208,11 +265,15 @@ export class Worker {
     }
   }
 
-  #ingest(rt: PlanRuntime, camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): void {
+  async #ingest(camera: string, frame: { meta: Omit<FrameMeta, 'frame'>; input: Tensor3 } | undefined): Promise<void> {
     if (!frame) return;
-    if (this.#runtime !== rt) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
+    await this.#ready; // after a re-plan: the frames re-run go first, once the other workers listen
+    const now = this.#runtime?.ingestTask ? this.#runtime : undefined;
+    if (!now) return this.#error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded and this worker is no longer the data source`, { camera });
     this.counters.frames++;
-    rt.ingest({ ...frame.meta, frame: ++this.#frame }, frame.input);
+    const meta = { ...frame.meta, frame: ++this.#frame };
+    this.#retained.keep(meta, frame.input);
+    now.ingest(meta, frame.input);
   }
 
   async #publishPredictions(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void> {
@@ -223,7 +284,7 @@ export class Worker {
     const recent = [...(this.#fps.get(meta.camera) ?? []), Date.now()].filter((x) => Date.now() - x < 10_000);
     this.#fps.set(meta.camera, recent);
     const weights = this.#weightsSource === 'synthetic' ? { weights: 'synthetic' as const } : {};
-    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, ...weights, fps: Math.round((recent.length / 10) * 100) / 100 });
+    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, ...weights, ...(meta.rerun ? { rerun: meta.rerun } : {}), fps: Math.round((recent.length / 10) * 100) / 100 });
     this.counters.predictions++;
     if (msg.detections) {
       const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
@@ -236,6 +297,7 @@ export class Worker {
 
   #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
+    if (extra.frame !== undefined) this.#retained.release(extra.frame);
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => this.#log.error(`cannot publish error: ${e.message}`));

@@ -73,6 +73,8 @@ export interface PlannerConfig {
   devices?: number | DeclaredDevice[];
   /** Plan with whoever is online after this long, if fewer than `devices` announced (`planner --wait-ms`). */
   waitForWorkersSeconds: number;
+  /** A worker whose stats (sent at least every 10 s) stop for this long counts as gone, as its Last Will would say (issue 14 §1). */
+  livenessSeconds: number;
 }
 
 export interface SnapshotConfig {
@@ -102,6 +104,8 @@ export interface WorkersConfig {
   speed: number | 'measure';
   /** Frames of one camera the data source runs at once; later ones wait (pipelining, issue 13 §3). */
   framesInFlight: number;
+  /** The data source keeps the input of the last K frames per camera to re-run them after a fault (issue 14 §1). */
+  retainFrames: number;
 }
 
 export interface LoggingConfig {

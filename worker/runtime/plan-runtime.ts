@@ -33,7 +33,7 @@ import { FrameGate } from './frame-gate.ts';
 const MAX_WAITING_FRAMES = 32;
 
 export interface RuntimeReport {
-  error(code: ErrorCode, message: string, extra?: { frame?: number; task?: string }): void;
+  error(code: ErrorCode, message: string, extra?: { frame?: number; task?: string; camera?: string }): void;
   /** Head output of a frame (data source only). */
   gathered(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void>;
 }
@@ -91,7 +91,7 @@ export class PlanRuntime {
     });
     this.#gate = new FrameGate({
       limit: Math.max(1, ctx.framesInFlight ?? 2), maxWaiting: MAX_WAITING_FRAMES, admit: ({ meta, input }) => this.#admit(meta, input),
-      dropped: ({ meta }, cam) => ctx.report.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${ctx.framesInFlight ?? 2} in flight`, { frame: meta.frame }),
+      dropped: ({ meta }, cam) => ctx.report.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${ctx.framesInFlight ?? 2} in flight`, { frame: meta.frame, camera: cam }),
     });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
   }
@@ -110,11 +110,25 @@ export class PlanRuntime {
     }
   }
 
+  /**
+   * Stop taking work and hand over the frames this data source still owes an answer, oldest first
+   * (waiting ones with their input), for the caller to re-run on the next plan (worker/rerun.ts);
+   * `stop()` then reports none of them.
+   */
+  abandon(): { meta: FrameMeta; input?: Tensor3 }[] {
+    this.#stopped = true;
+    const waiting = this.#gate.clear();
+    const out: { meta: FrameMeta; input?: Tensor3 }[] = [...this.#meta.values()].map((meta) => ({ meta }));
+    out.push(...waiting);
+    this.#meta.clear();
+    return out.sort((a, b) => a.meta.frame - b.meta.frame);
+  }
+
   /** Stop; frames still in flight are reported (a re-plan must not lose them silently). */
   async stop(reason = 'plan replaced'): Promise<void> {
     this.#stopped = true;
     for (const { meta } of this.#gate.clear()) this.#meta.set(meta.frame, meta);
-    for (const frame of this.#meta.keys()) this.#ctx.report.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame });
+    for (const [frame, meta] of this.#meta) this.#ctx.report.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame, camera: meta.camera });
     this.#meta.clear();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     this.#buffers.clear();
@@ -196,8 +210,9 @@ export class PlanRuntime {
         await this.#ctx.report.gathered(meta, r.gathered);
       }
     } catch (e) {
+      const camera = this.#meta.get(frame)?.camera;
       if (task.kind === 'head') this.#frameDone(frame);
-      this.#ctx.report.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id });
+      this.#ctx.report.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id, ...(camera ? { camera } : {}) });
     }
     this.#buffers.finish(frame, task.id);
   }
@@ -210,15 +225,20 @@ export class PlanRuntime {
     this.#gate.done(meta.camera);
   }
 
-  /** Report and drop frames that missed the deadline, naming the missing pieces and their workers. */
+  /**
+   * Drop frames that missed the deadline, naming the missing pieces and their workers: one error per
+   * frame, from the data source that owes the frame its answer (issue 14: one per stalled task on
+   * every worker made an error storm); other workers only log theirs.
+   */
   sweep(): void {
     this.#chunks.sweep();
     for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
+      const meta = this.#meta.get(frame);
       this.#frameDone(frame);
-      for (const s of stalled) {
-        const missing = s.missing.map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`).join(', ');
-        this.#ctx.report.error('deadline', `frame ${frame}: task ${s.task.id} missed the ${this.#ctx.deadlineMs} ms deadline; missing pieces: ${missing || 'none (never started)'}`, { frame, task: s.task.id });
-      }
+      const missing = [...new Set(stalled.flatMap((s) => s.missing))].map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`);
+      const text = `frame ${frame}: ${stalled.length} task(s) (${stalled.map((s) => s.task.id).slice(0, 3).join(', ')}${stalled.length > 3 ? ', …' : ''}) missed the ${this.#ctx.deadlineMs} ms deadline; missing pieces: ${missing.slice(0, 6).join(', ') || 'none (never started)'}${missing.length > 6 ? ` and ${missing.length - 6} more` : ''}`;
+      if (meta) this.#ctx.report.error('deadline', text, { frame, camera: meta.camera });
+      else this.#ctx.log.warn(`deadline: ${text}`);
     }
   }
 }
