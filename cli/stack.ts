@@ -35,7 +35,7 @@ export interface WorkerOptions {
   /** Measured speed per work class (worker/engine/speed.ts), announced in the retained info. */
   readonly profile?: SpeedProfile;
   readonly preloaded?: { model: Model; weights: Weights };
-  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras'>>;
+  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras' | 'retainFrames'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {
@@ -46,7 +46,7 @@ export async function startWorker(target: Target, topics: Topics, o: WorkerOptio
   return { worker, transport };
 }
 
-export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; objective?: string; config?: Config }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: (opts?: { clear?: boolean }) => Promise<void> }> {
+export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; objective?: string; config?: Config; livenessMs?: number }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: (opts?: { clear?: boolean }) => Promise<void> }> {
   const transport = await connect(target, `deeperthings-planner-${hostname()}-${process.pid}`, { topic: topics.bridgeState(), payload: 'offline', retain: true, qos: 1 });
   const planner = new PlannerService({ transport, topics, ...o });
   await planner.start();

@@ -147,6 +147,7 @@ export class Worker {
     if (!mine) return this.#adopt(plan);
     // As the data source: listen for the others' adoption now, while this worker loads its part.
     const { transport, topics } = this.#ctx;
+    if (plan.dataSource === this.id) this.#pending = plan; // frames from now on are this plan's, not dropped in silence
     const adoption = plan.dataSource === this.id ? await watchPlanAdoption({ transport, topics, plan, self: this.id }) : undefined;
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
@@ -234,10 +235,10 @@ export class Worker {
   #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
     const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
-    // While a re-plan swaps the runtime (a model already loaded), frames wait for the new one.
-    const swapping = !rt && this.#pending?.dataSource === this.id && this.#model !== undefined;
-    if (!rt && this.#pending?.dataSource === this.id && !swapping) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
-    if (!swapping && (!rt?.ingestTask || !this.#model)) return;
+    // While a plan making this worker the data source is adopted, frames wait for its runtime.
+    const loading = this.#pending?.dataSource === this.id ? this.#pending : undefined;
+    if (!rt?.ingestTask && !loading) return;
+    if (!this.#model) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${loading?.planId ?? '?'} loads`, { camera });
     const limit = this.#ctx.maxFrameBytes ?? 16 * 1024 * 1024;
     if (payload.length > limit) {
       this.counters.oversizeFrames++;
