@@ -13,6 +13,7 @@ import { Calibration } from './calibration.ts';
 import { Liveness } from './liveness.ts';
 import { FrameLedger } from './frame-ledger.ts';
 import { adoptable, parseRetainedPlan } from './adopt.ts';
+import { StandbyPlans } from './standby.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
@@ -54,6 +55,7 @@ export class PlannerService {
   #retained: PlanDoc | undefined;
   #liveness: Liveness;
   readonly #ledger = new FrameLedger();
+  readonly #standby = new StandbyPlans();
   #liveTimer: NodeJS.Timeout | undefined;
   #offConnect: (() => void) | undefined;
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
@@ -259,10 +261,11 @@ export class PlannerService {
       for (const l of this.listeners) l(undefined);
       return;
     }
-    const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
-    const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
-    const devices = this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
-    const plan = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    const devices = this.#devicesFor(infos);
+    const standby = this.#standby.take(devices, this.objective);
+    const plan = standby ?? await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    if (standby) this.#log.info(`plan ${plan.planId}: a standby plan for ${devices.map((d) => d.id).join(', ')} (planner/standby.ts)`);
+    else this.#standby.remember(devices, this.objective, plan);
     this.calibration.planned(plan);
     this.#current = plan;
     await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
@@ -270,6 +273,16 @@ export class PlannerService {
     await this.#watchFrames(false);
     this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
+    // Ready for the next fault: the plans for each set of survivors (planner/standby.ts).
+    const sets = infos.length > 1 ? infos.map((gone) => this.#devicesFor(infos.filter((i) => i !== gone))) : [];
+    this.#standby.prepare(sets, this.objective, (d) => Promise.resolve(this.#ctx.plan(this.#ctx.model, d, this.objective)));
+  }
+
+  /** The devices a plan for `infos` is made for: the data source first, speeds calibrated. */
+  #devicesFor(infos: readonly WorkerInfo[]): PlanDevice[] {
+    const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
+    const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
+    return this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
   }
 
   #fail(e: Error): void {

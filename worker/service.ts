@@ -26,7 +26,7 @@ import { CameraTrackers } from '../shared/events/camera-trackers.ts';
 import { StatsGate } from './stats-gate.ts';
 import { RetainedFrames } from './runtime/retained-frames.ts';
 import { rerunFrames } from './runtime/rerun.ts';
-import { watchPlanAdoption } from './runtime/plan-barrier.ts';
+import { PlanAdoptions } from './runtime/plan-barrier.ts';
 
 export interface WorkerContext {
   readonly transport: Transport;
@@ -82,6 +82,7 @@ export class Worker {
   /** Frames wait here until the other workers of a new plan listen (runtime/plan-barrier.ts). */
   #ready: Promise<void> = Promise.resolve();
   #offConnect: (() => void) | undefined;
+  readonly #adoptions = new PlanAdoptions();
 
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
@@ -110,6 +111,7 @@ export class Worker {
     this.#unsubs.push(await topics.subscribe(t, topics.bridgeRequest('restart-worker'), (m) => {
       if (!m.retain && m.payload.ok && m.payload.value.id === this.id) this.#planChain = this.#planChain.then(() => this.#restart());
     }));
+    this.#unsubs.push(await this.#adoptions.start({ transport: t, topics }));
     this.#offConnect = t.on('connect', () => this.#reconnected());
     this.#timer = setInterval(() => this.#tick(), this.#ctx.statsIntervalMs ?? 1000);
     this.#timer.unref();
@@ -145,10 +147,8 @@ export class Worker {
     if (plan.planId === this.#plan?.planId) return;
     const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
     if (!mine) return this.#adopt(plan);
-    // As the data source: listen for the others' adoption now, while this worker loads its part.
-    const { transport, topics } = this.#ctx;
     if (plan.dataSource === this.id) this.#pending = plan; // frames from now on are this plan's, not dropped in silence
-    const adoption = plan.dataSource === this.id ? await watchPlanAdoption({ transport, topics, plan, self: this.id }) : undefined;
+    const adoption = plan.dataSource === this.id ? { wait: () => this.#adoptions.wait(plan, this.id) } : undefined;
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
     if (hash !== plan.model.hash) {

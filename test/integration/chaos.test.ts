@@ -49,7 +49,7 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
 function startPlanner(url: string, cluster: string): Proc {
   return spawnCli(['planner', '--broker', url, '--cluster', cluster, ...COMMON, '--workers', String(WORKERS), '--wait-ms', '3000',
-    '--data-source', 'w0', '--wire', 'float32', '--liveness-ms', '5000'], /planner for/, quiet);
+    '--data-source', 'w0', '--wire', 'float32', '--liveness-ms', '25000'], /planner for/, quiet);
 }
 
 function startWorker(url: string, cluster: string, id: string): Proc {

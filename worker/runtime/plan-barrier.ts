@@ -2,38 +2,47 @@
  * Before the data source feeds a new plan (after a fault, issue 14 §1), every worker the plan names
  * must listen to its pieces: pieces go out at QoS 0 and are not retained, so a piece published
  * before its consumer re-subscribed is gone and its frame would stall to the deadline. Workers
- * publish their stats (naming the plan) as soon as they adopt one; this waits for all of them, or
- * `timeoutMs` (a slow worker then costs at most that frame's deadline, never the whole stream).
+ * publish their stats (naming the plan) as soon as they adopt one; the data source follows every
+ * worker's stats from its start (a plan may be adopted by the others while this worker still
+ * finishes the previous one) and waits for all of the plan's, or `timeoutMs` (a slow worker then
+ * costs at most that frame's deadline, never the whole stream).
  */
-import type { Transport } from '../../shared/transport/types.ts';
+import type { Transport, Unsubscribe } from '../../shared/transport/types.ts';
 import type { Topics } from '../../shared/topics.ts';
 import type { PlanDoc } from '../../shared/plan/types.ts';
 
-/**
- * Start listening at once (when the plan arrives, before this worker loads it: the others' stats may
- * come while it loads); `wait()` resolves when every other worker of the plan adopted it, or at the
- * timeout, and stops listening.
- */
-export async function watchPlanAdoption(ctx: { transport: Transport; topics: Topics; plan: PlanDoc; self: string; timeoutMs?: number }): Promise<{ wait: () => Promise<{ waitedMs: number; missing: string[] }> }> {
-  const { transport: t, topics, plan, self } = ctx;
-  const t0 = Date.now();
-  const pending = new Set(plan.stages.flatMap((s) => s.tasks.map((x) => x.worker)).filter((w) => w !== self));
-  let done!: () => void;
-  const all = new Promise<void>((r) => { done = r; });
-  if (pending.size === 0) done();
-  const off = pending.size === 0 ? async () => undefined : await t.subscribe(topics.workerStats('+'), (_topic, payload) => {
-    try {
-      const s = JSON.parse(Buffer.from(payload).toString('utf8')) as { worker?: unknown; plan?: unknown };
-      if (s.plan === plan.planId && typeof s.worker === 'string' && pending.delete(s.worker) && pending.size === 0) done();
-    } catch { /* not stats: the fuzzers' business, not ours */ }
-  });
-  return {
-    wait: async () => {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise<void>((r) => { timer = setTimeout(r, Math.max(0, (ctx.timeoutMs ?? 3000) - (Date.now() - t0))); })]);
-      clearTimeout(timer);
-      await off().catch(() => undefined);
-      return { waitedMs: Date.now() - t0, missing: [...pending] };
-    },
-  };
+export class PlanAdoptions {
+  /** The plan each worker last said it runs. */
+  readonly #adopted = new Map<string, string>();
+  readonly #waiters = new Set<() => void>();
+
+  /** Follow the workers' stats. */
+  async start(ctx: { transport: Transport; topics: Topics }): Promise<Unsubscribe> {
+    return ctx.transport.subscribe(ctx.topics.workerStats('+'), (_topic, payload) => {
+      try {
+        const s = JSON.parse(Buffer.from(payload).toString('utf8')) as { worker?: unknown; plan?: unknown };
+        if (typeof s.worker !== 'string' || typeof s.plan !== 'string') return;
+        this.#adopted.set(s.worker, s.plan);
+        for (const w of [...this.#waiters]) w();
+      } catch { /* not stats: the fuzzers' business, not ours */ }
+    });
+  }
+
+  /** Resolves when every worker of `plan` but `self` runs it, or after `timeoutMs`; names the late ones. */
+  async wait(plan: PlanDoc, self: string, timeoutMs = 3000): Promise<{ waitedMs: number; missing: string[] }> {
+    const t0 = Date.now();
+    const others = [...new Set(plan.stages.flatMap((s) => s.tasks.map((x) => x.worker)))].filter((w) => w !== self);
+    const missing = () => others.filter((w) => this.#adopted.get(w) !== plan.planId);
+    if (missing().length === 0) return { waitedMs: 0, missing: [] };
+    let check!: () => void;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      check = () => { if (missing().length === 0) resolve(); };
+      this.#waiters.add(check);
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    clearTimeout(timer);
+    this.#waiters.delete(check);
+    return { waitedMs: Date.now() - t0, missing: missing() };
+  }
 }

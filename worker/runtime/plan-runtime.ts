@@ -108,6 +108,9 @@ export class PlanRuntime {
       const topic = pieceTopic(this.#ctx.topics, this.#pieces.get(id)!);
       this.#unsubs.push(await this.#ctx.transport.subscribe(topic, (t, payload) => this.#onMessage(t, payload)));
     }
+    // Compile now, not on the first frame: after a fault that frame is already late (issue 14 §1), and
+    // the data source waits for this worker's adoption (plan-barrier.ts), which then includes it.
+    await Promise.allSettled(this.#tasks.map((t) => this.#compiled.get(t)));
   }
 
   /**
@@ -204,12 +207,15 @@ export class PlanRuntime {
         if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);
         await this.#outbox.send(frame, this.#pieces.get(id)!, data, meta?.frameTime ?? Date.now());
       }
+      // Stopped meanwhile: the frame was handed over (re-run) or reported; a late answer would be a second one.
+      if (this.#stopped) return;
       if (task.kind === 'head' && meta) {
         meta.stages.set(task.stage, this.#now() - meta.t0);
         this.#frameDone(frame);
         await this.#ctx.report.gathered(meta, r.gathered);
       }
     } catch (e) {
+      if (this.#stopped) return;
       const camera = this.#meta.get(frame)?.camera;
       if (task.kind === 'head') this.#frameDone(frame);
       this.#ctx.report.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id, ...(camera ? { camera } : {}) });
