@@ -56,6 +56,8 @@ export class PlannerService {
   #liveness: Liveness;
   readonly #ledger = new FrameLedger();
   readonly #standby = new StandbyPlans();
+  /** The workers the current plan was made for. */
+  #considered = new Set<string>();
   #liveTimer: NodeJS.Timeout | undefined;
   #offConnect: (() => void) | undefined;
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
@@ -206,9 +208,9 @@ export class PlannerService {
   }
 
   /** Plan now with the workers online (bridge request `plan`, tests); `objective` overrides from now on. */
-  replan(objective?: string): Promise<PlanDoc | undefined> {
+  replan(objective?: string, force = true): Promise<PlanDoc | undefined> {
     if (objective) this.#objective = objective;
-    this.#chain = this.#chain.then(() => this.#replan()).catch((e: Error) => this.#fail(e));
+    this.#chain = this.#chain.then(() => this.#replan(force)).catch((e: Error) => this.#fail(e));
     return this.#chain.then(() => this.#current);
   }
 
@@ -231,7 +233,7 @@ export class PlannerService {
 
   #schedule(ms: number): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.replan(), ms);
+    this.#timer = setTimeout(() => void this.replan(undefined, false), ms);
     this.#timer.unref();
   }
 
@@ -240,7 +242,7 @@ export class PlannerService {
     return this.#retained !== undefined && this.#workers.get(this.#retained.dataSource)?.online === true;
   }
 
-  async #replan(): Promise<void> {
+  async #replan(force: boolean): Promise<void> {
     const infos = this.#ready();
     const { transport: t, topics } = this.#ctx;
     const before = this.#current;
@@ -261,6 +263,12 @@ export class PlannerService {
       for (const l of this.listeners) l(undefined);
       return;
     }
+    // A worker the plan does not use left, and none joined: the plan stands (nothing in flight is disturbed).
+    if (!force && before && before.devices.every((d) => infos.some((i) => i.id === d.id)) && infos.every((i) => this.#considered.has(i.id))) {
+      this.#considered = new Set(infos.map((i) => i.id));
+      return this.#log.info(`plan ${before.planId} stands: the workers it uses are online`);
+    }
+    this.#considered = new Set(infos.map((i) => i.id));
     const devices = this.#devicesFor(infos);
     const standby = this.#standby.take(devices, this.objective);
     const plan = standby ?? await this.#ctx.plan(this.#ctx.model, devices, this.objective);

@@ -35,9 +35,9 @@ export class StandbyPlans {
 
   /**
    * Plan each of `sets` not kept yet, one after another, after `delayMs` (the workers load the
-   * plan just published first); a newer call supersedes the sets of an older one.
+   * plan just published first, and compete less for the CPU); a newer call supersedes an older one.
    */
-  prepare(sets: readonly PlanDevice[][], objective: string | undefined, plan: (devices: PlanDevice[]) => Promise<PlanDoc>, delayMs = 1000): void {
+  prepare(sets: readonly PlanDevice[][], objective: string | undefined, plan: (devices: PlanDevice[]) => Promise<PlanDoc>, delayMs = 3000): void {
     const gen = ++this.#generation;
     this.#work = this.#work.then(async () => {
       await new Promise((r) => setTimeout(r, delayMs).unref());

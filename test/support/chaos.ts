@@ -37,7 +37,7 @@ export interface Proc { readonly child: ChildProcess; readonly ready: Promise<vo
 
 /** `deeperthings <args>` as a child process; ready when stdout matches `ready`. */
 export function spawnCli(args: string[], ready: RegExp, echo?: (line: string) => void): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEEPERTHINGS_LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEEPERTHINGS_LOG_LEVEL: process.env.CHAOS_LOG ?? 'info' } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let out = '';
   const ok = new Promise<void>((resolve, reject) => {
