@@ -252,7 +252,9 @@ export class PlannerService {
       await this.#watchFrames(false);
       this.#log.info(`plan ${this.#current.planId}: adopted as retained (the workers it names are online)`);
       for (const l of this.listeners) l(this.#current);
-      return;
+      this.#considered = new Set(infos.map((i) => i.id));
+      this.#standby.remember(this.#devicesFor(infos), this.objective, this.#current);
+      return this.#prepareStandby(infos);
     }
     if (infos.length === 0) {
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
@@ -281,7 +283,11 @@ export class PlannerService {
     await this.#watchFrames(false);
     this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
-    // Ready for the next fault: the plans for each set of survivors (planner/standby.ts).
+    this.#prepareStandby(infos);
+  }
+
+  /** Ready for the next fault: the plans for each set of survivors (planner/standby.ts). */
+  #prepareStandby(infos: readonly WorkerInfo[]): void {
     const sets = infos.length > 1 ? infos.map((gone) => this.#devicesFor(infos.filter((i) => i !== gone))) : [];
     this.#standby.prepare(sets, this.objective, (d) => Promise.resolve(this.#ctx.plan(this.#ctx.model, d, this.objective)));
   }
