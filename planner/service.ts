@@ -272,7 +272,8 @@ export class PlannerService {
     }
     this.#considered = new Set(infos.map((i) => i.id));
     const devices = this.#devicesFor(infos);
-    const standby = this.#standby.take(devices, this.objective);
+    // A re-plan asked for (bridge `plan`) plans afresh, with the calibration as it is now.
+    const standby = force ? undefined : this.#standby.take(devices, this.objective);
     const plan = standby ?? await this.#ctx.plan(this.#ctx.model, devices, this.objective);
     if (standby) this.#log.info(`plan ${plan.planId}: a standby plan for ${devices.map((d) => d.id).join(', ')} (planner/standby.ts)`);
     else this.#standby.remember(devices, this.objective, plan);
