@@ -62,7 +62,8 @@ function startWorker(url: string, cluster: string, id: string): Proc {
 async function publishFrame(client: MqttTransport, topics: Topics, camera: string): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      return await topics.publish(client, topics.cameraFrame(camera), DOG);
+      // QoS 1: a frame the broker did not acknowledge before it went away is sent again.
+      return await topics.publish(client, topics.cameraFrame(camera), DOG, { qos: 1 });
     } catch (e) {
       if (i > 200) throw e;
       await sleep(50);
