@@ -5,22 +5,15 @@
  * MQTT 3.1.1 and HA drops 3.x in 2027.1 (ECOSYSTEM §1.6, §4).
  */
 import net from 'node:net';
-import http from 'node:http';
-import https from 'node:https';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { logger, type Logger } from '../shared/log.ts';
 import { AccessControl, type BrokerUser } from './auth.ts';
 import type { RoleTopics } from './roles.ts';
 import { PlanGuard } from './plan-guard.ts';
+import { closeServer, isLoopback, listen, startWebSocket, type BrokerTls, type WebSocketListener } from './listeners.ts';
 
-/** PEM certificate chain and key: with them every listener speaks TLS (mqtts://, wss://). */
-export interface BrokerTls { cert: string | Buffer; key: string | Buffer }
-
-/** Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopback, type BrokerTls } from './listeners.ts';
 
 /** How to make a users file, for the refusal of an open LAN broker (issue 14 §3). */
 const USERS_HINT = 'create one with `deeperthings users add NAME --role planner|worker|camera|viewer --file users.yaml` ' +
@@ -51,7 +44,7 @@ export class EmbeddedBroker {
   readonly #plans: PlanGuard;
   #aedes: Aedes | undefined;
   #tcp: net.Server | undefined;
-  #ws: { http: http.Server; close(): void } | undefined;
+  #ws: WebSocketListener | undefined;
   #address: BrokerAddress | undefined;
 
   constructor(ctx: EmbeddedBrokerContext = {}) {
@@ -93,7 +86,10 @@ export class EmbeddedBroker {
       // A plain client on the TLS port fails the handshake: log it, don't crash.
       this.#tcp.on('tlsClientError', (e: Error) => this.#log.debug(`TLS handshake failed: ${e.message}`));
       port = await listen(this.#tcp, this.#ctx.port ?? 1883, host);
-      wsPort = this.#ctx.wsPort === undefined ? undefined : await this.#startWebSocket(aedes, host, this.#ctx.wsPort);
+      if (this.#ctx.wsPort !== undefined) {
+        this.#ws = await startWebSocket(aedes, { host, port: this.#ctx.wsPort, tls: this.#ctx.tls });
+        wsPort = this.#ws.port;
+      }
     } catch (e) {
       await this.stop(); // release whatever did start
       throw e;
@@ -115,22 +111,6 @@ export class EmbeddedBroker {
     await Promise.all([closeServer(this.#tcp), closeServer(this.#ws?.http)]);
     this.#tcp = undefined;
     this.#ws = undefined;
-  }
-
-  async #startWebSocket(aedes: Aedes, host: string, port: number): Promise<number> {
-    // ws comes with mqtt.js; load it lazily so a TCP-only broker never needs it.
-    let ws: typeof import('ws');
-    try {
-      ws = await import('ws');
-    } catch (e) {
-      throw new Error(`broker: a WebSocket listener needs the 'ws' package: ${(e as Error).message}`);
-    }
-    const refuse = (_req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(426).end('MQTT over WebSocket only\n');
-    const server = this.#ctx.tls ? https.createServer({ ...this.#ctx.tls }, refuse) : http.createServer(refuse);
-    const wss = new ws.WebSocketServer({ server });
-    wss.on('connection', (socket, req) => aedes.handle(ws.createWebSocketStream(socket), req));
-    this.#ws = { http: server, close: () => wss.close() };
-    return listen(server, port, host);
   }
 
   #authenticate(client: Client, username: string | undefined, password: Buffer | undefined,
@@ -193,15 +173,4 @@ export class EmbeddedBroker {
     const host = this.#ctx.host ?? '127.0.0.1';
     return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   }
-}
-
-function listen(server: net.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`broker: cannot listen on ${host}:${port}: ${e.message}`)));
-    server.listen(port, host, () => resolve((server.address() as net.AddressInfo).port));
-  });
-}
-
-function closeServer(server: net.Server | undefined): Promise<void> {
-  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
 }

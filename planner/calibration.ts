@@ -1,6 +1,6 @@
 /**
  * The planner corrects its own cost model [ours]: every predictions message carries the stage times
- * the data source measured (worker/runtime/frame-meta.ts); the plan carries the same stages as
+ * the data source measured (worker/tasks/frame-meta.ts); the plan carries the same stages as
  * predicted (cost-stages.ts), split into compute and transfer. The gap between them moves one
  * factor per device (compute) or per link (transfer), an exponentially weighted average in log space
  * toward the factor that would have predicted the measurement. The next plan divides the device's
@@ -24,7 +24,7 @@ export interface CalibrationSnapshot {
 
 type Factors = Map<string, number>;
 
-/** Stage kinds as predictions group them by default (worker/runtime/frame-meta.ts stageGroup; not imported: planner and worker share no code but shared/). */
+/** Stage kinds as predictions group them by default (worker/tasks/frame-meta.ts stageGroup; not imported: planner and worker share no code but shared/). */
 const group = (kind: string): string => (kind === 'ingest' || kind === 'ftp' || kind === 'head' ? kind : 'tail');
 
 /** The predicted stages summed by kind, for predictions that carry `stages` per kind (no `--debug` detail). */

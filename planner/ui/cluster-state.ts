@@ -20,7 +20,7 @@ export interface WorkerView {
   link: { upBps: number; downBps: number };
 }
 
-/** The predictions message (worker/runtime/head-output.ts) plus when its snapshot last changed. */
+/** The predictions message (worker/tasks/head-output.ts) plus when its snapshot last changed. */
 export interface CameraView extends PredictionsMessage {
   snapshot: number;
 }

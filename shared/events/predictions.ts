@@ -2,7 +2,7 @@
  * The JSON on `<c>/cameras/<cam>/predictions` as Home Assistant's per-camera entities read it through
  * their templates (planner/discovery-camera.ts builds those templates from these field names,
  * type-checked, so a rename here fails to compile there). It mirrors what the head publishes
- * (worker/runtime/head-output.ts `PredictionsMessage`); the planner cannot import worker code, so the
+ * (worker/tasks/head-output.ts `PredictionsMessage`); the planner cannot import worker code, so the
  * contract lives here in shared/. Box convention: Frigate's `[x1, y1, x2, y2]` in pixels of the
  * decoded frame (ECOSYSTEM §2.2, §6.6).
  */

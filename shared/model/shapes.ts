@@ -48,11 +48,8 @@ export function outShape(node: NodeSpec, inputs: readonly Shape3[]): Shape3 {
 
 function kindShape(node: NodeSpec, inputs: readonly Shape3[], x: Shape3, check: (ok: boolean, d: () => string) => void): Shape3 {
   switch (node.kind) {
-    case 'conv2d': {
-      check(x.c % node.groups === 0, () => `input channels ${x.c} not divisible by groups ${node.groups}`);
-      check(node.filters % node.groups === 0, () => `filters ${node.filters} not divisible by groups ${node.groups}`);
-      return { ...window(node, x), c: node.filters };
-    }
+    case 'conv2d':
+      return convShape(node, x, check);
     case 'maxpool':
     case 'avgpool':
       return node.global ? { h: 1, w: 1, c: x.c } : { ...window(node, x), c: x.c };
@@ -64,12 +61,8 @@ function kindShape(node: NodeSpec, inputs: readonly Shape3[], x: Shape3, check: 
       if (node.shortcutStride !== undefined) return shortcutShape(node.shortcutStride, inputs, check);
       for (const s of inputs) check(sameShape(s, x), () => `add inputs differ: ${inputs.map(fmtShape).join(' vs ')}`);
       return x;
-    case 'mul': {
-      const y = inputs[1]!;
-      const broadcast = y.h === 1 && y.w === 1 && y.c === x.c;
-      check(sameShape(x, y) || broadcast, () => `mul needs equal shapes or a 1x1x${x.c} second input: ${fmtShape(x)} vs ${fmtShape(y)}`);
-      return x;
-    }
+    case 'mul':
+      return mulShape(inputs, x, check);
     case 'reorg': {
       const s = node.stride;
       check(s >= 1 && x.h % s === 0 && x.w % s === 0, () => `reorg stride ${s} does not divide input ${fmtShape(x)}`);
@@ -97,6 +90,20 @@ function kindShape(node: NodeSpec, inputs: readonly Shape3[], x: Shape3, check: 
     case 'identity':
       return x;
   }
+}
+
+function convShape(node: Extract<NodeSpec, { kind: 'conv2d' }>, x: Shape3, check: (ok: boolean, d: () => string) => void): Shape3 {
+  check(x.c % node.groups === 0, () => `input channels ${x.c} not divisible by groups ${node.groups}`);
+  check(node.filters % node.groups === 0, () => `filters ${node.filters} not divisible by groups ${node.groups}`);
+  return { ...window(node, x), c: node.filters };
+}
+
+/** Equal shapes, or a 1×1×C second input broadcast over the map (squeeze-excite). */
+function mulShape(inputs: readonly Shape3[], x: Shape3, check: (ok: boolean, d: () => string) => void): Shape3 {
+  const y = inputs[1]!;
+  const broadcast = y.h === 1 && y.w === 1 && y.c === x.c;
+  check(sameShape(x, y) || broadcast, () => `mul needs equal shapes or a 1x1x${x.c} second input: ${fmtShape(x)} vs ${fmtShape(y)}`);
+  return x;
 }
 
 function window(node: { size: readonly [number, number]; stride: readonly [number, number]; dilation?: readonly [number, number];

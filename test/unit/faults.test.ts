@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { RetainedFrames } from '../../worker/runtime/retained-frames.ts';
 import { rerunFrames } from '../../worker/runtime/rerun.ts';
-import type { FrameMeta } from '../../worker/runtime/frame-meta.ts';
+import type { FrameMeta } from '../../worker/tasks/frame-meta.ts';
 import type { Tensor3 } from '../../shared/tensor.ts';
 import { Liveness } from '../../planner/liveness.ts';
 import { FrameLedger } from '../../planner/frame-ledger.ts';

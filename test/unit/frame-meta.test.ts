@@ -1,6 +1,6 @@
 /** Predictions' latency per stage kind (issue 10 #11): a few entries, not one per plan stage. */
 import { strict as assert } from 'node:assert';
-import { groupedLatencies, stageGroup } from '../../worker/runtime/frame-meta.ts';
+import { groupedLatencies, stageGroup } from '../../worker/tasks/frame-meta.ts';
 
 describe('latency per stage kind', () => {
   it('tail kinds are one; head gets the rest of the total', () => {

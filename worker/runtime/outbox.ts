@@ -49,12 +49,12 @@ export class Outbox {
   get queuedBytes(): number { return this.#queuedBytes; }
 
   /** Queue a piece for `frame` if a task on another worker needs it; waits only for queue room. */
-  async send(frame: number, p: PieceDoc, data: Tensor3, captureTime: number): Promise<void> {
+  async send(frame: number, p: PieceDoc, data: Tensor3, captureTime?: number): Promise<void> {
     if (!this.#ctx.remote(p.id)) return;
     const s = data.shape;
     const bytes = encodeTensorMessage({
       frame, plan: this.#ctx.plan.planId, stage: p.stage, piece: p.id, region: p.sel.region, channels: p.sel.channels,
-      shape: [s.h, s.w, s.c], partial: p.partial, t: captureTime,
+      shape: [s.h, s.w, s.c], partial: p.partial, ...(captureTime === undefined ? {} : { t: captureTime }),
     }, data.data, pieceEncoding(p));
     const topic = pieceTopic(this.#ctx.topics, p);
     const parts = splitPayload(bytes, { frame, piece: p.id, limit: chunkLimit(this.#ctx.transport.maxPacketSize, topic) });

@@ -1,59 +1,28 @@
 /**
- * One worker's part of one plan: subscribe to exactly the pieces its tasks need, buffer them per
- * frame, run each task when its pieces are in (one at a time: compute is single-threaded, oldest
- * frame first), hand local consumers their pieces directly and publish the rest once, without
- * waiting for the broker (DESIGN.md "Data plane"). As the data source it admits a bounded number
- * of frames per camera (issue 13 §3: frames finish one by one at the slowest stage's pace).
+ * One worker's part of one plan: the scheduler. Pieces are buffered per frame, each task runs when
+ * its pieces are in (one at a time: compute is single-threaded, oldest frame first), local consumers
+ * get their pieces directly and the rest is published once, without waiting for the broker
+ * (DESIGN.md "Data plane"). As the data source it admits a bounded number of frames per camera
+ * (issue 13 §3: frames finish one by one at the slowest stage's pace). What a task does is in
+ * worker/tasks/: ingest (decode, letterbox), run-task (any task's program), head (NMS, predictions).
  */
-import type { Model, Weights } from '../../shared/model/ir.ts';
 import type { Tensor3 } from '../../shared/tensor.ts';
-import type { Transport, Unsubscribe } from '../../shared/transport/types.ts';
-import type { Topics } from '../../shared/topics.ts';
-import type { Logger } from '../../shared/log.ts';
-import type { PieceDoc, PlanDoc, TaskDoc } from '../../shared/plan/types.ts';
-import { decodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
-import { ChunkAssembler } from '../../shared/wire/chunk-assembler.ts';
+import type { PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
 import { WeightStore } from '../weight-store.ts';
 import { runTask } from '../tasks/run-task.ts';
 import { CompiledTasks } from '../tasks/compiled.ts';
-import type { Engine } from '../engine/engine.ts';
+import { IngestTask, type PreparedFrame } from '../tasks/ingest.ts';
 import { FrameBuffers } from './frames.ts';
 import { pieceConsumers } from '../../shared/plan/footprint.ts';
-import { Outbox, pieceTopic } from './outbox.ts';
-import type { FrameMeta } from './frame-meta.ts';
-import type { ErrorCode } from '../../shared/wire/error-codes.ts';
+import { Outbox } from './outbox.ts';
+import { PieceInbox } from './piece-inbox.ts';
 import { TaskQueue } from './task-queue.ts';
-import { FrameGate } from './frame-gate.ts';
+import { SourceFrames } from './source-frames.ts';
+import type { PlanRuntimeContext } from './runtime-context.ts';
+import type { FrameMeta } from '../tasks/frame-meta.ts';
+import { deadlineText } from './frames.ts';
 
-/**
- * Frames of one camera waiting for admission beyond those in flight; past this the oldest waiting
- * one is dropped and reported. 32 decoded frames of 608×608 are ~150 MB: a burst of a few seconds
- * of a camera is absorbed, a camera that is always faster than the cluster is not.
- */
-const MAX_WAITING_FRAMES = 32;
-
-export interface RuntimeReport {
-  error(code: ErrorCode, message: string, extra?: { frame?: number; task?: string; camera?: string }): void;
-  /** Head output of a frame (data source only). */
-  gathered(meta: FrameMeta, outputs: Map<number, Tensor3>): Promise<void>;
-}
-
-export interface PlanRuntimeContext {
-  readonly transport: Transport;
-  readonly topics: Topics;
-  readonly plan: PlanDoc;
-  readonly model: Model;
-  readonly weights: Weights;
-  readonly worker: string;
-  readonly log: Logger;
-  readonly report: RuntimeReport;
-  readonly deadlineMs: number;
-  /** Frames per camera the data source runs at once (default 2); later ones wait, oldest first. */
-  readonly framesInFlight?: number;
-  readonly now?: () => number;
-  /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
-  readonly engine: Engine;
-}
+export type { PlanRuntimeContext, RuntimeObserver } from './runtime-context.ts';
 
 export class PlanRuntime {
   readonly #ctx: PlanRuntimeContext;
@@ -66,16 +35,12 @@ export class PlanRuntime {
   readonly #store: WeightStore;
   readonly #compiled: CompiledTasks;
   readonly #outbox: Outbox;
-  readonly #chunks = new ChunkAssembler({ timeoutMs: 30_000 });
+  readonly #inbox: PieceInbox;
+  readonly #ingest: IngestTask | undefined;
   readonly #queue = new TaskQueue();
-  readonly #gate: FrameGate<{ meta: FrameMeta; input: Tensor3 }>;
-  readonly #meta = new Map<number, FrameMeta>();
-  /** Preprocessed frames waiting for their ingest task. */
-  readonly #inputs = new Map<number, Tensor3>();
-  readonly #unsubs: Unsubscribe[] = [];
+  readonly #source: SourceFrames;
   #running = false;
   #stopped = false;
-  receivedBytes = 0;
 
   constructor(ctx: PlanRuntimeContext) {
     this.#ctx = ctx;
@@ -87,95 +52,81 @@ export class PlanRuntime {
     this.#store = new WeightStore({ model: ctx.model, plan: ctx.plan, worker: ctx.worker, weights: ctx.weights });
     this.#outbox = new Outbox({
       transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, remote: (id) => [...(this.#users.get(id)?.keys() ?? [])].some((w) => w !== ctx.worker),
-      failed: (topic, e) => ctx.report.error('publish-failed', `${topic}: ${e.message}`),
+      failed: (topic, e) => ctx.error('publish-failed', `${topic}: ${e.message}`),
     });
-    this.#gate = new FrameGate({
-      limit: Math.max(1, ctx.framesInFlight ?? 2), maxWaiting: MAX_WAITING_FRAMES, admit: ({ meta, input }) => this.#admit(meta, input),
-      dropped: ({ meta }, cam) => ctx.report.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${ctx.framesInFlight ?? 2} in flight`, { frame: meta.frame, camera: cam }),
-    });
+    this.#inbox = new PieceInbox({ ...ctx, deliver: (frame, piece, data) => this.#deliver(frame, piece, data), arrived: (t, b) => ctx.observe?.arrived?.(t, b) });
+    this.#source = new SourceFrames({ ...ctx, start: (frame) => this.#start(frame) });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
+    this.#ingest = this.ingestTask && new IngestTask({ ...ctx, open: () => !this.#stopped, enter: (frame, p) => this.enter(frame, p) });
   }
 
   get weightBytes(): number { return this.#store.bytes; }
   get outboxStats() { return this.#outbox.stats; }
+  get receivedBytes(): number { return this.#inbox.receivedBytes; }
   get framesInFlight(): number { return this.#buffers.size; }
+  /** A task is running or queued. */
+  get busy(): boolean { return this.#running || this.#queue.size > 0; }
   get ingestTask(): TaskDoc | undefined { return this.#tasks.find((t) => t.kind === 'ingest'); }
 
   /** Subscribe to every remote piece this worker's tasks need. */
   async start(): Promise<void> {
-    const remote = new Set(this.#tasks.flatMap((t) => t.needs.flatMap((n) => n.pieces)).filter((id) => this.#pieces.get(id)!.worker !== this.#ctx.worker));
-    for (const id of remote) {
-      const topic = pieceTopic(this.#ctx.topics, this.#pieces.get(id)!);
-      this.#unsubs.push(await this.#ctx.transport.subscribe(topic, (t, payload) => this.#onMessage(t, payload)));
-    }
+    await this.#inbox.open(this.#tasks, this.#pieces);
     // Compile now, not on the first frame: after a fault that frame is already late (issue 14 §1), and
     // the data source waits for this worker's adoption (plan-barrier.ts), which then includes it.
     await Promise.allSettled(this.#tasks.map((t) => this.#compiled.get(t)));
   }
 
-  /**
-   * Stop taking work and hand over the frames this data source still owes an answer, oldest first
-   * (waiting ones with their input), for the caller to re-run on the next plan (worker/rerun.ts);
-   * `stop()` then reports none of them.
-   */
+  /** Stop taking work and hand over the frames owed an answer (SourceFrames.abandon); `stop()` then reports none. */
   abandon(): { meta: FrameMeta; input?: Tensor3 }[] {
     this.#stopped = true;
-    const waiting = this.#gate.clear();
-    const out: { meta: FrameMeta; input?: Tensor3 }[] = [...this.#meta.values()].map((meta) => ({ meta }));
-    out.push(...waiting);
-    this.#meta.clear();
-    return out.sort((a, b) => a.meta.frame - b.meta.frame);
+    return this.#source.abandon();
   }
 
   /** Stop; frames still in flight are reported (a re-plan must not lose them silently). */
   async stop(reason = 'plan replaced'): Promise<void> {
     this.#stopped = true;
-    for (const { meta } of this.#gate.clear()) this.#meta.set(meta.frame, meta);
-    for (const [frame, meta] of this.#meta) this.#ctx.report.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame, camera: meta.camera });
-    this.#meta.clear();
-    for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
+    this.#source.stop(reason);
+    await this.#inbox.close();
     this.#buffers.clear();
     this.#queue.clear();
     await this.#compiled.dispose();
   }
 
-  #onMessage(topic: string, payload: Uint8Array): void {
-    this.receivedBytes += payload.length;
-    const whole = this.#chunks.push(topic, payload);
-    if (whole.kind === 'pending') return;
-    if (whole.kind === 'error') return this.#ctx.report.error('bad-piece', `${topic}: ${whole.error.message}`);
-    const r = decodeTensorMessage(whole.payload, { source: topic });
-    if (!r.ok) return this.#ctx.report.error('bad-piece', r.error.message);
-    if (r.header.plan !== this.#ctx.plan.planId) return this.#ctx.log.debug(`${topic}: frame ${r.header.frame} of an older plan dropped`);
-    const shape = { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] };
-    this.#deliver(r.header.frame, r.header.piece, { shape, data: r.data });
+  /** A camera payload (data source): the ingest task decodes it and enters it in arrival order. */
+  offer(camera: string, payload: Uint8Array): void {
+    if (!this.#stopped) this.#ingest?.offer(camera, payload);
   }
 
-  /** Run the ingest task on a preprocessed frame (data source), once its camera has room. */
-  ingest(meta: FrameMeta, input: Tensor3): void {
+  /** Enter a decoded frame (data source), run once its camera has room. */
+  enter(frame: number, { meta, input }: PreparedFrame): void {
+    this.reenter({ ...meta, frame }, input);
+  }
+
+  /** Enter a numbered frame: a new one, or one re-run from an earlier plan with its number and capture time. */
+  reenter(meta: FrameMeta, input: Tensor3): void {
     if (!this.ingestTask || this.#stopped) return;
-    this.#gate.offer(meta.camera, { meta, input });
+    this.#ctx.entered?.(meta, input);
+    this.#source.offer(meta, input);
   }
 
   /** Frames of `camera` admitted and not yet finished, and those waiting (data source). */
   cameraLoad(camera: string): { inFlight: number; waiting: number } {
-    return { inFlight: this.#gate.inFlight(camera), waiting: this.#gate.waiting(camera) };
+    return this.#source.load(camera);
   }
 
-  #admit(meta: FrameMeta, input: Tensor3): void {
+  #start(frame: number): void {
     const task = this.ingestTask!;
-    this.#meta.set(meta.frame, meta);
-    this.#buffers.start(meta.frame, task.id);
-    this.#queue.push(meta.frame, task);
-    this.#inputs.set(meta.frame, input);
+    this.#buffers.start(frame, task.id);
+    this.#queue.push(frame, task);
     void this.#pump();
   }
 
   #deliver(frame: number, piece: string, data: Tensor3): void {
     if (this.#stopped) return;
-    const meta = this.#meta.get(frame);
+    const meta = this.#source.meta(frame);
     if (meta) meta.stages.set(this.#pieces.get(piece)?.stage ?? '?', this.#now() - meta.t0);
-    for (const task of this.#buffers.add(frame, piece, data)) {
+    const seen = this.#ctx.observe?.received?.(frame, piece, data) ?? data;
+    for (const task of this.#buffers.add(frame, piece, seen)) {
       this.#buffers.start(frame, task.id);
       this.#queue.push(frame, task);
     }
@@ -198,37 +149,30 @@ export class PlanRuntime {
 
   async #runOne({ frame, task }: { frame: number; task: TaskDoc }): Promise<void> {
     const entry = this.#buffers.entry(frame);
-    const input = task.kind === 'ingest' ? this.#inputs.get(frame) : undefined;
-    if (input) this.#inputs.delete(frame);
+    const input = task.kind === 'ingest' ? this.#source.takeInput(frame) : undefined;
     try {
       const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, entry.pieces, input);
-      const meta = this.#meta.get(frame);
+      this.#ctx.observe?.ran?.(frame, task, r.peakBytes);
+      const meta = this.#source.meta(frame);
+      const stamp = this.#ctx.captureStamp === false ? undefined : meta?.frameTime ?? Date.now();
       for (const [id, data] of r.outputs) {
         if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);
-        await this.#outbox.send(frame, this.#pieces.get(id)!, data, meta?.frameTime ?? Date.now());
+        await this.#outbox.send(frame, this.#pieces.get(id)!, data, stamp);
       }
       // Stopped meanwhile: the frame was handed over (re-run) or reported; a late answer would be a second one.
       if (this.#stopped) return;
       if (task.kind === 'head' && meta) {
         meta.stages.set(task.stage, this.#now() - meta.t0);
-        this.#frameDone(frame);
-        await this.#ctx.report.gathered(meta, r.gathered);
+        this.#source.done(frame);
+        await this.#ctx.head?.run({ meta, outputs: r.gathered });
       }
     } catch (e) {
       if (this.#stopped) return;
-      const camera = this.#meta.get(frame)?.camera;
-      if (task.kind === 'head') this.#frameDone(frame);
-      this.#ctx.report.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id, ...(camera ? { camera } : {}) });
+      const camera = this.#source.meta(frame)?.camera;
+      if (task.kind === 'head') this.#source.done(frame);
+      this.#ctx.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id, ...(camera ? { camera } : {}) });
     }
     this.#buffers.finish(frame, task.id);
-  }
-
-  /** The frame left the data source (head done, failed or expired): its camera may admit the next. */
-  #frameDone(frame: number): void {
-    const meta = this.#meta.get(frame);
-    if (!meta) return;
-    this.#meta.delete(frame);
-    this.#gate.done(meta.camera);
   }
 
   /**
@@ -237,13 +181,12 @@ export class PlanRuntime {
    * every worker made an error storm); other workers only log theirs.
    */
   sweep(): void {
-    this.#chunks.sweep();
+    this.#inbox.sweep();
     for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
-      const meta = this.#meta.get(frame);
-      this.#frameDone(frame);
-      const missing = [...new Set(stalled.flatMap((s) => s.missing))].map((id) => `${id} (from ${this.#pieces.get(id)?.worker ?? '?'})`);
-      const text = `frame ${frame}: ${stalled.length} task(s) (${stalled.map((s) => s.task.id).slice(0, 3).join(', ')}${stalled.length > 3 ? ', …' : ''}) missed the ${this.#ctx.deadlineMs} ms deadline; missing pieces: ${missing.slice(0, 6).join(', ') || 'none (never started)'}${missing.length > 6 ? ` and ${missing.length - 6} more` : ''}`;
-      if (meta) this.#ctx.report.error('deadline', text, { frame, camera: meta.camera });
+      const meta = this.#source.meta(frame);
+      this.#source.done(frame);
+      const text = deadlineText(frame, stalled, this.#ctx.deadlineMs, (id) => this.#pieces.get(id)?.worker);
+      if (meta) this.#ctx.error('deadline', text, { frame, camera: meta.camera });
       else this.#ctx.log.warn(`deadline: ${text}`);
     }
   }

@@ -6,7 +6,7 @@
  */
 import type { Tensor3 } from '../../shared/tensor.ts';
 import type { ErrorCode } from '../../shared/wire/error-codes.ts';
-import type { FrameMeta } from './frame-meta.ts';
+import type { FrameMeta } from '../tasks/frame-meta.ts';
 import type { RetainedFrames } from './retained-frames.ts';
 
 export interface RerunContext {

@@ -6,7 +6,7 @@
  * Bounded: at most K inputs per camera (K = `workers.retainFrames`, default 4).
  */
 import type { Tensor3 } from '../../shared/tensor.ts';
-import type { FrameMeta } from './frame-meta.ts';
+import type { FrameMeta } from '../tasks/frame-meta.ts';
 
 export const DEFAULT_RETAINED_FRAMES = 4;
 
@@ -31,6 +31,7 @@ export class RetainedFrames {
   keep(meta: FrameMeta, input: Tensor3): void {
     if (this.#perCamera === 0) return;
     const q = this.#frames.get(meta.camera) ?? [];
+    if (q.some((f) => f.meta.frame === meta.frame)) return; // re-run: kept already
     q.push({ meta, input });
     if (q.length > this.#perCamera) q.shift();
     this.#frames.set(meta.camera, q);
