@@ -7,22 +7,19 @@
 import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from '../shared/wire/messages.ts';
+import type { ErrorCode, ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
-import { PLAN_VERSION } from '../shared/plan/types.ts';
+import { readPlan } from './plan-payload.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
 import { checkPlanFits } from './runtime/admission.ts';
-import { HeadTask, type HeadOptions, type HeadStep } from './tasks/head.ts';
+import { HeadTask, type HeadOptions } from './tasks/head.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
-import { StatsGate } from './stats-gate.ts';
-import { RetainedFrames } from './runtime/retained-frames.ts';
-import { rerunFrames } from './runtime/rerun.ts';
-import { PlanAdoptions } from './runtime/plan-barrier.ts';
-import { ReadyGate } from './runtime/ready-gate.ts';
+import { StatsGate, workerStats } from './stats-gate.ts';
+import { FaultRecovery, type AdoptOptions, type RecoveryContext } from './recovery.ts';
 
-export interface WorkerContext extends HeadOptions {
+export interface WorkerContext extends HeadOptions, Pick<RecoveryContext, 'retainFrames'> {
   readonly transport: Transport;
   readonly topics: Topics;
   readonly info: WorkerInfo;
@@ -41,17 +38,6 @@ export interface WorkerContext extends HeadOptions {
   readonly log?: Logger;
   /** Compiles and runs the tasks (default tfjs). */
   readonly engine?: Engine;
-  /** Inputs of the last K frames per camera kept to re-run them after a fault (default 4, issue 14 §1). */
-  readonly retainFrames?: number;
-}
-
-interface AdoptOptions {
-  /** The data source waits for the other workers of the plan before it feeds it. */
-  readonly others?: () => Promise<{ waitedMs: number; missing: string[] }>;
-  /** Frames held meanwhile go on after the given promise (the re-runs first). */
-  readonly release?: (after: Promise<void>) => void;
-  /** Report the frames in flight dropped, with this reason, instead of re-running them. */
-  readonly drop?: string;
 }
 
 export class Worker {
@@ -71,16 +57,15 @@ export class Worker {
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
   readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, predictions: 0, errors: 0 };
-  /** Issue 14 §1: inputs to re-run, the others' adoption of a plan, frames held while a plan is swapped in. */
-  readonly #retained: RetainedFrames;
-  readonly #adoptions = new PlanAdoptions();
-  readonly #ready = new ReadyGate();
-  #offConnect: (() => void) | undefined;
+  readonly #recovery: FaultRecovery; // issue 14 §1: re-runs, frames held while a plan swaps in, the broker's return
 
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
-    this.#retained = new RetainedFrames({ perCamera: ctx.retainFrames });
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
+    this.#recovery = new FaultRecovery({
+      ...ctx, log: this.#log, error: (code, message, extra) => this.#error(code, message, extra),
+      restart: (drop) => { if (this.#plan) this.#planChain = this.#planChain.then(() => this.#restart(drop)).catch((e: Error) => this.#error('plan-failed', e.message)); },
+    });
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
     this.#head = new HeadTask({ ...ctx, counters: this.counters });
   }
@@ -105,15 +90,13 @@ export class Worker {
     this.#unsubs.push(await topics.subscribe(t, topics.bridgeRequest('restart-worker'), (m) => {
       if (!m.retain && m.payload.ok && m.payload.value.id === this.id) this.#planChain = this.#planChain.then(() => this.#restart());
     }));
-    this.#unsubs.push(await this.#adoptions.start({ transport: t, topics }));
-    this.#offConnect = t.on('connect', () => this.#reconnected());
+    this.#unsubs.push(await this.#recovery.start());
     this.#timer = setInterval(() => this.#tick(), this.#ctx.statsIntervalMs ?? 1000);
     this.#timer.unref();
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    this.#offConnect?.();
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#planChain;
     await this.#runtime?.stop();
@@ -129,31 +112,20 @@ export class Worker {
 
   async #onPlan(payload: Uint8Array): Promise<void> {
     if (payload.length === 0) return this.#adopt(undefined);
-    let plan: PlanDoc;
-    try {
-      plan = JSON.parse(Buffer.from(payload).toString('utf8')) as PlanDoc;
-    } catch (e) {
-      return this.#error('bad-plan', `plan is not JSON: ${(e as Error).message}`);
-    }
-    if (plan.version !== PLAN_VERSION || !Array.isArray(plan.stages) || !Array.isArray(plan.pieces)) {
-      return this.#error('bad-plan', `plan ${String(plan.planId)}: version ${String(plan.version)} or structure not understood (expected version ${PLAN_VERSION})`);
-    }
+    const plan = readPlan(payload);
+    if ('error' in plan) return this.#error('bad-plan', plan.error);
     if (plan.planId === this.#plan?.planId) return;
     const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
     if (!mine) return this.#adopt(plan);
     // The new data source holds camera frames from now until the plan runs (and its re-runs went first).
     if (plan.dataSource !== this.id) return this.#load(plan);
     this.#pending = plan;
-    const release = this.#ready.hold();
-    try {
-      await this.#load(plan, () => this.#adoptions.wait(plan, this.id), release);
-    } finally {
-      release(Promise.resolve());
-    }
+    const hold = this.#recovery.holdFor(plan);
+    await this.#load(plan, hold).finally(() => hold.release(Promise.resolve()));
   }
 
   /** Load the plan's model and adopt it if it fits. */
-  async #load(plan: PlanDoc, others?: () => Promise<{ waitedMs: number; missing: string[] }>, release?: (after: Promise<void>) => void): Promise<void> {
+  async #load(plan: PlanDoc, o: AdoptOptions = {}): Promise<void> {
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
     if (hash !== plan.model.hash) {
@@ -162,14 +134,10 @@ export class Worker {
     const refusal = checkPlanFits({ plan, model, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes });
     if (refusal) return this.#error('plan-refused', refusal);
     this.#model = model;
-    await this.#adopt(plan, weights, { others, release });
+    await this.#adopt(plan, weights, o);
   }
 
-  /**
-   * Replace the runtime. The frames the old one still owed an answer are re-run on the new plan
-   * when this worker is its data source (issue 14 §1), once the others run it (`others`); else, or
-   * with `drop` (the broker was lost, and the pieces with it), each is reported dropped.
-   */
+  /** Replace the runtime; the frames the old one owed an answer are re-run or reported (recovery.ts). */
   async #adopt(plan: PlanDoc | undefined, weights?: Weights, o: AdoptOptions = {}): Promise<void> {
     this.#weights = weights;
     const reason = `plan ${this.#plan?.planId ?? this.#pending?.planId ?? '?'} ${plan ? `replaced by ${plan.planId}` : 'withdrawn'}`;
@@ -179,76 +147,45 @@ export class Worker {
     // The plan counts as adopted (stats, `plan` getter) only once its runtime listens.
     this.#plan = undefined;
     this.#pending = plan;
-    const rerun = (rt?: PlanRuntime) => {
-      const n = rerunFrames({ left, retained: this.#retained, ingest: rt?.ingestTask && ((m, i) => rt.reenter(m, i)), reason, error: (code, message, extra) => this.#error(code, message, extra) });
-      if (n) this.#log.info(`${reason}: ${n} frame(s) in flight re-run`);
-    };
     if (!plan || !weights || !this.#model) {
       this.#plan = plan;
-      return rerun();
+      return this.#recovery.rerunAfter(left, undefined, reason, {});
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
       engine: this.#ctx.engine ?? tfjsEngine, maxFrameBytes: this.#ctx.maxFrameBytes, counters: this.counters,
       error: (code, message, extra) => this.#error(code, message, extra),
-      head: this.#answered(this.#head.step({ model: this.#model, plan, synthetic: this.#weightsSource === 'synthetic' })),
-      entered: (meta, input) => this.#retained.keep(meta, input),
+      head: this.#recovery.answered(this.#head.step({ model: this.#model, plan, synthetic: this.#weightsSource === 'synthetic' })),
+      entered: (meta, input) => this.#recovery.retained.keep(meta, input),
     });
-    await rt.start().catch((e: Error) => { rerun(); throw e; });
-    this.#runtime = rt;
-    this.#plan = plan;
-    this.#pending = undefined;
+    await rt.start().catch(async (e: Error) => { await this.#recovery.rerunAfter(left, undefined, reason, {}); throw e; });
+    [this.#runtime, this.#plan, this.#pending] = [rt, plan, undefined];
     this.#tick(); // stats name the new plan at once: a data source waits for them (runtime/plan-barrier.ts)
-    const others = o.others?.().then(({ waitedMs, missing }) => {
-      if (missing.length) this.#log.warn(`plan ${plan.planId}: ${missing.join(', ')} not confirmed after ${waitedMs} ms; frames go ahead`);
-    });
-    const done = (others ?? Promise.resolve()).then(() => rerun(rt));
-    if (o.release) o.release(done);
-    else await done;
-    const synthetic = this.#weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
-    this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights${synthetic}`);
+    const done = this.#recovery.rerunAfter(left, rt, reason, o);
+    await (o.release ? o.release(done) : done);
+    this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights${this.#weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : ''}`);
   }
 
   async #restart(drop?: string): Promise<void> {
-    const plan = this.#plan;
+    const [plan, weights] = [this.#plan, this.#weights];
     this.#log.info(drop ? `runtime restart: ${drop}` : 'restart requested');
-    const weights = this.#weights;
     await this.#adopt(undefined, undefined, { drop });
     if (plan) await this.#adopt(plan, weights);
-  }
-
-  /**
-   * Back from a broker outage (issue 14 §1): the broker may have lost the retained announcements
-   * (Mosquitto without persistence), so announce again; pieces in flight died with the connection,
-   * so every worker restarts its runtime and the data source reports those frames dropped.
-   */
-  #reconnected(): void {
-    const { transport: t, topics, info } = this.#ctx;
-    void topics.publish(t, topics.workerInfo(info.id), info, { qos: 1 })
-      .then(() => topics.publish(t, topics.workerState(info.id), 'online', { qos: 1 }))
-      .catch((e: Error) => this.#log.warn(`cannot announce again after reconnecting: ${e.message}`));
-    if (this.#plan) this.#planChain = this.#planChain.then(() => this.#restart('the broker connection was lost; the camera resends')).catch((e: Error) => this.#error('plan-failed', e.message));
-  }
-
-  /** The head step, releasing the frame's retained input first (it is answered). */
-  #answered(step: HeadStep): HeadStep {
-    return { run: (input) => { this.#retained.release(input.meta.frame); return step.run(input); } };
   }
 
   /** A camera payload: the runtime's ingest task takes it when this worker is the plan's data source. */
   #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
     const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
-    // A plan making this worker the data source is swapped in: the frame waits for it (issue 14 §1).
-    if (this.#ready.holding) return this.#ready.after(() => this.#onFrame(topic, payload, configured));
+    if (this.#recovery.ready.holding) return this.#recovery.ready.after(() => this.#onFrame(topic, payload, configured));
     if (!rt?.ingestTask && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
     if (rt?.ingestTask) rt.offer(camera, payload);
   }
 
   #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
-    if (extra.frame !== undefined) this.#retained.release(extra.frame);
+    if (extra.frame !== undefined) this.#recovery.retained.release(extra.frame);
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => this.#log.error(`cannot publish error: ${e.message}`));
@@ -256,12 +193,7 @@ export class Worker {
 
   #tick(): void {
     this.#runtime?.sweep();
-    const rt = this.#runtime;
-    const stats: WorkerStats = {
-      worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
-      weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
-      messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),
-    };
+    const stats = workerStats(this.id, this.#plan?.planId ?? null, this.counters, this.#runtime);
     if (!this.#stats.due(stats, Date.now())) return;
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.workerStats(this.id), stats).catch(() => undefined);
   }
