@@ -42,8 +42,7 @@ export class MqttTransport implements Transport {
   /** Failed reconnect attempts since the connection was lost (issue 10 #4: log them with a back-off). */
   #failures = 0;
   #lostAt = 0;
-  /** Rejecters of the publishes not yet done. */
-  readonly #inFlight = new Set<(e: Error) => void>();
+  readonly #inFlight = new Set<(e: Error) => void>(); // rejecters of the publishes not yet done
 
   constructor(ctx: MqttTransportContext) {
     this.#client = ctx.client;
