@@ -52,7 +52,7 @@ export class PlannerFaults {
     timer.unref();
     const offConnect = t.on('connect', () => {
       void topics.publish(t, topics.bridgeState(), 'online', { qos: 1 }).catch(() => undefined);
-      const plan = this.#ctx.current();
+      const plan = this.#ctx.current() ?? this.#retained; // the broker may have forgotten it
       if (plan) void topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 }).catch((e: Error) => this.#ctx.log.warn(`cannot publish the plan again: ${e.message}`));
     });
     return [

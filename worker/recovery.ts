@@ -7,7 +7,7 @@
 import type { Tensor3 } from '../shared/tensor.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { WorkerInfo } from '../shared/wire/messages.ts';
+import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import type { Logger } from '../shared/log.ts';
 import type { PlanDoc } from '../shared/plan/types.ts';
 import type { FrameMeta } from './tasks/frame-meta.ts';
@@ -46,6 +46,8 @@ export class FaultRecovery {
   readonly retained: RetainedFrames;
   readonly ready = new ReadyGate();
   readonly #adoptions = new PlanAdoptions();
+  /** Errors about frames that could not be published (the broker was away): sent on its return. */
+  readonly #unsent: ErrorMessage[] = [];
 
   constructor(ctx: RecoveryContext) {
     this.#ctx = ctx;
@@ -76,6 +78,11 @@ export class FaultRecovery {
     });
   }
 
+  /** An error naming a camera could not be published: keep it (bounded) for the broker's return. */
+  unsent(msg: ErrorMessage): void {
+    if (msg.camera !== undefined && this.#unsent.push(msg) > 256) this.#unsent.shift();
+  }
+
   /** The head step, releasing the frame's retained input first (it is answered). */
   answered(step: HeadStep): HeadStep {
     return { run: (input) => { this.retained.release(input.meta.frame); return step.run(input); } };
@@ -90,6 +97,7 @@ export class FaultRecovery {
     const { transport: t, topics, info } = this.#ctx;
     void topics.publish(t, topics.workerInfo(info.id), info, { qos: 1 })
       .then(() => topics.publish(t, topics.workerState(info.id), 'online', { qos: 1 }))
+      .then(async () => { for (const m of this.#unsent.splice(0)) await topics.publish(t, topics.errors(), m, { qos: 1 }); })
       .catch((e: Error) => this.#ctx.log.warn(`cannot announce again after reconnecting: ${e.message}`));
     this.#ctx.restart('the broker connection was lost; the camera resends');
   }

@@ -188,7 +188,7 @@ export class Worker {
     if (extra.frame !== undefined) this.#recovery.retained.release(extra.frame);
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
-    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => this.#log.error(`cannot publish error: ${e.message}`));
+    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => { this.#log.error(`cannot publish error: ${e.message}`); this.#recovery.unsent(msg); });
   }
 
   #tick(): void {
