@@ -12,6 +12,9 @@ import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { Calibration } from './calibration.ts';
 import { PlannerFaults } from './faults.ts';
 
+/** How long the plan outlives the last worker: all gone at once is most likely the broker going down. */
+const ALL_GONE_GRACE_MS = 5000;
+
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
 
 export interface PlannerContext {
@@ -47,6 +50,7 @@ export class PlannerService {
   #started = 0;
   #objective: string | undefined;
   #chain: Promise<void> = Promise.resolve();
+  #graced = false;
   readonly #faults: PlannerFaults; // issue 14 §1: liveness, lost frames, adoption, standby plans, the broker's return
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
@@ -155,13 +159,15 @@ export class PlannerService {
     const retained = before ? undefined : this.#faults.adoptable(infos);
     if (retained) return this.#publish(before, retained, infos, 'adopted as retained: the workers it names are online', false);
     if (infos.length === 0) {
+      if (before && !force && !this.#graced) return void (this.#graced = true, this.#schedule(ALL_GONE_GRACE_MS));
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
       this.#faults.planned(before, undefined, infos, (i) => this.#devicesFor(i), this.objective);
       this.#current = undefined;
-        await topics.clear(t, topics.plan(), { qos: 1 });
+      await topics.clear(t, topics.plan(), { qos: 1 });
       for (const l of this.listeners) l(undefined);
       return;
     }
+    this.#graced = false;
     if (!force && this.#faults.stands(before, infos)) return this.#log.info(`plan ${before!.planId} stands: the workers it uses are online`);
     const devices = this.#devicesFor(infos);
     // After a fault the standby plan; a re-plan asked for (bridge `plan`) plans afresh, calibrated as of now.
