@@ -92,6 +92,8 @@ for (const b of BROKERS) {
           const body = JSON.parse(Buffer.from(payload).toString('utf8'));
           (body.camera === CAMERA ? ledger.predictions : warm).push({ at: Date.now(), body });
         });
+        let sourceOnline = true;
+        await client.subscribe(topics.workerState('w0'), (_t, payload) => { sourceOnline = Buffer.from(payload).toString('utf8') === 'online'; });
         await client.subscribe(topics.errors(), (_t, payload) => {
           const body = JSON.parse(Buffer.from(payload).toString('utf8'));
           if (body.camera === CAMERA) ledger.errors.push({ at: Date.now(), body });
@@ -127,7 +129,11 @@ for (const b of BROKERS) {
             await planner.kill('SIGKILL');
             planner = startPlanner(broker.url, topics.cluster);
           } else if (fault === 'broker') {
+            sourceOnline = false;
             await broker.restart!();
+            // A frame published before the data source is back reaches no subscriber and nobody can
+            // report it (README "Faults"): this camera resends once the data source says it is online.
+            await until(() => sourceOnline, 30_000, 'the data source back after the broker restart');
           }
           await publishFrame(client, topics, CAMERA);
           await sleep(interval);
