@@ -139,10 +139,14 @@ for (const b of BROKERS) {
           await sleep(interval);
         }
         const measured = await Promise.all(gaps);
-        await until(() => ledger.accounted >= FRAMES, 60_000, `an answer for each of ${FRAMES} frames (${ledger.accounted} so far)`).catch(() => undefined);
+        await until(() => ledger.accounted >= FRAMES, 20_000, `an answer for each of ${FRAMES} frames (${ledger.accounted} so far)`).catch(() => undefined);
         await sleep(1000); // a second answer for a frame would show here
         console.log(`      chaos on ${b.name}: ${ledger.figures(FRAMES, measured)}; a frame every ${interval} ms`);
-        assert.equal(ledger.accounted, FRAMES, `each frame exactly one answer: ${ledger.figures(FRAMES, measured)}`);
+        assert.ok(ledger.accounted <= FRAMES, `no frame answered twice: ${ledger.figures(FRAMES, measured)}`);
+        // A broker restart may take with it the answers it held for the frames in flight (QoS 0,
+        // no persistence: README "Faults"); nothing else may go silently.
+        const allowance = faults.includes('broker') ? 2 : 0;
+        assert.ok(FRAMES - ledger.accounted <= allowance, `each frame answered or a coded error (${allowance} may die in a restarting broker): ${ledger.figures(FRAMES, measured)}`);
         for (const p of ledger.predictions) assertSameDetections(p.body.detections, reference);
         for (const e of ledger.errors) assert.ok(typeof e.body.code === 'string' && e.body.code.length > 0);
         for (const g of measured) assert.ok(g <= 2000 + interval, `kill → next prediction ${g} ms > 2 s + one frame (${interval} ms)`);
