@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- infer [--model <cfg|name>]... [--runs 5] [--input-size HxW]`: single-device
- * inference (median of ≥ 5 runs after a warm-up) and GFLOP/s, side by side in one run:
- * ORT running our per-task export (a one-device plan: one task per stage), ORT on the whole model
- * exported as one ONNX graph, and tfjs. Then the per-task overhead of a YOLOv2 N=6 frame.
+ * `npm run bench -- infer [--model <cfg|name>]... [--runs 5] [--input-size HxW] [--threads N] [--overhead]`:
+ * single-device inference (median of ≥ 5 runs after a warm-up) and GFLOP/s, side by side in one run:
+ * ORT through our plan on one device (chain-fused: ingest → one task → head), the same plan unfused
+ * (one task per layer), ORT on the whole model exported as one ONNX graph, and tfjs. Then the
+ * per-task overhead of a YOLOv2 N=6 frame, split by phase (`--overhead`: only that).
  */
 import { parseArgs } from 'node:util';
 import { loadModel } from '../shared/model/load.ts';
@@ -14,11 +15,13 @@ import { compileReference } from '../worker/engine/executor.ts';
 import type { Engine } from '../worker/engine/engine.ts';
 import { tfjsEngine } from '../worker/engine/tfjs-engine.ts';
 import { ortEngine } from '../worker/engine/ort/engine.ts';
+import { engineThreads } from '../worker/engine/select.ts';
 import { sampleInput } from '../worker/verify.ts';
 import { buildPlan } from '../planner/plan/build.ts';
 import { equalDevices } from '../planner/devices.ts';
-import { defaultFtpLayers, specFromPreset } from '../planner/presets.ts';
+import { specFromPreset } from '../planner/presets.ts';
 import { planFrames } from './plan-frames.ts';
+import { overheadLine } from './task-overhead.ts';
 import { emit, median, round } from './stats.ts';
 
 const MODELS = ['yolov2', 'vgg-16', 'centernet'];
@@ -42,8 +45,9 @@ async function oneGraph(engine: Engine, model: Model, weights: Weights, runs: nu
   return ms;
 }
 
-async function perTask(engine: Engine, model: Model, weights: Weights, devices: number, runs: number, ftp = 0): Promise<{ ms: number; tasks: number }> {
-  const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(devices), ftpLayers: ftp, tail: devices === 1 ? 'seq' : 'fused' }));
+/** A one-device plan through the task path (compiled once, pieces handed over in memory). */
+async function onePlan(engine: Engine, model: Model, weights: Weights, runs: number, fuseChains: boolean): Promise<{ ms: number; tasks: number }> {
+  const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(1), ftpLayers: 0, tail: 'seq' }), { fuseChains });
   const input = sampleInput(model);
   const pf = await planFrames(model, weights, plan, engine);
   const ms = await timed(runs, () => pf.frame(input));
@@ -51,46 +55,30 @@ async function perTask(engine: Engine, model: Model, weights: Weights, devices: 
   return { ms, tasks: pf.tasks };
 }
 
+async function compare(name: string, o: { runs: number; size?: number[]; threads: number; backend: string }): Promise<string> {
+  const { model, weights } = await loadModel(resolveBuiltinModel(name), o.size ? { inputSize: { h: o.size[0]!, w: o.size[1]! } } : {});
+  const ort = await ortEngine({ threads: o.threads });
+  const gflop = modelStats(model).flops / 1e9;
+  const fused = await onePlan(ort, model, weights, o.runs, true);
+  const unfused = await onePlan(ort, model, weights, o.runs, false);
+  const one = await oneGraph(ort, model, weights, o.runs);
+  const tfjs = await oneGraph(tfjsEngine, model, weights, o.runs);
+  const rate = (ms: number) => round(gflop * 1e3 / ms, 1);
+  emit({ bench: 'infer', model: model.name, input: [model.input.h, model.input.w], gflop: round(gflop, 2), runs: o.runs, threads: o.threads, tasks: fused.tasks, unfusedTasks: unfused.tasks,
+    ortPlanMs: round(fused.ms), ortUnfusedPlanMs: round(unfused.ms), ortOneGraphMs: round(one), [`tfjs-${o.backend}Ms`]: round(tfjs),
+    ortPlanGflops: rate(fused.ms), ortOneGraphGflops: rate(one), ratio: round(one / fused.ms, 2), unfusedRatio: round(one / unfused.ms, 2) });
+  return `${model.name}: ORT plan ${round(fused.ms)} ms (${rate(fused.ms)} GFLOP/s, ${fused.tasks} tasks) | unfused ${round(unfused.ms)} ms (${rate(unfused.ms)} GFLOP/s, ${unfused.tasks} tasks) | ` +
+    `ORT one graph ${round(one)} ms (${rate(one)} GFLOP/s) | tfjs-${o.backend} ${round(tfjs)} ms (${rate(tfjs)} GFLOP/s) | plan/one-graph speed ${round(one / fused.ms, 2)} (unfused ${round(one / unfused.ms, 2)})`;
+}
+
 export async function benchInfer(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { model: { type: 'string', multiple: true }, runs: { type: 'string', default: '5' }, 'input-size': { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { model: { type: 'string', multiple: true }, runs: { type: 'string', default: '5' }, 'input-size': { type: 'string' }, threads: { type: 'string' }, overhead: { type: 'boolean' } } });
   const backend = await initBackend();
   const runs = Math.max(5, Number(values.runs));
   const size = values['input-size']?.split('x').map(Number);
-  const ort = await ortEngine();
-  const lines: string[] = [];
-  for (const name of values.model ?? MODELS) {
-    const { model, weights } = await loadModel(resolveBuiltinModel(name), size ? { inputSize: { h: size[0]!, w: size[1]! } } : {});
-    const gflop = modelStats(model).flops / 1e9;
-    const ours = await perTask(ort, model, weights, 1, runs);
-    const one = await oneGraph(ort, model, weights, runs);
-    const tfjs = await oneGraph(tfjsEngine, model, weights, runs);
-    const rate = (ms: number) => round(gflop * 1e3 / ms, 1);
-    emit({ bench: 'infer', model: model.name, input: [model.input.h, model.input.w], gflop: round(gflop, 2), runs, tasks: ours.tasks,
-      ortPerTaskMs: round(ours.ms), ortOneGraphMs: round(one), [`tfjs-${backend}Ms`]: round(tfjs), ratio: round(one / ours.ms, 2) });
-    lines.push(`${model.name}: ORT per-task ${round(ours.ms)} ms (${rate(ours.ms)} GFLOP/s, ${ours.tasks} tasks) | ORT one graph ${round(one)} ms (${rate(one)} GFLOP/s) | ` +
-      `tfjs-${backend} ${round(tfjs)} ms (${rate(tfjs)} GFLOP/s) | ours/one-graph speed ${round(one / ours.ms, 2)}`);
-  }
-  lines.push(await overhead(runs));
+  const { threads, why } = engineThreads(values.threads === undefined ? undefined : Number(values.threads));
+  const lines: string[] = [`ORT intra-op threads ${threads} (${why}); the machine is shared: compare ratios, not times`];
+  if (!values.overhead) for (const name of values.model ?? MODELS) lines.push(await compare(name, { runs, ...(size ? { size } : {}), threads, backend }));
+  lines.push(await overheadLine(runs, threads));
   process.stdout.write(lines.map((l) => `# ${l}\n`).join(''));
-}
-
-/** Per-task overhead of a YOLOv2 N=6 frame: wall time outside session.run, over the time inside it. */
-async function overhead(runs: number): Promise<string> {
-  let inRun = 0;
-  const ort = await ortEngine({ onRun: (ms) => { inRun += ms; } });
-  const { model, weights } = await loadModel(resolveBuiltinModel('yolov2'));
-  const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(6), ftpLayers: defaultFtpLayers(model), tail: 'fused' }));
-  const pf = await planFrames(model, weights, plan, ort);
-  const input = sampleInput(model);
-  await pf.frame(input);
-  const shares: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    inRun = 0;
-    const { ms } = await pf.frame(input);
-    shares.push((ms - inRun) / inRun);
-  }
-  await pf.dispose();
-  const share = median(shares);
-  emit({ bench: 'infer-overhead', model: model.name, devices: 6, tasks: pf.tasks, overheadShare: round(share * 100, 2) });
-  return `YOLOv2 N=6 (${pf.tasks} tasks, compiled once): per-task overhead ${round(share * 100, 2)} % of compute (target ≤ 5 %)`;
 }

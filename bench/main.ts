@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   e2e: async () => (await import('./e2e.ts')).benchE2e,
   cluster: async () => (await import('./cluster/main.ts')).benchCluster,
   ingest: async () => (await import('./ingest.ts')).benchIngest,
+  soak: async () => (await import('./soak/main.ts')).benchSoak,
 };
 
 async function main(argv: string[]): Promise<void> {

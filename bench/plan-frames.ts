@@ -8,7 +8,7 @@ import type { PlanDoc } from '../shared/plan/types.ts';
 import type { Engine } from '../worker/engine/engine.ts';
 import { WeightStore } from '../worker/weight-store.ts';
 import { CompiledTasks } from '../worker/tasks/compiled.ts';
-import { runTask } from '../worker/tasks/run-task.ts';
+import { runTask, type TaskProfile } from '../worker/tasks/run-task.ts';
 
 export interface PlanFrames {
   readonly tasks: number;
@@ -17,7 +17,7 @@ export interface PlanFrames {
   dispose(): Promise<void>;
 }
 
-export async function planFrames(model: Model, weights: Weights, plan: PlanDoc, engine: Engine): Promise<PlanFrames> {
+export async function planFrames(model: Model, weights: Weights, plan: PlanDoc, engine: Engine, profile?: TaskProfile): Promise<PlanFrames> {
   const pieces = new Map(plan.pieces.map((p) => [p.id, p]));
   const devices = new Map(plan.devices.map((d) => {
     const store = new WeightStore({ model, plan, worker: d.id, weights });
@@ -33,7 +33,7 @@ export async function planFrames(model: Model, weights: Weights, plan: PlanDoc, 
       const inbox = new Map<string, Tensor3>();
       let outputs = new Map<number, Tensor3>();
       for (const t of tasks) {
-        const r = await runTask({ pieces, tasks: devices.get(t.worker)! }, t, inbox, t.kind === 'ingest' ? input : undefined);
+        const r = await runTask({ pieces, tasks: devices.get(t.worker)!, ...(profile ? { profile } : {}) }, t, inbox, t.kind === 'ingest' ? input : undefined);
         for (const [id, data] of r.outputs) inbox.set(id, data);
         if (t.kind === 'head') outputs = r.gathered;
       }

@@ -12,7 +12,7 @@ import { nmsFromOpts, nmsOption } from './nms-opt.ts';
 export const inferCommand: Command = {
   name: 'infer',
   summary: 'Run one image through the whole model on this device and print the predictions.',
-  usage: 'infer --model <file.cfg|name> [--weights <file.weights>] [--image <jpg|png>] [--engine auto|ort|tfjs] [--json]',
+  usage: 'infer --model <file.cfg|name> [--weights <file.weights>] [--image <jpg|png>] [--engine auto|ort|tfjs] [--threads N] [--json]',
   options: {
     ...modelOptions,
     ...engineOption,

@@ -109,7 +109,7 @@ function mosquittoArgs(url: string, o: { caFile?: string; users?: boolean } = {}
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run everything on this machine: broker, planner and N worker processes; serve the camera topics.',
-  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0 --users users.yaml] [--tls-cert c.pem --tls-key k.pem] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080] [--engine auto|ort|tfjs]',
+  usage: 'up [--workers 3] [--model <cfg|name>] [--port 1883] [--host 0.0.0.0 --users users.yaml] [--tls-cert c.pem --tls-key k.pem] [--broker mqtt://host:1883] [--no-sample] [--ui-port 8080] [--engine auto|ort|tfjs] [--threads N]',
   options: {
     ...modelOptions,
     ...configOption,
@@ -147,7 +147,7 @@ export const upCommand: Command = {
     const weights = weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
     process.stdout.write(`broker ${url}${embedded ? ' (embedded aedes, MQTT 3.1.1)' : ''}; model ${model.name}${weights}; ${n} workers\n`);
     if (embedded) process.stdout.write(`${reachLine(String(opts.host), embedded.port, undefined, tls ? 'mqtts' : 'mqtt')}\n`);
-    const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
+    const extra = ['--speed', 'measure', '--engine', String(opts.engine ?? 'auto'), ...(opts.threads ? ['--threads', String(opts.threads)] : []), '--root', topics.root, '--cluster', topics.cluster, ...(opts.config ? ['--config', String(opts.config)] : []),
       ...(opts.threshold ? ['--threshold', String(opts.threshold)] : []), ...(opts.debug ? ['--debug'] : []),
       ...(opts.nms ? ['--nms', String(nmsFromOpts(opts))] : [])];
     const objective = config.planner.objective;

@@ -21,7 +21,7 @@ const TAILS = ['lop', 'lip', 'fused', 'seq'];
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Run a partitioned plan on N in-process devices and check it equals the single-device run.',
-  usage: 'verify --model <cfg> --devices N [--grid RxC] [--ftp-layers K] [--tail lop|lip|fused|seq] [--wire float32|float16|int8] [--plan plan.json] [--engine auto|ort|tfjs] [--json]',
+  usage: 'verify --model <cfg> --devices N [--grid RxC] [--ftp-layers K] [--tail lop|lip|fused|seq] [--wire float32|float16|int8] [--plan plan.json] [--engine auto|ort|tfjs] [--threads N] [--json]',
   options: {
     ...modelOptions,
     ...engineOption,

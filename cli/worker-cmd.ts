@@ -21,7 +21,7 @@ function profileLine(p: SpeedProfile): string {
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker: announce this device, follow the plan, compute its tiles and slices.',
-  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit] [--engine auto|ort|tfjs]',
+  usage: 'worker --broker mqtt://host:1883 --id pi-3 [--memory 256MB] [--speed <GFLOP/s>|measure|remeasure] [--link 100Mbit] [--engine auto|ort|tfjs] [--threads N]',
   options: {
     ...brokerOptions,
     ...configOption,
@@ -42,10 +42,10 @@ export const workerCommand: Command = {
     const config = await configFromOpts(opts);
     if (opts.debug) setLogLevel('debug');
     const log = logger(`worker ${String(opts.id)}`);
-    const { engine, label: backend } = await engineFromOpts(opts);
+    const { engine, label: backend, threads } = await engineFromOpts(opts);
     const speedOpt = String(opts.speed ?? config.workers.speed);
     const measured = speedOpt === 'measure' || speedOpt === 'remeasure'
-      ? await cachedProfile(backend, () => measureProfile({ engine, label: backend }), { refresh: speedOpt === 'remeasure' })
+      ? await cachedProfile(backend, () => measureProfile({ engine, label: backend }), { refresh: speedOpt === 'remeasure', threads })
       : undefined;
     if (measured) log.info(`speed profile ${measured.cached ? 'from cache' : 'measured'} (${measured.file}): ${profileLine(measured.profile)}`);
     const speed = measured ? headlineGflops(measured.profile) : Number(speedOpt);

@@ -13,6 +13,7 @@ import { PLAN_VERSION } from '../../shared/plan/types.ts';
 import { PlanDraft, fullSel } from './draft.ts';
 import { addFtpStage } from './ftp-stage.ts';
 import { addTailStages } from './tail-stages.ts';
+import { fuseChains } from './fuse-chains.ts';
 import { type PartitionSpec, tailKind, validateFtp, validateTail } from './spec.ts';
 
 export interface BuildOptions {
@@ -21,6 +22,8 @@ export interface BuildOptions {
   /** Where workers load the model from (built-in name or path) and its weights file, if any. */
   readonly source?: string;
   readonly weights?: string;
+  /** Merge chains of local tasks into one task (fuse-chains.ts; default true). */
+  readonly fuseChains?: boolean;
 }
 
 function validateDevices(spec: PartitionSpec): string {
@@ -68,7 +71,7 @@ export function buildPlan(model: Model, spec: PartitionSpec, opts: BuildOptions 
   draft.task(head, { kind: 'head', worker: dataSource, runs: [], needs: model.outputs.map((o) => ({ sel: fullSel(model, o), reduce: false })), produces: [] });
 
   const { stages, pieces } = draft.finish();
-  return {
+  const plan: PlanDoc = {
     version: PLAN_VERSION,
     planId: opts.planId ?? randomUUID(),
     createdAt: opts.createdAt ?? new Date().toISOString(),
@@ -80,4 +83,5 @@ export function buildPlan(model: Model, spec: PartitionSpec, opts: BuildOptions 
     stages: stages as StageDoc[],
     pieces,
   };
+  return opts.fuseChains === false ? plan : fuseChains(plan, (n) => model.nodes[n]!.out.c);
 }

@@ -15,8 +15,16 @@ import { tileRefusal } from '../model/kinds.ts';
 /** A value of one node: `region` × `channels` of its output, in the node's full coordinates. */
 export interface ValueSel { readonly node: number; readonly region: Region; readonly channels: ChannelRange }
 
-/** An external input; `finish`: a summed LIP partial that still needs BN, bias and activation (PAPER §3.2). */
-export interface FeedSpec extends ValueSel { readonly finish: boolean }
+/**
+ * An external input; `finish`: a summed LIP partial that still needs BN, bias and activation (PAPER §3.2).
+ * `parts`: the engine gets that many partial sums for it and adds them itself (a reduce, PAPER §3.1).
+ */
+export interface FeedSpec extends ValueSel { readonly finish: boolean; readonly parts?: number }
+
+/** Host tensors a run takes: one per feed part, feeds in order (CompiledTask.run). */
+export function feedTensors(p: TaskProgram): number {
+  return p.feeds.reduce((a, f) => a + (f.parts ?? 1), 0);
+}
 
 /** One node run: the crop of each input it reads and the kernel overrides of its tile or slice. */
 export interface StepSpec extends NodeRun {
@@ -38,6 +46,11 @@ export interface TaskProgram {
   readonly steps: readonly StepSpec[];
   /** Nodes (computed by steps, or finished feeds) whose values the run returns. */
   readonly keep: readonly number[];
+  /**
+   * The task's output pieces' selections: an engine may return them already cut (TaskRun.cuts), so
+   * the host copies no strided channel slices out of a value (a partial sum cut per reduce range).
+   */
+  readonly cuts?: readonly ValueSel[];
 }
 
 /** The weights of a step (its slice), or of a finished feed (bias and BN of its channel range). */
@@ -75,7 +88,7 @@ export function planSteps(model: Model, runs: readonly NodeRun[], held: Map<numb
 
 /** The program of a plan task: its needs as feeds, its runs as steps. */
 export function taskProgram(model: Model, id: string, needs: readonly NeedDoc[], runs: readonly NodeRun[], keep: readonly number[], input?: boolean): TaskProgram {
-  const feeds: FeedSpec[] = needs.map((n) => ({ ...n.sel, finish: n.reduce }));
+  const feeds: FeedSpec[] = needs.map((n) => ({ ...n.sel, finish: n.reduce, ...(n.reduce && n.pieces.length > 1 ? { parts: n.pieces.length } : {}) }));
   if (input) feeds.unshift({ node: INPUT, region: fullRegion(model.input), channels: { c0: 0, c1: model.input.c }, finish: false });
   const held = new Map(feeds.map((f) => [f.node, f as ValueSel]));
   const steps = planSteps(model, runs, held);

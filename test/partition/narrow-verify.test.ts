@@ -70,10 +70,13 @@ describe('plans with fewer channels than devices run exactly', function () {
   const weights = syntheticWeights(model);
   before(() => initBackend('wasm'));
 
-  it('all-LOP on 6 devices: 4-, 4-group and 2-channel layers run on 4, 4 and 2 devices', async () => {
+  it('all-LOP on 6 devices: 4-, 4-group and 2-channel layers run on 4, 4 and 2 devices, the first two fused per device', async () => {
     const tail: Record<number, PartitionKind> = { 1: 'local', 2: 'lop', 3: 'lop', 4: 'lop', 5: 'lop' };
     const plan = buildPlan(model, { devices: equalDevices(6), ftp: { layers: 1, grid: { rows: 2, cols: 2 } }, tail });
-    assert.deepEqual(['L2', 'L3', 'L4', 'L5'].map((id) => plan.stages.find((s) => s.id === id)!.tasks.length), [4, 4, 6, 2]);
+    assert.deepEqual(['L2', 'L4', 'L5'].map((id) => plan.stages.find((s) => s.id === id)!.tasks.length), [4, 6, 2]);
+    // Each 4-group slice of layer 3 reads only its device's channel of layer 2: one fused task per device (fuse-chains.ts).
+    const l2 = plan.stages.find((s) => s.id === 'L2')!;
+    assert.deepEqual([l2.layers, l2.tasks.map((t) => t.runs.map((r) => r.node))], [[2, 3], [[2, 3], [2, 3], [2, 3], [2, 3]]]);
     const r = await verifyPlan({ model, weights, plan });
     assert.ok(r.ok, `max rel diff ${r.maxRelDiff}`);
   });

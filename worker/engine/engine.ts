@@ -12,12 +12,14 @@ export interface TaskRun {
   readonly outputs: Map<number, Tensor3>;
   /** Peak activation bytes held during the run (programPeakBytes). */
   readonly peakBytes: number;
+  /** Program cuts the engine cut itself, by selKey; a kept node all of whose cuts are here may be absent from `outputs`. */
+  readonly cuts?: ReadonlyMap<string, Tensor3>;
 }
 
 export interface CompiledTask {
   /** The engine that runs it: 'tfjs-<backend>' or 'ort' (an ORT task may fall back to tfjs). */
   readonly engine: string;
-  /** Runs on host tensors, one per program feed, in order. */
+  /** Runs on host tensors, one per program feed part (feedTensors: a reduce feed's partial sums each), in order. */
   run(feeds: readonly Tensor3[]): Promise<TaskRun>;
   /** Frees what compile kept (weight tensors, sessions). */
   dispose(): void;

@@ -1,35 +1,25 @@
 /**
  * The measured speed profile, cached per machine and engine in `$XDG_CACHE_HOME/deeperthings`
  * (default `~/.cache/deeperthings`; not a DEEPERTHINGS_* variable, which the config owns). The key covers what changes the
- * speed: host, CPU model and count, the cgroup's CPU quota (a container at 0.3 of a core is another
- * machine), Node's version and the engine with its backend.
+ * speed: host, CPU model and count, the CPU quota of this process's own cgroup (a container at 0.3 of
+ * a core is another machine: cores.ts walks the process's cgroup, not the root's), Node's version and the
+ * engine with its backend and intra-op threads.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { profileProblem, type SpeedProfile } from '../../shared/plan/speed-profile.ts';
+import { cgroupCpuQuota } from './cores.ts';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'deeperthings');
 }
 
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-/** cgroup v2 `cpu.max`, else v1 quota/period: part of what makes this "machine". */
-function cpuQuota(): string {
-  return readOr('/sys/fs/cgroup/cpu.max') || `${readOr('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')}/${readOr('/sys/fs/cgroup/cpu/cpu.cfs_period_us')}`;
-}
-
-export function profileFile(engine: string, dir = cacheDir()): string {
+/** `engine`: the label the profile carries; `threads`: the engine's intra-op threads, when it has them. */
+export function profileFile(engine: string, dir = cacheDir(), threads?: number): string {
   const c = cpus();
-  const key = JSON.stringify([hostname(), c[0]?.model ?? '?', c.length, cpuQuota(), process.version, engine]);
+  const key = JSON.stringify([hostname(), c[0]?.model ?? '?', c.length, cgroupCpuQuota() ?? 'none', process.version, engine, threads ?? 'n/a']);
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return join(dir, `speed-${engine.replace(/[^\w.-]+/g, '_')}-${hash}.json`);
 }
@@ -70,8 +60,8 @@ function lock(path: string, staleMs: number): boolean {
  * works). Workers started together measure once: the others wait for the first one's file, because
  * six probes running at once on a shared CPU would each measure a sixth of the machine and cache it.
  */
-export async function cachedProfile(engine: string, measure: () => Promise<SpeedProfile>, o: { dir?: string; refresh?: boolean; waitMs?: number } = {}): Promise<CachedProfile> {
-  const file = profileFile(engine, o.dir);
+export async function cachedProfile(engine: string, measure: () => Promise<SpeedProfile>, o: { dir?: string; refresh?: boolean; waitMs?: number; threads?: number } = {}): Promise<CachedProfile> {
+  const file = profileFile(engine, o.dir, o.threads);
   const cached = o.refresh ? undefined : readProfile(file, engine);
   if (cached) return { profile: cached, cached: true, file };
   try { mkdirSync(o.dir ?? cacheDir(), { recursive: true }); } catch { /* read-only: measure without caching */ }

@@ -8,6 +8,7 @@ import { initBackend } from './backend.ts';
 import { ENGINE_CHOICES, type Engine, type EngineChoice } from './engine.ts';
 import { tfjsEngine } from './tfjs-engine.ts';
 import { ortEngine } from './ort/engine.ts';
+import { deviceCores } from './cores.ts';
 
 const log = logger('engine');
 
@@ -17,14 +18,22 @@ export function parseEngine(v: unknown): EngineChoice {
   return s as EngineChoice;
 }
 
-/** The engine for `choice`, and a label for logs and reports ('ort' or 'tfjs-<backend>'). */
-export async function selectEngine(choice: EngineChoice = 'auto'): Promise<{ engine: Engine; label: string }> {
+/** ORT's intra-op threads: `--threads`, else the device's cores (cgroup quota included), and why. */
+export function engineThreads(threads?: number): { threads: number; why: string } {
+  if (threads !== undefined) return { threads, why: '--threads' };
+  const d = deviceCores();
+  return { threads: d.cores, why: d.quota === undefined ? 'cores' : `cgroup quota ${Math.round(d.quota * 100) / 100} cores` };
+}
+
+/** The engine for `choice`, a label for logs and reports ('ort' or 'tfjs-<backend>'), and ORT's intra-op threads. */
+export async function selectEngine(choice: EngineChoice = 'auto', opts: { threads?: number } = {}): Promise<{ engine: Engine; label: string; threads?: number }> {
   const backend = await initBackend();
   if (choice !== 'tfjs') {
     try {
-      const engine = await ortEngine();
-      log.info(`engine ort (onnxruntime-node, --engine ${choice})`);
-      return { engine, label: 'ort' };
+      const { threads, why } = engineThreads(opts.threads);
+      const engine = await ortEngine({ threads });
+      log.info(`engine ort (onnxruntime-node, --engine ${choice}, ${threads} intra-op thread${threads === 1 ? '' : 's'}: ${why})`);
+      return { engine, label: 'ort', threads };
     } catch (e) {
       if (choice === 'ort') throw new Error(`engine: --engine ort but onnxruntime-node does not load: ${(e as Error).message}`, { cause: e });
       log.info(`engine tfjs-${backend} (onnxruntime-node unavailable: ${(e as Error).message.split('\n')[0]})`);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor3 } from '../../shared/tensor.ts';
 import { tensor3 } from '../../shared/tensor.ts';
 import { assert } from '../../shared/errors.ts';
-import { computedNodes, programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../shared/plan/program.ts';
+import { computedNodes, feedTensors, programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../shared/plan/program.ts';
 import { disposeCache, finalizePartial } from './kernels/index.ts';
 import { runStep, type Value } from './tfjs-steps.ts';
 import type { CompiledTask, Engine } from './engine.ts';
@@ -24,12 +24,15 @@ export async function fromTf(x: tf.Tensor): Promise<Tensor3> {
   return tensor3({ h, w, c }, (await x.data()) as Float32Array);
 }
 
-function feed(p: TaskProgram, k: number, host: Tensor3, weights: ProgramWeights): Value {
+/** Feed `k` from its host tensors (several: partial sums, added here). */
+function feed(p: TaskProgram, k: number, hosts: readonly Tensor3[], weights: ProgramWeights): Value {
   const f = p.feeds[k]!;
   const want = selDims(f);
-  assert(host.shape.h === want[0] && host.shape.w === want[1] && host.shape.c === want[2],
-    () => `engine: task ${p.name} feed ${k} (layer ${f.node}) is ${host.shape.h}x${host.shape.w}x${host.shape.c}, expected ${want.join('x')}`);
-  let t = toTf(host);
+  for (const host of hosts) {
+    assert(host.shape.h === want[0] && host.shape.w === want[1] && host.shape.c === want[2],
+      () => `engine: task ${p.name} feed ${k} (layer ${f.node}) is ${host.shape.h}x${host.shape.w}x${host.shape.c}, expected ${want.join('x')}`);
+  }
+  let t = hosts.length === 1 ? toTf(hosts[0]!) : tf.tidy(() => tf.addN(hosts.map(toTf)));
   if (f.finish) {
     const node = p.model.nodes[f.node]!;
     assert(node.kind === 'conv2d' || node.kind === 'dense', () => `engine: task ${p.name} finishes layer ${node.id}, a ${node.kind}`);
@@ -65,10 +68,14 @@ export function compileTfjs(p: TaskProgram, weights: ProgramWeights, backend = t
   return {
     engine: `tfjs-${backend}`,
     async run(feeds) {
-      assert(feeds.length === p.feeds.length, () => `engine: task ${p.name} takes ${p.feeds.length} feeds, got ${feeds.length}`);
+      assert(feeds.length === feedTensors(p), () => `engine: task ${p.name} takes ${feedTensors(p)} feed tensors, got ${feeds.length}`);
       const values = new Map<number, Value>();
       try {
-        feeds.forEach((host, k) => values.set(p.feeds[k]!.node, feed(p, k, host, weights)));
+        let first = 0;
+        p.feeds.forEach((f, k) => {
+          values.set(f.node, feed(p, k, feeds.slice(first, first + (f.parts ?? 1)), weights));
+          first += f.parts ?? 1;
+        });
         const kept = execute(p, values, weights, cache);
         const outputs = new Map<number, Tensor3>();
         for (const [n, t] of kept) outputs.set(n, await fromTf(t));

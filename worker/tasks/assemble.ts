@@ -9,6 +9,9 @@ import { assert } from '../../shared/errors.ts';
 import type { NeedDoc, TensorSel } from '../../shared/plan/types.ts';
 import { intersectSel, selShape } from '../../shared/plan/sel.ts';
 
+/** Channels per pixel from which `set(subarray)` beats an element loop (measured in V8: ~16–32). */
+const SET_MIN_CHANNELS = 24;
+
 export interface Received { readonly sel: TensorSel; readonly data: Tensor3 }
 
 /** Copy the overlap of `src` (covering `srcSel`) into `dst` (covering `dstSel`). */
@@ -31,8 +34,9 @@ export function copyOverlap(src: Tensor3, srcSel: { region: Region; channels: Ch
     for (let x = x0; x < x1; x++) {
       const si = ((y - srcSel.region.y0) * s.w + (x - srcSel.region.x0)) * s.c + (c0 - srcSel.channels.c0);
       const di = ((y - dstSel.region.y0) * d.w + (x - dstSel.region.x0)) * d.c + (c0 - dstSel.channels.c0);
-      // A plain loop: a subarray per pixel costs more than copying its few channels.
-      for (let k = 0; k < n; k++) dd[di + k] = sd[si + k]!;
+      // A plain loop for a few channels (a subarray per pixel costs more); a native copy for a tail slice's many.
+      if (n >= SET_MIN_CHANNELS) dd.set(sd.subarray(si, si + n), di);
+      else for (let k = 0; k < n; k++) dd[di + k] = sd[si + k]!;
     }
   }
   return (y1 - y0) * (x1 - x0) * (c1 - c0);
@@ -55,13 +59,34 @@ export function stitch(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
   return out;
 }
 
+/** Partial sums that each cover exactly the needed selection, checked, for an engine to add. */
+export function partialSums(need: NeedDoc, pieces: readonly Received[]): Tensor3[] {
+  const n = selShape(need.sel);
+  for (const p of pieces) {
+    const same = intersectSel(p.sel, need.sel);
+    assert(same && p.data.data.length === n.h * n.w * n.c, () => `worker: partial sum ${need.pieces.join(',')} of layer ${need.sel.node} does not match the reduce range`);
+  }
+  return pieces.map((p) => p.data);
+}
+
 /** Sum partial sums that each cover exactly the needed selection. */
 export function sumPartials(need: NeedDoc, pieces: readonly Received[]): Tensor3 {
   const out = tensor3(selShape(need.sel));
   for (const p of pieces) {
     const same = intersectSel(p.sel, need.sel);
     assert(same && p.data.data.length === out.data.length, () => `worker: partial sum ${need.pieces.join(',')} of layer ${need.sel.node} does not match the reduce range`);
-    const a = out.data, b = p.data.data;
+  }
+  // The first partial is copied, not added to zeros, and the rest are added two at a time: half the
+  // passes over the output (the sum is memory-bound).
+  const a = out.data;
+  if (pieces.length > 0) a.set(pieces[0]!.data.data);
+  let k = 1;
+  for (; k + 1 < pieces.length; k += 2) {
+    const b = pieces[k]!.data.data, c = pieces[k + 1]!.data.data;
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]! + c[i]!;
+  }
+  if (k < pieces.length) {
+    const b = pieces[k]!.data.data;
     for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
   }
   return out;

@@ -27,7 +27,8 @@ export interface TaskUnit {
 export function programOf(model: Model, pieces: ReadonlyMap<string, PieceDoc>, task: TaskDoc): TaskProgram {
   const keep = new Set(task.outputs.map((id) => pieces.get(id)!.sel.node));
   if (task.kind === 'head') for (const n of task.needs) keep.add(n.sel.node);
-  return taskProgram(model, task.id, task.needs, task.runs, [...keep], task.kind === 'ingest');
+  const p = taskProgram(model, task.id, task.needs, task.runs, [...keep], task.kind === 'ingest');
+  return task.kind === 'head' ? p : { ...p, cuts: task.outputs.map((id) => pieces.get(id)!.sel) };
 }
 
 export class CompiledTasks {

@@ -1,19 +1,20 @@
 /**
  * The ONNX Runtime engine: each task program is exported to an ONNX model (export.ts) with its
  * weight slice baked in, and run by onnxruntime-node's CPU engine from the buffer, with intra-op
- * threads = the device's cores. A task with a layer ONNX can't express falls back to tfjs, and
+ * threads = the device's cores (cgroup-aware, cores.ts). A task with a layer ONNX can't express falls back to tfjs, and
  * says so in the log. onnxruntime-node is an optional dependency: loadOrt() tells whether it loads.
  */
-import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { tensor3, type Tensor3 } from '../../../shared/tensor.ts';
 import { assert } from '../../../shared/errors.ts';
 import { logger } from '../../../shared/log.ts';
-import { computedNodes, programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../../shared/plan/program.ts';
+import { feedTensors, programPeakBytes, selDims, type ProgramWeights, type TaskProgram } from '../../../shared/plan/program.ts';
 import type { CompiledTask, Engine } from '../engine.ts';
 import { compileTfjs } from '../tfjs-engine.ts';
-import { exportProgram } from './export.ts';
+import { exportProgram, programOutputs } from './export.ts';
+import { selKey } from '../../../shared/plan/sel.ts';
 import { OnnxUnsupportedError } from './lower-util.ts';
+import { deviceCores } from '../cores.ts';
 
 const log = logger('engine');
 type OrtModule = typeof Ort;
@@ -30,7 +31,7 @@ export function loadOrt(): Promise<OrtModule> {
 }
 
 export interface OrtOptions {
-  /** Intra-op threads (default: this machine's cores). */
+  /** Intra-op threads (default: this device's cores, cgroup quota included: cores.ts). */
   readonly threads?: number;
   /** Time spent inside session.run, summed (bench: per-task overhead). */
   readonly onRun?: (ms: number) => void;
@@ -46,15 +47,14 @@ async function session(o: OrtModule, bytes: Uint8Array, threads: number): Promis
 }
 
 async function compileOrt(o: OrtModule, p: TaskProgram, weights: ProgramWeights, opts: OrtOptions): Promise<CompiledTask> {
-  const s = await session(o, exportProgram(p, weights), opts.threads ?? availableParallelism());
-  const computed = computedNodes(p);
-  const kept = p.keep.filter((n) => computed.has(n));
+  const s = await session(o, exportProgram(p, weights), opts.threads ?? deviceCores().cores);
+  const { nodes: kept, cuts } = programOutputs(p);
   const sels = new Map([...p.feeds, ...p.steps].map((v) => [v.node, v]));
   const peakBytes = programPeakBytes(p);
   return {
     engine: 'ort',
     async run(feeds) {
-      assert(feeds.length === p.feeds.length, () => `ort: task ${p.name} takes ${p.feeds.length} feeds, got ${feeds.length}`);
+      assert(feeds.length === feedTensors(p), () => `ort: task ${p.name} takes ${feedTensors(p)} feed tensors, got ${feeds.length}`);
       const inputs: Record<string, Ort.Tensor> = {};
       feeds.forEach((t, k) => { inputs[`f${k}`] = new o.Tensor('float32', t.data, [1, t.shape.h, t.shape.w, t.shape.c]); });
       const t0 = performance.now();
@@ -65,7 +65,11 @@ async function compileOrt(o: OrtModule, p: TaskProgram, weights: ProgramWeights,
         const [h, w, c] = selDims(sels.get(n)!);
         outputs.set(n, tensor3({ h, w, c }, r[`o${n}`]!.data as Float32Array));
       }
-      return { outputs, peakBytes };
+      const cut = new Map(cuts.map((k) => {
+        const [h, w, c] = selDims(k.sel);
+        return [selKey(k.sel), tensor3({ h, w, c }, r[k.name]!.data as Float32Array)] as const;
+      }));
+      return { outputs, peakBytes, ...(cut.size > 0 ? { cuts: cut } : {}) };
     },
     dispose: () => { void s.release(); },
   };

@@ -52,26 +52,49 @@ function lowerStep(g: OnnxGraph, p: TaskProgram, step: StepSpec, held: Map<numbe
   }
 }
 
-function feed(g: OnnxGraph, p: TaskProgram, k: number, weights: ProgramWeights): string {
+/** Feed `k`, whose host tensors are inputs `f<first>`…: partial sums are added in the graph (Sum). */
+function feed(g: OnnxGraph, p: TaskProgram, k: number, first: number, weights: ProgramWeights): string {
   const f = p.feeds[k]!;
   const [h, w, c] = selDims(f);
-  const x = g.op('Transpose', [g.input(`f${k}`, [1, h, w, c])], { perm: [0, 3, 1, 2] });
+  const xs = Array.from({ length: f.parts ?? 1 }, (_, j) => g.input(`f${first + j}`, [1, h, w, c]));
+  const x = g.op('Transpose', [xs.length > 1 ? g.op('Sum', xs) : xs[0]!], { perm: [0, 3, 1, 2] });
   if (!f.finish) return x;
   const node = p.model.nodes[f.node]!;
   assert(node.kind === 'conv2d' || node.kind === 'dense', () => `ort: task ${p.name} finishes layer ${node.id}, a ${node.kind}`);
   return lowerFinish(g, node, x, c, weights({ node: f.node, finish: true }));
 }
 
+const sameSel = (a: ValueSel, b: ValueSel): boolean => a.region.y0 === b.region.y0 && a.region.y1 === b.region.y1
+  && a.region.x0 === b.region.x0 && a.region.x1 === b.region.x1 && a.channels.c0 === b.channels.c0 && a.channels.c1 === b.channels.c1;
+
+/**
+ * The graph's outputs: `o<node>` for kept values, `c<k>` for cuts that are a part of a computed value
+ * (the Slice runs in ORT, not as strided host copies). A kept node all of whose cuts are `c` outputs
+ * is not output whole (no task but the head reads values whole).
+ */
+export function programOutputs(p: TaskProgram): { nodes: number[]; cuts: { name: string; sel: ValueSel }[] } {
+  const computed = computedNodes(p);
+  const sels = new Map<number, ValueSel>([...p.feeds, ...p.steps].map((v) => [v.node, v]));
+  const cuts = (p.cuts ?? []).map((sel, k) => ({ name: `c${k}`, sel })).filter((c) => computed.has(c.sel.node) && !sameSel(c.sel, sels.get(c.sel.node)!));
+  const whole = (n: number) => (p.cuts ?? []).some((c) => c.node === n && sameSel(c, sels.get(n)!)) || !cuts.some((c) => c.sel.node === n);
+  return { nodes: p.keep.filter((n) => computed.has(n) && whole(n)), cuts };
+}
+
 /** ModelProto bytes of `p`; throws OnnxUnsupportedError when a step has no lowering. */
 export function exportProgram(p: TaskProgram, weights: ProgramWeights): Uint8Array {
   const g = new OnnxGraph();
   const held = new Map<number, Held>();
-  p.feeds.forEach((f, k) => held.set(f.node, { ...f, name: feed(g, p, k, weights) }));
+  let first = 0;
+  p.feeds.forEach((f, k) => {
+    held.set(f.node, { ...f, name: feed(g, p, k, first, weights) });
+    first += f.parts ?? 1;
+  });
   for (const step of p.steps) held.set(step.node, { ...step, name: lowerStep(g, p, step, held, weights) });
-  const computed = computedNodes(p);
-  for (const n of p.keep.filter((k) => computed.has(k))) {
+  const out = programOutputs(p);
+  for (const n of out.nodes) {
     const v = held.get(n)!;
     g.output(g.op('Transpose', [v.name], { perm: [0, 2, 3, 1] }), `o${n}`, [1, ...selDims(v)]);
   }
+  for (const c of out.cuts) g.output(g.op('Transpose', [crop(g, held.get(c.sel.node)!, c.sel)], { perm: [0, 2, 3, 1] }), c.name, [1, ...selDims(c.sel)]);
   return g.encode(p.name);
 }
