@@ -12,10 +12,8 @@ import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { Calibration } from './calibration.ts';
 import { PlannerFaults } from './faults.ts';
 
-/** How long the plan outlives the last worker: all gone at once is most likely the broker going down. */
-const ALL_GONE_GRACE_MS = 5000;
-
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
+const ALL_GONE_GRACE_MS = 5000; // the plan outlives the last worker: all gone at once is likely the broker going down
 
 export interface PlannerContext {
   readonly transport: Transport;
@@ -50,7 +48,7 @@ export class PlannerService {
   #started = 0;
   #objective: string | undefined;
   #chain: Promise<void> = Promise.resolve();
-  #graced = false;
+  #graced = false; // the last worker's departure waited ALL_GONE_GRACE_MS once
   readonly #faults: PlannerFaults; // issue 14 §1: liveness, lost frames, adoption, standby plans, the broker's return
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
