@@ -5,10 +5,14 @@
  * Likewise a worker subscribes only to the pieces its tasks need (TaskDoc.needs), one topic each, as
  * worker/runtime/plan-runtime.ts does. The previous plan of a cluster still counts, so pieces of frames in flight at a re-plan are not
  * refused: a refusal disconnects the worker, which would make the planner re-plan again.
+ * FTP work stealing (worker/runtime/steal.ts) widens this within a stealing stage only: its workers
+ * exchange steal messages, a thief publishes the tiles' outputs of the stage, and a victim reads
+ * back its own tile outputs (shared/plan/steal-stages.ts says which stages and workers).
  */
 import type { PlanDoc } from '../shared/plan/types.ts';
+import { parseStealLevel, stealWorkers } from '../shared/plan/steal-stages.ts';
 
-interface Assignment { planId: string; dataSource: string; pieces: Map<string, string>; needs: Map<string, Set<string>> }
+interface Assignment { planId: string; dataSource: string; pieces: Map<string, string>; needs: Map<string, Set<string>>; steal: Map<string, Set<string>> }
 
 const SOURCE_OUTPUTS = new Set(['predictions', 'snapshot', 'events']);
 
@@ -42,7 +46,8 @@ export class PlanGuard {
     }
     const known = this.#plans.get(cluster) ?? [];
     if (known[0]?.planId === plan.planId) return; // the same plan again (re-announce)
-    this.#plans.set(cluster, [{ planId: plan.planId, dataSource: String(plan.dataSource), pieces, needs }, ...known].slice(0, 2));
+    const steal = Array.isArray(plan.stages) ? stealWorkers(plan) : new Map<string, Set<string>>();
+    this.#plans.set(cluster, [{ planId: plan.planId, dataSource: String(plan.dataSource), pieces, needs, steal }, ...known].slice(0, 2));
   }
 
   /** Why worker `id` may not publish `topic`, or undefined when the plan allows it (or doesn't govern it). */
@@ -53,7 +58,7 @@ export class PlanGuard {
     const plans = this.#plans.get(cluster) ?? [];
     if (kind === 'data') {
       const piece = `${a}/${b}`;
-      if (plans.some((p) => p.pieces.get(piece) === id)) return undefined;
+      if (plans.some((p) => p.pieces.get(piece) === id || stealing(p, id, a, b, 'publish'))) return undefined;
       return plans.length === 0 ? `no plan of cluster '${cluster}' assigns pieces yet` : `the plan assigns piece ${piece} to ${plans[0]!.pieces.get(piece) ?? 'no worker'}, not ${id}`;
     }
     if (kind === 'cameras' && SOURCE_OUTPUTS.has(b)) {
@@ -71,7 +76,7 @@ export class PlanGuard {
     if (t.length !== 4 || t.some((l) => l === '+' || l === '#')) return 'a worker subscribes to the pieces it needs one topic at a time, never a wildcard';
     const piece = `${t[2]}/${t[3]}`;
     const plans = this.#plans.get(cluster) ?? [];
-    if (plans.some((p) => p.needs.get(id)?.has(piece))) return undefined;
+    if (plans.some((p) => p.needs.get(id)?.has(piece) || stealing(p, id, t[2]!, t[3]!, 'subscribe'))) return undefined;
     return plans.length === 0 ? `no plan of cluster '${cluster}' gives ${id} pieces yet` : `no task of ${id} needs piece ${piece}`;
   }
 
@@ -81,4 +86,19 @@ export class PlanGuard {
     if (levels.length <= this.#root.length || this.#root.some((r, i) => levels[i] !== r)) return undefined;
     return levels.slice(this.#root.length);
   }
+}
+
+/**
+ * Work stealing in stage `stage` of plan `p` lets worker `id` publish or subscribe to `level`:
+ * requests (any worker of the stage), grants and claims to or from another worker of the stage
+ * (a worker subscribes only to those addressed to it), tile outputs of the stage (publish: a thief
+ * runs them; subscribe: a victim reads back its own).
+ */
+function stealing(p: Assignment, id: string, stage: string, level: string, op: 'publish' | 'subscribe'): boolean {
+  const workers = p.steal.get(stage);
+  if (!workers?.has(id)) return false;
+  const m = parseStealLevel(level);
+  if (m) return m.kind === 'request' || (workers.has(m.worker) && (op === 'publish' ? m.worker !== id : m.worker === id));
+  const owner = p.pieces.get(`${stage}/${level}`);
+  return owner !== undefined && workers.has(owner) && (op === 'publish' || owner === id);
 }

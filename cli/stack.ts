@@ -3,6 +3,7 @@
  * Used by `up`, `worker`, `planner` and the integration tests (the one place both planner and
  * worker code meet, as DESIGN.md's arrows allow only in cli/).
  */
+import type { DriftOptions } from '../planner/drift.ts';
 import { hostname } from 'node:os';
 import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Transport, Will } from '../shared/transport/types.ts';
@@ -35,7 +36,7 @@ export interface WorkerOptions {
   /** Measured speed per work class (worker/engine/speed.ts), announced in the retained info. */
   readonly profile?: SpeedProfile;
   readonly preloaded?: { model: Model; weights: Weights };
-  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras' | 'retainFrames'>>;
+  readonly extra?: Partial<Pick<WorkerContext, 'engine' | 'deadlineMs' | 'framesInFlight' | 'steal' | 'maxFrameBytes' | 'snapshotQuality' | 'decode' | 'statsIntervalMs' | 'cameraTopics' | 'latencyDetail' | 'cameras' | 'retainFrames'>>;
 }
 
 export async function startWorker(target: Target, topics: Topics, o: WorkerOptions): Promise<{ worker: Worker; transport: Transport }> {
@@ -46,7 +47,7 @@ export async function startWorker(target: Target, topics: Topics, o: WorkerOptio
   return { worker, transport };
 }
 
-export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; objective?: string; config?: Config; livenessMs?: number }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: (opts?: { clear?: boolean }) => Promise<void> }> {
+export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; objective?: string; config?: Config; drift?: DriftOptions | false; livenessMs?: number }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: (opts?: { clear?: boolean }) => Promise<void> }> {
   const transport = await connect(target, `deeperthings-planner-${hostname()}-${process.pid}`, { topic: topics.bridgeState(), payload: 'offline', retain: true, qos: 1 });
   const planner = new PlannerService({ transport, topics, ...o });
   await planner.start();

@@ -30,6 +30,7 @@ export const workerCommand: Command = {
     memory: { type: 'string', help: 'memory budget for weights + activations (default: the config\'s workers.memory, 1GB)' },
     speed: { type: 'string', help: 'GFLOP/s, or "measure" (per kind of layer, cached per machine and engine), or "remeasure" (ignore the cache) (default: the config\'s workers.speed, measure)' },
     link: { type: 'string', help: 'link bandwidth to the broker', default: '100Mbit' },
+    'no-steal': { type: 'boolean', help: 'never take or lend FTP tiles (work stealing; default: the config\'s workers.steal, on)' },
     'frames-in-flight': { type: 'string', help: 'frames per camera run at once as the data source (default: the config\'s workers.framesInFlight, 2)' },
     'retain-frames': { type: 'string', help: 'as the data source, keep the input of the last K frames per camera to re-run them after a fault (default: the config\'s workers.retainFrames, 4)' },
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
@@ -56,7 +57,7 @@ export const workerCommand: Command = {
     const { worker, transport } = await startWorker(target, topicsFromOpts(opts, config), {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
       ...(measured ? { profile: measured.profile } : {}),
-      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, retainFrames: intOpt(opts, 'retain-frames', 0, 64) ?? config.workers.retainFrames, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
+      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, retainFrames: intOpt(opts, 'retain-frames', 0, 64) ?? config.workers.retainFrames, steal: opts['no-steal'] === true ? false : config.workers.steal, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

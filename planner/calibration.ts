@@ -98,6 +98,14 @@ export class Calibration {
     f.set(id, Math.exp((1 - this.#alpha) * Math.log(now) + this.#alpha * Math.log(target)));
   }
 
+  /** Per device, today's factors over those the current plan was predicted with (planner/drift.ts). */
+  ratios(): Map<string, { compute: number; link: number }> {
+    const at = this.#planned;
+    const ids = new Set([...this.#compute.keys(), ...this.#link.keys()]);
+    const ratio = (now: Factors, then: Factors | undefined, id: string) => (now.get(id) ?? 1) / (then?.get(id) ?? 1);
+    return new Map([...ids].map((id) => [id, { compute: ratio(this.#compute, at?.compute, id), link: ratio(this.#link, at?.link, id) }]));
+  }
+
   snapshot(): CalibrationSnapshot {
     const round = (m: Factors): Record<string, number> => Object.fromEntries([...m].map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
     return { compute: round(this.#compute), link: round(this.#link), frames: this.#frames };

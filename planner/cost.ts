@@ -10,6 +10,7 @@ import { elements, nodeInputs } from '../shared/model/ir.ts';
 import { nodeFlops, nodeParams } from '../shared/model/stats.ts';
 import type { PartitionKind, PlanDoc, PlanPrediction } from '../shared/plan/types.ts';
 import { DTYPE_BYTES } from '../shared/wire/elements.ts';
+import { selVolume } from '../shared/plan/sel.ts';
 import { convPart, tailLayers } from './layers.ts';
 import { commCost, type LayerType } from './optimize/comm-cost.ts';
 import { planTraffic, type LinkBytes } from './cost-traffic.ts';
@@ -68,6 +69,23 @@ export interface PlanCost {
 
 const STAR_TYPE: Partial<Record<PartitionKind, LayerType>> = { lop: 'LOP', lip: 'LIP', fuse1: 'FUSE1', fuse2: 'FUSE2', local: '-' };
 
+/**
+ * Bytes per element of the star's traffic: the pieces' own dtypes (a plan mixes them: int8 maps,
+ * float16 partial sums, shared/plan/wire.ts edgeDtype), averaged over the elements each carries.
+ * The ingest stage's pieces (FTP inputs) are not part of the star.
+ */
+function tailBytesPerElement(plan: PlanDoc): number {
+  const ingest = new Set(plan.stages.filter((s) => s.kind === 'ingest').map((s) => s.id));
+  let elements = 0, bytes = 0;
+  for (const p of plan.pieces) {
+    if (ingest.has(p.stage)) continue;
+    const n = selVolume(p.sel);
+    elements += n;
+    bytes += n * DTYPE_BYTES[p.dtype];
+  }
+  return elements > 0 ? bytes / elements : DTYPE_BYTES[plan.pieces[0]?.dtype ?? 'float32'];
+}
+
 /** The paper-comparable star count of a plan's weight-partitioned tail (FC layers included as the 1×1 case). */
 function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   const k = plan.layers.findIndex((l) => l.partition !== 'ftp');
@@ -77,7 +95,7 @@ function starCost(model: Model, plan: PlanDoc): StarCost | undefined {
   const types = plan.layers.slice(k).map((l, i): LayerType | undefined => (layers[i]!.conv ? STAR_TYPE[l.partition] : '-'));
   if (types.some((t) => t === undefined)) return undefined;
   const n = plan.devices.length;
-  const dtype = DTYPE_BYTES[plan.pieces[0]?.dtype ?? 'float32'];
+  const dtype = tailBytesPerElement(plan);
   const cut = convPart(layers).length;
   const conv = cut === 0 ? 0 : commCost(layers.slice(0, cut), types.slice(0, cut) as LayerType[], n);
   return { bytes: dtype * commCost(layers, types as LayerType[], n), convBytes: dtype * conv };

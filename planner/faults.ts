@@ -38,7 +38,6 @@ export class PlannerFaults {
   /** The retained plan as the broker has it; the workers the current plan was made for. */
   #retained: PlanDoc | undefined;
   #considered = new Set<string>();
-  readonly #noPlanAt = new Map<string, number>();
 
   constructor(ctx: PlannerFaultsContext) {
     this.#ctx = ctx;
@@ -63,9 +62,8 @@ export class PlannerFaults {
         if (id && this.#liveness.seen(id)) this.#ctx.setOnline(id, true);
       }),
       await t.subscribe(topics.cameraFrame('+'), (topic) => {
-        const cam = topics.parse(topic)?.params.cam ?? '?';
-        if (this.#ctx.current()) this.#ledger.frame(cam);
-        else if (!this.serving()) this.#noPlan(cam);
+        const cam = topics.parse(topic)?.params.cam;
+        if (cam && this.#ctx.current()) this.#ledger.frame(cam);
       }),
       await t.subscribe(topics.cameraPredictions('+'), (topic) => {
         const cam = topics.parse(topic)?.params.cam;
@@ -117,18 +115,6 @@ export class PlannerFaults {
     this.#standby.remember(devicesFor(infos), objective, plan);
     const sets = infos.length > 1 ? infos.map((gone) => devicesFor(infos.filter((i) => i !== gone))) : [];
     this.#standby.prepare(sets, objective, this.#ctx.plan);
-  }
-
-  /**
-   * While no plan runs (and no earlier planner's plan is served), nobody ingests a camera frame: say
-   * so (at most once a second per camera), so no frame is lost in silence.
-   */
-  #noPlan(cam: string): void {
-    if (Date.now() - (this.#noPlanAt.get(cam) ?? 0) < 1000) return;
-    this.#noPlanAt.set(cam, Date.now());
-    const { transport: t, topics } = this.#ctx, online = this.#ctx.online().length;
-    const msg: ErrorMessage = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
-    void topics.publish(t, topics.errors(), msg).catch(() => undefined);
   }
 
   #sweep(): void {

@@ -10,6 +10,7 @@ import type { ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDevice, PlanDoc } from '../shared/plan/types.ts';
 import { Calibration } from './calibration.ts';
+import { correctedLatency, driftDecision, DriftWatch, samePlanShape, type DriftOptions } from './drift.ts';
 import { PlannerFaults } from './faults.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
@@ -32,6 +33,8 @@ export interface PlannerContext {
   readonly log?: Logger;
   /** Corrects device and link speeds from measured stage times (default: a new one). */
   readonly calibration?: Calibration;
+  /** Re-plan when calibration makes another plan clearly faster (planner/drift.ts); `false`: never. Latency objective only. */
+  readonly drift?: DriftOptions | false;
   /** A worker silent (no stats) this long counts as gone (config `planner.livenessSeconds`, default 30 s). */
   readonly livenessMs?: number;
 }
@@ -47,11 +50,13 @@ export class PlannerService {
   #current: PlanDoc | undefined;
   #started = 0;
   #objective: string | undefined;
+  #framesOff: Unsubscribe | undefined;
   #chain: Promise<void> = Promise.resolve();
-  #graced = false; // the last worker's departure waited ALL_GONE_GRACE_MS once
   readonly #faults: PlannerFaults; // issue 14 §1: liveness, lost frames, adoption, standby plans, the broker's return
+  #graced = false; // the last worker's departure waited ALL_GONE_GRACE_MS once
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
+  readonly #drift: DriftWatch | undefined;
   /** Told when planning fails (e.g. PlanInfeasibleError): a command with no plan can exit with the reason. */
   readonly failures = new Set<(error: Error) => void>();
 
@@ -59,6 +64,7 @@ export class PlannerService {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('planner');
     this.calibration = ctx.calibration ?? new Calibration();
+    this.#drift = ctx.drift === false ? undefined : new DriftWatch(ctx.drift);
     this.#faults = new PlannerFaults({
       ...ctx, log: this.#log, model: ctx.model.name, current: () => this.#current, setOnline: (id, online) => this.#update(id, { online }),
       online: () => this.#ready().map((i) => i.id), plan: async (d) => this.#ctx.plan(this.#ctx.model, d, this.objective),
@@ -94,6 +100,30 @@ export class PlannerService {
       this.#update(m.params.id!, { online: m.payload.value === 'online' });
     }));
     this.#unsubs.push(await this.#watchPredictions());
+    await this.#watchFrames(true);
+  }
+
+  /**
+   * While no plan runs, nobody would ingest a camera frame: the planner listens then and reports
+   * each dropped frame (at most once a second per camera), so no frame is lost in silence.
+   */
+  async #watchFrames(on: boolean): Promise<void> {
+    if (on === (this.#framesOff !== undefined)) return;
+    if (!on) {
+      const off = this.#framesOff!;
+      this.#framesOff = undefined;
+      return off();
+    }
+    const { transport: t, topics } = this.#ctx;
+    const last = new Map<string, number>();
+    this.#framesOff = await t.subscribe(topics.cameraFrame('+'), (topic) => {
+      const cam = topics.parse(topic)?.params.cam ?? '?';
+      if (this.#current || this.#faults.serving() || Date.now() - (last.get(cam) ?? 0) < 1000) return;
+      last.set(cam, Date.now());
+      const online = this.#ready().length;
+      const msg: ErrorMessage = { code: 'no-plan', message: `camera ${cam}: frame dropped: no plan yet (${online} worker${online === 1 ? '' : 's'} online)`, camera: cam, time: Date.now() };
+      void topics.publish(t, topics.errors(), msg).catch(() => undefined);
+    });
   }
 
   /** Measured stage times of the current plan's frames feed the calibration (calibration.ts). */
@@ -104,7 +134,25 @@ export class PlannerService {
       const stages = p?.latencyMs?.detail ?? p?.latencyMs?.stages;
       if (!this.#current || p?.plan !== this.#current.planId || !Array.isArray(stages)) return;
       this.calibration.observe(this.#current, stages.filter((s): s is { stage: string; ms: number } => typeof s?.stage === 'string' && typeof s?.ms === 'number'));
+      this.#drift?.observed();
+      if (!this.#drift?.due(Date.now()) || (this.objective ?? 'latency').split(',')[0]!.trim() !== 'latency') return;
+      this.#drift.checked(Date.now());
+      this.#chain = this.#chain.then(() => this.#checkDrift()).catch((e: Error) => this.#fail(e));
     });
+  }
+
+  /** Plan again with today's factors; switch only when the candidate is clearly faster (drift.ts). */
+  async #checkDrift(): Promise<void> {
+    const current = this.#current;
+    const devices = this.#devices();
+    if (!current || !devices) return;
+    const candidate = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
+    const currentMs = correctedLatency(current, this.calibration.ratios()), candidateMs = candidate.predicted?.latencyMs;
+    if (this.#current !== current || currentMs === undefined || candidateMs === undefined || samePlanShape(current, candidate)) return;
+    const d = driftDecision({ currentMs, candidateMs }, this.#ctx.drift || {});
+    if (!d.replan) return this.#log.debug(d.reason);
+    this.#log.info(d.reason);
+    await this.#adopt(candidate, this.#ready(), { before: current });
   }
 
   /**
@@ -115,6 +163,7 @@ export class PlannerService {
     if (this.#timer) clearTimeout(this.#timer);
     for (const u of this.#unsubs.splice(0)) await u().catch(() => undefined);
     await this.#chain;
+    await this.#watchFrames(false).catch(() => undefined);
     const { transport: t, topics } = this.#ctx;
     if (opts.clear && this.#current) await topics.clear(t, topics.plan(), { qos: 1 }).catch(() => undefined);
     await topics.publish(t, topics.bridgeState(), 'offline', { qos: 1 }).catch(() => undefined);
@@ -155,40 +204,44 @@ export class PlannerService {
     const { transport: t, topics } = this.#ctx;
     const before = this.#current;
     const retained = before ? undefined : this.#faults.adoptable(infos);
-    if (retained) return this.#publish(before, retained, infos, 'adopted as retained: the workers it names are online', false);
+    if (retained) return this.#adopt(retained, infos, { before, publish: false, note: ', adopted as retained' });
     if (infos.length === 0) {
       if (before && !force && !this.#graced) return void (this.#graced = true, this.#schedule(ALL_GONE_GRACE_MS));
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
-      this.#faults.planned(before, undefined, infos, (i) => this.#devicesFor(i), this.objective);
+      this.#faults.planned(before, undefined, infos, (i) => this.#devices(i)!, this.objective);
       this.#current = undefined;
+      await this.#watchFrames(true);
       await topics.clear(t, topics.plan(), { qos: 1 });
       for (const l of this.listeners) l(undefined);
       return;
     }
     this.#graced = false;
     if (!force && this.#faults.stands(before, infos)) return this.#log.info(`plan ${before!.planId} stands: the workers it uses are online`);
-    const devices = this.#devicesFor(infos);
+    const devices = this.#devices(infos)!;
     // After a fault the standby plan; a re-plan asked for (bridge `plan`) plans afresh, calibrated as of now.
     const standby = force ? undefined : this.#faults.standby(devices, this.objective);
-    const plan = standby ?? await this.#ctx.plan(this.#ctx.model, devices, this.objective);
-    await this.#publish(before, plan, infos, `${plan.devices.length} of ${devices.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${standby ? ', a standby plan' : ''}${plan.reason ? `: ${plan.reason}` : ''}`);
+    await this.#adopt(standby ?? await this.#ctx.plan(this.#ctx.model, devices, this.objective), infos, { before, note: standby ? ', a standby plan' : '' });
   }
 
-  /** `plan` runs from now (published, or adopted as the broker retains it). */
-  async #publish(before: PlanDoc | undefined, plan: PlanDoc, infos: readonly WorkerInfo[], why: string, publish = true): Promise<void> {
-    this.calibration.planned(plan);
-    this.#current = plan;
-    if (publish) await this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.plan(), plan, { retain: true, qos: 1 });
-    this.#faults.planned(before, plan, infos, (i) => this.#devicesFor(i), this.objective);
-    this.#log.info(`plan ${plan.planId}: ${why}`);
-    for (const l of this.listeners) l(plan);
-  }
-
-  /** The devices a plan for `infos` is made for: the data source first, speeds calibrated. */
-  #devicesFor(infos: readonly WorkerInfo[]): PlanDevice[] {
+  /** The workers online (or `infos`) as devices, data source first, speeds corrected by the calibration. */
+  #devices(infos: readonly WorkerInfo[] = this.#ready()): PlanDevice[] | undefined {
+    if (infos.length === 0) return undefined;
     const src = this.#ctx.dataSource && infos.some((i) => i.id === this.#ctx.dataSource) ? this.#ctx.dataSource : infos[0]!.id;
     const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
     return this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
+  }
+
+  /** `plan` runs from now: published (or, `publish: false`, adopted as the broker retains it). */
+  async #adopt(plan: PlanDoc, infos: readonly WorkerInfo[], o: { before?: PlanDoc; publish?: boolean; note?: string } = {}): Promise<void> {
+    const { transport: t, topics } = this.#ctx;
+    this.calibration.planned(plan);
+    this.#drift?.planned(Date.now());
+    this.#current = plan;
+    if (o.publish !== false) await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
+    this.#faults.planned(o.before, plan, infos, (i) => this.#devices(i)!, this.objective);
+    await this.#watchFrames(false);
+    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${infos.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${o.note ?? ''}${plan.reason ? `: ${plan.reason}` : ''}`);
+    for (const l of this.listeners) l(plan);
   }
 
   #fail(e: Error): void {

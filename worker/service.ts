@@ -28,6 +28,8 @@ export interface WorkerContext extends HeadOptions, Pick<RecoveryContext, 'retai
   readonly deadlineMs?: number;
   /** Frames per camera in flight at once when this worker is the data source (default 2). */
   readonly framesInFlight?: number;
+  /** FTP work stealing (config `workers.steal`, default on). */
+  readonly steal?: boolean;
   readonly maxFrameBytes?: number;
   /** How often the runtime is swept and stats are considered (default 1 s). */
   readonly statsIntervalMs?: number;
@@ -62,16 +64,16 @@ export class Worker {
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
-    this.#recovery = new FaultRecovery({
-      ...ctx, log: this.#log, error: (code, message, extra) => this.#error(code, message, extra),
-      restart: (drop) => { if (this.#plan) this.#planChain = this.#planChain.then(() => this.#restart(drop)).catch((e: Error) => this.#error('plan-failed', e.message)); },
-    });
+    const restart = (drop: string) => { if (this.#plan) this.#planChain = this.#planChain.then(() => this.#restart(drop)).catch((e: Error) => this.#error('plan-failed', e.message)); };
+    this.#recovery = new FaultRecovery({ ...ctx, log: this.#log, error: (code, message, extra) => this.#error(code, message, extra), restart });
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
     this.#head = new HeadTask({ ...ctx, counters: this.counters });
   }
 
   get plan(): PlanDoc | undefined { return this.#plan; }
   get id(): string { return this.#ctx.info.id; }
+  /** Work stealing counters of the current plan (worker/runtime/steal.ts), if this worker steals in it. */
+  get stealStats() { return this.#runtime?.stealStats; }
   /** Frames of a camera in flight and waiting here (data source; zeros elsewhere). */
   runtimeLoad(camera: string): { inFlight: number; waiting: number } {
     return this.#runtime?.cameraLoad(camera) ?? { inFlight: 0, waiting: 0 };
@@ -119,8 +121,7 @@ export class Worker {
     if (!mine) return this.#adopt(plan);
     // The new data source holds camera frames from now until the plan runs (and its re-runs went first).
     if (plan.dataSource !== this.id) return this.#load(plan);
-    this.#pending = plan;
-    const hold = this.#recovery.holdFor(plan);
+    const hold = this.#recovery.holdFor((this.#pending = plan));
     await this.#load(plan, hold).finally(() => hold.release(Promise.resolve()));
   }
 
@@ -128,9 +129,7 @@ export class Worker {
   async #load(plan: PlanDoc, o: AdoptOptions = {}): Promise<void> {
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
-    if (hash !== plan.model.hash) {
-      return this.#error('plan-refused', `plan ${plan.planId} is for model ${plan.model.name} (hash ${plan.model.hash}); this worker loaded hash ${hash}`);
-    }
+    if (hash !== plan.model.hash) return this.#error('plan-refused', `plan ${plan.planId} is for model ${plan.model.name} (hash ${plan.model.hash}); this worker loaded hash ${hash}`);
     const refusal = checkPlanFits({ plan, model, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes });
     if (refusal) return this.#error('plan-refused', refusal);
     this.#model = model;
@@ -153,7 +152,7 @@ export class Worker {
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
-      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight,
+      log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight, steal: this.#ctx.steal ?? true,
       engine: this.#ctx.engine ?? tfjsEngine, maxFrameBytes: this.#ctx.maxFrameBytes, counters: this.counters,
       error: (code, message, extra) => this.#error(code, message, extra),
       head: this.#recovery.answered(this.#head.step({ model: this.#model, plan, synthetic: this.#weightsSource === 'synthetic' })),

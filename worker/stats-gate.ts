@@ -34,8 +34,12 @@ export function workerStats(worker: string, plan: string | null, counters: Worke
     worker, plan, ...counters, framesInFlight: rt?.framesInFlight ?? 0,
     weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
     messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),
+    ...(rt?.stealStats ? { steal: { stolen: rt.stealStats.stolen, lent: rt.stealStats.claimed } } : {}),
   };
 }
 
 type WorkerCounters = { frames: number; badFrames: number; oversizeFrames: number; predictions: number; errors: number };
-interface RuntimeFigures { framesInFlight: number; weightBytes: number; receivedBytes: number; outboxStats: { publishedBytes: number; messages: number } }
+interface RuntimeFigures {
+  framesInFlight: number; weightBytes: number; receivedBytes: number; outboxStats: { publishedBytes: number; messages: number };
+  stealStats?: { stolen: number; claimed: number };
+}

@@ -13,25 +13,14 @@ import { Topics } from '../../shared/topics.ts';
 import { setLogLevel } from '../../shared/log.ts';
 import { EmbeddedBroker } from '../../broker/server.ts';
 import { connect, startPlanner } from '../../cli/stack.ts';
-import { autoPlanFn } from '../../planner/auto.ts';
-import type { TailPin } from '../../shared/config/types.ts';
+import { gatewayPlanFn, type GatewaySpec } from './gateway-plan.ts';
 import type { BrokerUser } from '../../broker/auth.ts';
 import { measurePlan, type Counters } from './measure.ts';
 import { BENCH_PASSWORD_ENV } from './options.ts';
 
 const BENCH_PLANNER = 'bench-planner';
 
-export interface GatewaySpec {
-  readonly plan: string;
-  readonly model: string;
-  readonly objective: string;
-  readonly tail: TailPin;
-  readonly workers: readonly { readonly id: string; readonly gwIf: string }[];
-  readonly frames: number;
-  readonly pipelined: number;
-  readonly port: number;
-  readonly deadlineMs: number;
-}
+export type { GatewaySpec } from './gateway-plan.ts';
 
 const say = (o: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
 
@@ -57,8 +46,10 @@ async function main(spec: GatewaySpec): Promise<void> {
   const target = { url: `mqtt://127.0.0.1:${spec.port}`, username: BENCH_PLANNER, password };
   const topics = new Topics({ cluster: 'bench' });
   const { planner, stop } = await startPlanner(target, topics, {
-    model, plan: autoPlanFn({ source: spec.model, objective: spec.objective, tail: spec.tail }),
+    model, plan: gatewayPlanFn(spec),
     expectedWorkers: spec.workers.length, waitMs: spec.deadlineMs,
+    // A bench measures one plan: no switch on calibration drift in the middle of it (planner/drift.ts).
+    drift: false,
   });
   const client = await connect(target, 'bench-cluster-camera');
   say({ event: 'ready' });

@@ -81,9 +81,12 @@ export function cgroupDir(fs: CgroupFs, prefix: string, id?: string): string {
   return id === undefined ? `${fs.root}/${prefix}` : `${fs.root}/${prefix}/${id}`;
 }
 
-/** One cgroup per worker under `<root>/<prefix>`, each capped at `cpu` cores (CFS quota per 100 ms). */
-export function cgroupSteps(fs: CgroupFs, prefix: string, ids: readonly string[], cpu: number): CgroupStep[] {
-  const quota = String(Math.max(1000, Math.round(cpu * PERIOD_US)));
+/**
+ * One cgroup per worker under `<root>/<prefix>`, each capped at `cpu` cores (CFS quota per 100 ms),
+ * times its factor in `slow` (a slower device, to show work stealing).
+ */
+export function cgroupSteps(fs: CgroupFs, prefix: string, ids: readonly string[], cpu: number, slow: ReadonlyMap<string, number> = new Map()): CgroupStep[] {
+  const quota = (id: string) => String(Math.max(1000, Math.round(cpu * (slow.get(id) ?? 1) * PERIOD_US)));
   const parent = cgroupDir(fs, prefix);
   const steps: CgroupStep[] = fs.version === 2 ? [{ write: `${fs.root}/cgroup.subtree_control`, value: '+cpu' }] : [];
   steps.push({ mkdir: parent });
@@ -91,8 +94,8 @@ export function cgroupSteps(fs: CgroupFs, prefix: string, ids: readonly string[]
   for (const id of ids) {
     const dir = cgroupDir(fs, prefix, id);
     steps.push({ mkdir: dir });
-    if (fs.version === 1) steps.push({ write: `${dir}/cpu.cfs_period_us`, value: String(PERIOD_US) }, { write: `${dir}/cpu.cfs_quota_us`, value: quota });
-    else steps.push({ write: `${dir}/cpu.max`, value: `${quota} ${PERIOD_US}` });
+    if (fs.version === 1) steps.push({ write: `${dir}/cpu.cfs_period_us`, value: String(PERIOD_US) }, { write: `${dir}/cpu.cfs_quota_us`, value: quota(id) });
+    else steps.push({ write: `${dir}/cpu.max`, value: `${quota(id)} ${PERIOD_US}` });
   }
   return steps;
 }

@@ -43,14 +43,15 @@ function guard(l: Layout, fs: CgroupFs, children: Children): { finish: () => voi
 
 async function runAll(o: ClusterOptions, l: Layout, fs: CgroupFs, children: Children, deadline: number, rows: Row[]): Promise<void> {
   for (const cmd of setupCommands(l, o.link, o.linkBps)) run(cmd);
-  applyCgroupSteps(cgroupSteps(fs, o.prefix, l.links.map((k) => k.id), o.cpu));
-  say(`${o.devices} workers × ${o.cpu} core × ${o.link} (cgroup v${fs.version}, namespaces ${l.gw}, ${l.links[0]!.ns}…)`);
+  applyCgroupSteps(cgroupSteps(fs, o.prefix, l.links.map((k) => k.id), o.cpu, o.slow));
+  const slow = [...o.slow].map(([id, f]) => `, ${id} × ${f}`).join('');
+  say(`${o.devices} workers × ${o.cpu} core${slow} × ${o.link}, stealing ${o.steal ? 'on' : 'off'}, wire ${o.wire ?? 'planner default'} (cgroup v${fs.version}, namespaces ${l.gw}, ${l.links[0]!.ns}…)`);
   for (const plan of o.plans) {
     const recipe = PLANS[plan]!;
     say(`plan ${plan}: ${recipe.label}`);
     const r = await runPlan({ o, l, fs, plan, recipe, children, root: ROOT, deadlineMs: deadline - Date.now() - 10_000 });
     const row: Row = { plan, label: recipe.label, ...r };
-    emit({ bench: 'cluster', model: o.model, cpu: o.cpu, link: o.link, ...row });
+    emit({ bench: 'cluster', model: o.model, cpu: o.cpu, link: o.link, slow: Object.fromEntries(o.slow), steal: o.steal, wire: o.wire ?? 'default', ...row });
     rows.push(row);
   }
 }

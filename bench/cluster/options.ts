@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../shared/errors.ts';
 import type { TailPin } from '../../shared/config/types.ts';
+import { isWireDtype, WIRE_DTYPES, type WireDtype } from '../../shared/plan/wire.ts';
 
 export interface PlanRecipe {
   readonly label: string;
@@ -38,6 +39,12 @@ export interface ClusterOptions {
   /** The whole run is aborted (and torn down) after this long. */
   readonly timeoutS: number;
   readonly prefix: string;
+  /** Worker id → its share of `cpu` (`--slow w0:0.5`: w0 gets half the others' CPU), to show work stealing. */
+  readonly slow: ReadonlyMap<string, number>;
+  /** FTP work stealing on the workers (`--steal on|off`, default on). */
+  readonly steal: boolean;
+  /** Activations' dtype between devices (`--wire`, the planner's `planner.wire`); absent: the planner's default. */
+  readonly wire?: WireDtype;
 }
 
 /** The environment variable that carries a run's broker password to the gateway and the workers. */
@@ -61,7 +68,20 @@ function num(name: string, v: string | undefined, min: number, max: number, int 
   return n;
 }
 
-export const CLUSTER_USAGE = 'npm run bench -- cluster [--model yolov2] [--devices 6] [--cpu 0.3] [--link 100mbit] [--plans one,unfused,comm,latency] [--frames 5] [--pipelined 10] [--timeout 540]';
+export const CLUSTER_USAGE = 'npm run bench -- cluster [--model yolov2] [--devices 6] [--cpu 0.3] [--link 100mbit] [--plans one,unfused,comm,latency] [--frames 5] [--pipelined 10] [--timeout 540] [--slow w0:0.5] [--steal on|off] [--wire float32|float16|int8]';
+
+/** `w0:0.5,w2:0.8` → worker id → CPU factor; ids are the bench's `w<i>` for i < devices. */
+export function parseSlow(s: string | undefined, devices: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(w(\d+)):(\d+(?:\.\d+)?)$/.exec(part);
+    if (!m || Number(m[2]) >= devices || !(Number(m[3]) > 0) || Number(m[3]) > 64) {
+      throw new UsageError(`bench cluster: --slow expects W:F with W one of w0..w${devices - 1} and F a CPU factor in (0, 64], got '${part}'`);
+    }
+    out.set(m[1]!, Number(m[3]));
+  }
+  return out;
+}
 
 export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
   let values;
@@ -70,7 +90,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
       model: { type: 'string', default: 'yolov2' }, devices: { type: 'string', default: '6' }, cpu: { type: 'string', default: '0.3' },
       link: { type: 'string', default: '100mbit' }, plans: { type: 'string', default: 'one,unfused,comm,latency' },
       frames: { type: 'string', default: '5' }, pipelined: { type: 'string', default: '10' }, timeout: { type: 'string', default: '540' },
-      prefix: { type: 'string', default: 'dtbench' },
+      prefix: { type: 'string', default: 'dtbench' }, slow: { type: 'string' }, steal: { type: 'string', default: 'on' }, wire: { type: 'string' },
     } }));
   } catch (e) {
     throw new UsageError(`bench cluster: ${(e as Error).message.split('\n')[0]}\nusage: ${CLUSTER_USAGE}`);
@@ -81,9 +101,13 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
   // Interface names are at most 15 bytes: prefix + '-g' + index must fit.
   if (!/^[a-z][a-z0-9]{0,9}$/.test(values.prefix!)) throw new UsageError(`bench cluster: --prefix must be 1..10 lowercase letters or digits, got '${values.prefix}'`);
   const { link, bps } = parseLink(values.link!);
+  if (values.steal !== 'on' && values.steal !== 'off') throw new UsageError(`bench cluster: --steal takes on or off, got '${values.steal}'`);
+  if (values.wire !== undefined && !isWireDtype(values.wire)) throw new UsageError(`bench cluster: --wire takes ${WIRE_DTYPES.join(', ')}, got '${values.wire}'`);
+  const devices = num('devices', values.devices, 1, 64);
   return {
-    model: values.model!, devices: num('devices', values.devices, 1, 64), cpu: num('cpu', values.cpu, 0.01, 64, false), link, linkBps: bps,
+    model: values.model!, devices, cpu: num('cpu', values.cpu, 0.01, 64, false), link, linkBps: bps,
     plans, frames: num('frames', values.frames, 1, 1000), pipelined: num('pipelined', values.pipelined, 0, 1000),
     timeoutS: num('timeout', values.timeout, 10, 86400), prefix: values.prefix!,
+    slow: parseSlow(values.slow, devices), steal: values.steal === 'on', ...(values.wire === undefined ? {} : { wire: values.wire as WireDtype }),
   };
 }

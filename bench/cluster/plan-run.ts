@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BENCH_PASSWORD_ENV, type ClusterOptions, type PlanRecipe } from './options.ts';
 import { generatePassword } from '../../broker/passwords.ts';
 import { confined, type CgroupFs, type Layout } from './layout.ts';
-import type { GatewaySpec } from './gateway.ts';
+import type { GatewaySpec } from './gateway-plan.ts';
 import type { PlanResult } from './measure.ts';
 
 const PORT = 1883;
@@ -68,9 +68,9 @@ function events(child: ChildProcess, tail: string[]): () => Promise<GatewayEvent
   return () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiting.push(r)));
 }
 
-function workerArgv(r: PlanRun, id: string, gwAddr: string): string[] {
+export function workerArgv(r: Pick<PlanRun, 'o' | 'root' | 'deadlineMs'>, id: string, gwAddr: string): string[] {
   return [process.execPath, join(r.root, 'bin/deeperthings.js'), 'worker', '--broker', `mqtt://${gwAddr}:${PORT}`, '--id', id, '--username', id, '--cluster', 'bench',
-    '--link', String(r.o.linkBps), '--snapshot', '0', '--deadline-ms', String(Math.max(60_000, r.deadlineMs))];
+    '--link', String(r.o.linkBps), '--snapshot', '0', '--deadline-ms', String(Math.max(60_000, r.deadlineMs)), ...(r.o.steal ? [] : ['--no-steal'])];
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -82,12 +82,18 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
+/** What the gateway process runs for this plan (its planner gets the tail, objective and wire). */
+export function gatewaySpec(r: Pick<PlanRun, 'o' | 'l' | 'plan' | 'recipe' | 'deadlineMs'>): GatewaySpec {
+  const links = r.recipe.single ? r.l.links.slice(0, 1) : r.l.links;
+  return {
+    plan: r.plan, model: r.o.model, objective: r.recipe.objective, tail: r.recipe.tail, workers: links.map((k) => ({ id: k.id, gwIf: k.gwIf })),
+    frames: r.o.frames, pipelined: r.o.pipelined, port: PORT, deadlineMs: r.deadlineMs, ...(r.o.wire ? { wire: r.o.wire } : {}),
+  };
+}
+
 export async function runPlan(r: PlanRun): Promise<PlanResult> {
   const links = r.recipe.single ? r.l.links.slice(0, 1) : r.l.links;
-  const spec: GatewaySpec = {
-    plan: r.plan, model: r.o.model, objective: r.recipe.objective, tail: r.recipe.tail, workers: links.map((k) => ({ id: k.id, gwIf: k.gwIf })),
-    frames: r.o.frames, pipelined: r.o.pipelined, port: PORT, deadlineMs: r.deadlineMs,
-  };
+  const spec = gatewaySpec(r);
   // Workers and the gateway inherit the run's broker password from the environment (gateway.ts).
   process.env[BENCH_PASSWORD_ENV] ??= generatePassword();
   const gw = r.children.spawn(['ip', 'netns', 'exec', r.l.gw, process.execPath, '--import', 'tsx', join(r.root, 'bench/cluster/gateway.ts'), JSON.stringify(spec)], r.root);

@@ -74,7 +74,7 @@ export class PlanDraft {
   #newPiece(task: TaskDraft, sel: TensorSel, partial: boolean): PieceDoc {
     const n = this.#perStage.get(task.stage) ?? 0;
     this.#perStage.set(task.stage, n + 1);
-    const piece: PieceDoc = { id: `${task.stage}/p${n}`, stage: task.stage, worker: task.worker, sel, partial, dtype: edgeDtype(this.spec.dtype ?? DEFAULT_WIRE, { partial }) };
+    const piece: PieceDoc = { id: `${task.stage}/p${n}`, stage: task.stage, worker: task.worker, sel, partial, dtype: edgeDtype(this.spec.dtype ?? DEFAULT_WIRE, { partial, node: sel.node, nodes: this.model.nodes.length }) };
     this.#pieces.push(piece);
     this.#outputs.get(task.id)!.push(piece.id);
     return piece;

@@ -24,7 +24,7 @@ export const DEFAULTS: Config = {
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
   // Two frames in flight keep every stage busy while the first finishes (issue 13 §3).
-  workers: { memory: '1GB', speed: 'measure', framesInFlight: 2, retainFrames: 4 },
+  workers: { memory: '1GB', speed: 'measure', framesInFlight: 2, steal: true, retainFrames: 4 },
   logging: { level: 'info', json: false },
 };
 

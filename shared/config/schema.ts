@@ -112,7 +112,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       requiresRestart: true,
-      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed, framesInFlight: { type: 'integer', minimum: 1, maximum: 64 }, retainFrames: { type: 'integer', minimum: 0, maximum: 64 } },
+      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed, framesInFlight: { type: 'integer', minimum: 1, maximum: 64 }, steal: { type: 'boolean' }, retainFrames: { type: 'integer', minimum: 0, maximum: 64 } },
     },
     logging: {
       type: 'object',

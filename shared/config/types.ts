@@ -104,6 +104,8 @@ export interface WorkersConfig {
   speed: number | 'measure';
   /** Frames of one camera the data source runs at once; later ones wait (pipelining, issue 13 §3). */
   framesInFlight: number;
+  /** FTP work stealing: an idle worker takes a waiting tile of a busy one (worker/runtime/steal.ts). */
+  steal: boolean;
   /** The data source keeps the input of the last K frames per camera to re-run them after a fault (issue 14 §1). */
   retainFrames: number;
 }

@@ -109,10 +109,48 @@ export function int8ChannelScales(data: Float32Array, c: number): Float32Array {
   return max;
 }
 
-/** How int8 elements are scaled: one scale per tensor, or one per channel (channel-last). */
-export type Int8Scaling = 'tensor' | 'channel';
+/**
+ * How int8 elements are scaled: one scale per tensor, one per channel (channel-last), or one scale
+ * and zero point per channel (`affine`: element = (q − zero) × scale, q over the channel's own
+ * [min, max] with 0 exact). Activations after ReLU or leaky ReLU are (nearly) one-signed, so the
+ * symmetric code wastes half its 255 levels on values that never occur; affine keeps all of them.
+ */
+export type Int8Scaling = 'tensor' | 'channel' | 'affine';
 
-export interface Encoded { bytes: Uint8Array; scale?: number; scales?: Float32Array }
+export interface Encoded { bytes: Uint8Array; scale?: number; scales?: Float32Array; zeros?: Float32Array }
+
+/** Per channel affine int8 parameters: scale = (max − min) / 255 over [min(min,0), max(max,0)], zero point an integer in [−128, 127]. */
+export function int8AffineParams(data: Float32Array, c: number): { scales: Float32Array; zeros: Float32Array } {
+  const lo = new Float32Array(c), hi = new Float32Array(c);
+  for (let i = 0; i < data.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const v = data[i + k];
+      if (!Number.isFinite(v)) continue;
+      if (v < lo[k]) lo[k] = v;
+      else if (v > hi[k]) hi[k] = v;
+    }
+  }
+  const scales = new Float32Array(c), zeros = new Float32Array(c);
+  for (let k = 0; k < c; k++) {
+    scales[k] = (hi[k] - lo[k]) / 255;
+    zeros[k] = scales[k] > 0 ? Math.max(-128, Math.min(127, -128 - Math.round(lo[k] / scales[k]))) : 0;
+  }
+  return { scales, zeros };
+}
+
+function quantizeAffine(data: Float32Array, scales: Float32Array, zeros: Float32Array): Uint8Array {
+  const out = new Int8Array(data.length);
+  const c = scales.length;
+  for (let i = 0; i < data.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const s = scales[k];
+      if (!(s > 0)) continue;
+      const q = Math.round(data[i + k] / s) + zeros[k];
+      out[i + k] = Number.isNaN(q) ? zeros[k] : q > 127 ? 127 : q < -128 ? -128 : q;
+    }
+  }
+  return new Uint8Array(out.buffer);
+}
 
 /**
  * Encode elements; float32 on a little-endian host is a view of `data`, not a copy. int8 per
@@ -128,6 +166,10 @@ export function writeElements(data: Float32Array, dtype: Dtype, int8?: { scaling
     return { bytes: out };
   }
   if (dtype === 'float16') return { bytes: writeHalves(data) };
+  if (int8?.scaling === 'affine') {
+    const { scales, zeros } = int8AffineParams(data, int8.channels);
+    return { bytes: quantizeAffine(data, scales, zeros), scales, zeros };
+  }
   if (int8?.scaling === 'channel') {
     const scales = int8ChannelScales(data, int8.channels);
     return { bytes: quantize(data, scales), scales };
@@ -169,7 +211,7 @@ function quantize(data: Float32Array, scales: ArrayLike<number>): Uint8Array {
  * Decode `n` elements from `bytes` (exactly n × DTYPE_BYTES long, at any byte offset) into a new,
  * aligned Float32Array: the result never aliases the received buffer.
  */
-export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: number | ArrayLike<number>): Float32Array {
+export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: number | ArrayLike<number>, zeros?: ArrayLike<number>): Float32Array {
   const out = new Float32Array(n);
   if (dtype === 'float32') {
     if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
@@ -180,6 +222,9 @@ export function readElements(bytes: Uint8Array, n: number, dtype: Dtype, scale: 
   } else if (dtype === 'float16') {
     const table = halves();
     for (let i = 0; i < n; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+  } else if (zeros && typeof scale !== 'number') {
+    const c = scale.length;
+    for (let i = 0; i < n; i += c) for (let k = 0; k < c; k++) out[i + k] = (((bytes[i + k] << 24) >> 24) - zeros[k]) * scale[k];
   } else if (typeof scale === 'number') {
     for (let i = 0; i < n; i++) out[i] = ((bytes[i] << 24) >> 24) * scale; // sign-extend the byte
   } else {

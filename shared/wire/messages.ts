@@ -60,6 +60,8 @@ export interface WorkerStats {
   publishedBytes: number;
   receivedBytes: number;
   messages: number;
+  /** FTP work stealing under the current plan (worker/runtime/steal.ts): tiles this worker took from others, and lent to others. */
+  steal?: { stolen: number; lent: number };
   /** Resident set size of the worker process. */
   rssBytes: number;
   /** Epoch milliseconds. */

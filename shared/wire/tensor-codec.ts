@@ -32,6 +32,8 @@ export interface TensorHeader {
   scale?: number;
   /** int8 only, instead of `scale`: one scale per channel (element = q × scales[channel]). */
   scales?: Float32Array;
+  /** int8 only, with `scales`: one integer zero point per channel (element = (q − zeros[channel]) × scales[channel]). */
+  zeros?: Float32Array;
   /** A partial sum (LIP, FUSE1) still to be added to its siblings' before the activation. */
   partial?: boolean;
   /** Capture time of the frame, epoch milliseconds, for end-to-end latency. */
@@ -39,7 +41,7 @@ export interface TensorHeader {
 }
 
 /** What the sender fills in; dtype and scale come from the encoding options. */
-export type TensorHeaderInput = Omit<TensorHeader, 'dtype' | 'scale' | 'scales'>;
+export type TensorHeaderInput = Omit<TensorHeader, 'dtype' | 'scale' | 'scales' | 'zeros'>;
 
 /** How to encode the elements: dtype, and for int8 whether the scale is per tensor (default) or per channel. */
 export interface TensorEncodeOptions { dtype?: Dtype; int8?: Int8Scaling }
@@ -62,8 +64,8 @@ export function encodeTensorMessage(header: TensorHeaderInput, data: Float32Arra
   if (data.length !== h * w * c) {
     throw new Error(`wire: tensor message frame ${header.frame} piece ${header.piece}: ${data.length} elements for shape [${h}, ${w}, ${c}]`);
   }
-  const { bytes, scale, scales } = writeElements(data, dtype, { scaling: opts.int8 ?? 'tensor', channels: c });
-  const full: Record<string, unknown> = { ...header, dtype, scale, scales };
+  const { bytes, scale, scales, zeros } = writeElements(data, dtype, { scaling: opts.int8 ?? 'tensor', channels: c });
+  const full: Record<string, unknown> = { ...header, dtype, scale, scales, zeros };
   for (const k of Object.keys(full)) if (full[k] === undefined) delete full[k];
   const cbor: Uint8Array = cborEncode(full);
   const prefix = Buffer.alloc(align4(8 + cbor.length)); // zero-filled: the padding is zeros
@@ -131,14 +133,14 @@ function decodeChecked(bytes: Uint8Array, source: string): TensorDecodeResult {
   if (have !== need) {
     return failed(source, `shape [${h}, ${w}, ${c}] × ${header.dtype} needs ${need} bytes of elements but ${Math.max(have, 0)} follow the header`);
   }
-  const data = readElements(bytes.subarray(offset), h * w * c, header.dtype, header.scales ?? header.scale ?? 1);
+  const data = readElements(bytes.subarray(offset), h * w * c, header.dtype, header.scales ?? header.scale ?? 1, header.zeros);
   return { ok: true, header, data };
 }
 
 /** Keep only the known fields: unknown ones (from a newer sender) are ignored, not passed on. */
 function pickHeader(o: Record<string, unknown>): TensorHeader {
   const h: Record<string, unknown> = {};
-  for (const k of ['frame', 'plan', 'stage', 'piece', 'region', 'channels', 'shape', 'dtype', 'scale', 'scales', 'partial', 't']) {
+  for (const k of ['frame', 'plan', 'stage', 'piece', 'region', 'channels', 'shape', 'dtype', 'scale', 'scales', 'zeros', 'partial', 't']) {
     if (o[k] !== undefined) h[k] = o[k];
   }
   return h as unknown as TensorHeader;

@@ -37,6 +37,7 @@ function shapeError(o: Obj): string | undefined {
 function scaleError(o: Obj): string | undefined {
   const s = o.scale;
   if (o.scales !== undefined) return s === undefined ? scalesError(o) : `'scale' and 'scales' are exclusive`;
+  if (o.zeros !== undefined) return `'zeros' only goes with 'scales'`;
   if (s === undefined) return o.dtype === 'int8' ? `'scale' is required with dtype int8` : undefined;
   if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) return `'scale' must be a finite number ≥ 0 (got ${describe(s)})`;
   return undefined;
@@ -50,6 +51,15 @@ function scalesError(o: Obj): string | undefined {
   const c = (o.shape as number[])[2];
   if (s.length !== c) return `'scales' has ${s.length} entries for ${c} channels`;
   for (const v of s) if (!Number.isFinite(v) || v < 0) return `'scales' must be finite and ≥ 0 (got ${v})`;
+  return zerosError(o, c);
+}
+
+/** Affine int8 zero points: with `scales`, a float32 array of one integer in [−128, 127] per channel. */
+function zerosError(o: Obj, c: number): string | undefined {
+  const z = o.zeros;
+  if (z === undefined) return undefined;
+  if (!(z instanceof Float32Array) || z.length !== c) return `'zeros' must be a float32 array with one entry per channel (${c})`;
+  for (const v of z) if (!Number.isInteger(v) || v < -128 || v > 127) return `'zeros' must be integers in -128..127 (got ${v})`;
   return undefined;
 }
 

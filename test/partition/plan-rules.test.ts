@@ -1,4 +1,5 @@
 /** Plan builder: illegal specs are refused with the layer and the rule; plans are well formed. */
+import { INT8_DEPTH } from '../../shared/plan/wire.ts';
 import { strict as assert } from 'node:assert';
 import { buildPlan } from '../../planner/plan/build.ts';
 import { equalDevices } from '../../planner/devices.ts';
@@ -69,12 +70,14 @@ describe('plan builder rules (PAPER §3.5)', () => {
     assert.deepEqual(lop.tasks.map((t) => t.runs[0]!.outChannels), [{ c0: 0, c1: 96 }, { c0: 96, c1: 128 }]);
   });
 
-  it('states a wire dtype per piece: float16 by default, partial sums never below float16 (issue 13 §3)', async () => {
+  it('states a wire dtype per piece: float16 by default, partial sums and the last quarter of the network never below float16 (issue 13 §3)', async () => {
     const { model } = await darknetModel('yolov2', 160);
     const spec = (dtype?: 'float32' | 'float16' | 'int8') => specFromPreset(model, { devices: equalDevices(3), ftpLayers: 12, grid: { rows: 3, cols: 3 }, tail: 'fused', dtype });
     assert.ok(buildPlan(model, spec()).pieces.every((p) => p.dtype === 'float16'));
     assert.ok(buildPlan(model, spec('float32')).pieces.every((p) => p.dtype === 'float32'));
     const q = buildPlan(model, spec('int8')).pieces;
-    assert.ok(q.some((p) => p.partial) && q.every((p) => p.dtype === (p.partial ? 'float16' : 'int8')));
+    const late = (p: { sel: { node: number } }) => p.sel.node >= INT8_DEPTH * model.nodes.length;
+    assert.ok(q.some((p) => p.partial) && q.some((p) => late(p)) && q.some((p) => p.dtype === 'int8'));
+    assert.ok(q.every((p) => p.dtype === (p.partial || late(p) ? 'float16' : 'int8')));
   });
 });

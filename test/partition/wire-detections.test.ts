@@ -65,19 +65,20 @@ describe('wire dtypes: detections on the sample photos (CenterNet, N = 3)', func
   }
 
   for (const photo of PHOTOS) {
-    it(`${photo}: float16 and int8 (per channel) against float32, fused tail`, async () => {
+    it(`${photo}: float16 and int8 (affine per channel, float16 near the head) against float32, fused tail`, async () => {
       const exact = await detect(photo, 'fused', 'float32');
       assert.ok(exact.detections.length > 0, 'the photo has objects to compare');
       const half = await detect(photo, 'fused', 'float16');
       const d16 = deviation(half.detections, exact.detections, 0.01);
       assert.ok(d16.score <= 0.01 && d16.box <= 1, `float16: score ±${d16.score.toFixed(4)}, box ±${d16.box.toFixed(2)} px`);
       assert.ok(half.bytes < 0.51 * exact.bytes, `float16 moves half the bytes: ${half.bytes} vs ${exact.bytes}`);
-      // int8 keeps every detection and label but misses the strict bounds: measured scores ±0.018,
-      // boxes ±3.4 px on these photos (per-tensor scale: boxes off by 14–290 px, detections lost).
+      // int8 (affine per channel, the last quarter of the network in float16: shared/plan/wire.ts)
+      // holds the same bounds. int8 everywhere missed them: scores ±0.018, boxes ±3.4 px (per-channel
+      // symmetric scale), 14–290 px with detections lost (per-tensor scale).
       const q = await detect(photo, 'fused', 'int8');
-      const d8 = deviation(q.detections, exact.detections, 0.03);
-      assert.ok(d8.score <= 0.03 && d8.box <= 6, `int8: score ±${d8.score.toFixed(4)}, box ±${d8.box.toFixed(2)} px`);
-      assert.ok(q.bytes < 0.27 * exact.bytes, `int8 moves a quarter of the bytes: ${q.bytes} vs ${exact.bytes}`);
+      const d8 = deviation(q.detections, exact.detections, 0.01);
+      assert.ok(d8.score <= 0.01 && d8.box <= 1, `int8: score ±${d8.score.toFixed(4)}, box ±${d8.box.toFixed(2)} px`);
+      assert.ok(q.bytes < 0.4 * exact.bytes, `int8 moves under 0.4 of float32's bytes: ${q.bytes} vs ${exact.bytes}`);
     });
   }
 

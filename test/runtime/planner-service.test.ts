@@ -3,6 +3,7 @@
  * a planner started after its workers plans at once; a failed first plan is told to the command;
  * the bridge `info` answer names the model and objective that run; a clean stop clears what it owns.
  */
+import type { PlanDevice, PlanDoc } from '../../shared/plan/types.ts';
 import { strict as assert } from 'node:assert';
 import { MemoryBus } from '../../shared/transport/memory.ts';
 import { Topics } from '../../shared/topics.ts';
@@ -184,6 +185,49 @@ describe('planner service', function () {
       const next = await p.planner.replan();
       const dev = next!.devices.find((d) => d.id === busy.workers[0])!;
       assert.ok(dev.speed < 5, `next plan sees ${dev.speed} GFLOP/s`);
+    } finally {
+      await p.stop();
+      await client.close();
+    }
+  });
+
+  it('re-plans on calibration drift: a worker measured 3× slower than announced loses its share (hysteresis: 0 s, 3 frames)', async () => {
+    const { model } = await darknetModel('yolov2-tiny', 96);
+    const bus = new MemoryBus();
+    const topics = new Topics();
+    // Two plans a cost model would weigh: split (10 ms of work on each) or all on w0 (25 ms).
+    const planFn = (_m: unknown, devices: PlanDevice[]): PlanDoc => {
+      const ms = (id: string, work: number) => work * 5 / devices.find((d) => d.id === id)!.speed;
+      const split = ms('w0', 10) + ms('w1', 10), one = ms('w0', 25);
+      const stages = split <= one
+        ? [{ stage: 'a', ms: ms('w0', 10), computeMs: ms('w0', 10), transferMs: 0, workers: ['w0'] }, { stage: 'b', ms: ms('w1', 10), computeMs: ms('w1', 10), transferMs: 0, workers: ['w1'] }]
+        : [{ stage: 'a', ms: one, computeMs: one, transferMs: 0, workers: ['w0'] }];
+      return { planId: `${split <= one ? 'split' : 'one'}-${Math.random()}`, devices, stages: stages.map((x) => ({ id: x.stage, kind: 'seq', tasks: [] })), pieces: [], predicted: { latencyMs: Math.min(split, one), stages } } as unknown as PlanDoc;
+    };
+    const p = await startPlanner({ bus }, topics, { model, plan: planFn, expectedWorkers: 2, waitMs: 60_000, drift: { minIntervalMs: 0, minFrames: 3 } });
+    const client = await connect({ bus }, 'workers');
+    try {
+      for (const id of ['w0', 'w1']) {
+        const info: WorkerInfo = { id, version: '1', memoryBytes: 1e9, speedGflops: 5, linkBps: 1e9, backend: 'test' };
+        await topics.publish(client, topics.workerInfo(id), info, { retain: true });
+        await topics.publish(client, topics.workerState(id), 'online', { retain: true });
+      }
+      await until(() => p.planner.plan !== undefined, 60_000, 'a plan');
+      const first = p.planner.plan!;
+      assert.match(first.planId, /^split/);
+      const frame = (f: number) => client.publish(topics.cameraPredictions('gate'), JSON.stringify({ camera: 'gate', frame: f, plan: first.planId, latencyMs: { total: 0, detail: [{ stage: 'a', ms: 10 }, { stage: 'b', ms: 30 }] } }));
+      await frame(1);
+      await frame(2);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(p.planner.plan, first, 'not before 3 frames');
+      for (let f = 3; f <= 20 && p.planner.plan === first; f++) {
+        await frame(f);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(p.planner.plan!.planId, /^one/, 'switched to the plan that leaves the slow worker out');
+      const ratio = p.planner.calibration.snapshot().compute.w1!;
+      // Hysteresis: the switch came only once the split plan, corrected, was > 15 % slower than one device (25 ms).
+      assert.ok(10 + 10 * ratio > 25 / 0.85, `w1's factor ${ratio} at the switch`);
     } finally {
       await p.stop();
       await client.close();

@@ -4,6 +4,7 @@ import type { Model, Weights } from '../../shared/model/ir.ts';
 import { Topics } from '../../shared/topics.ts';
 import type { Transport } from '../../shared/transport/types.ts';
 import type { PlanDevice } from '../../shared/plan/types.ts';
+import type { Engine } from '../../worker/engine/engine.ts';
 import { buildPlan } from '../../planner/plan/build.ts';
 import { specFromPreset } from '../../planner/presets.ts';
 import { connect, startPlanner, startWorker, type Target } from '../../cli/stack.ts';
@@ -39,13 +40,14 @@ export async function collect(t: Transport, filter: string): Promise<{ messages:
 }
 
 /** `workerTarget`: each worker's own account (issue 14 §3 role tests); default `target`. */
-export async function startCluster(target: Target, o: { model: Model; weights: Weights; source: string; workers: number; ftpLayers: number; grid?: number; threshold?: number; topics?: Topics; framesInFlight?: number; workerTarget?: (id: string) => Target }) {
+/** `engineFor`: a worker's own engine (e.g. a slowed one, test/runtime/steal.test.ts); `steal`: work stealing (default on). */
+export async function startCluster(target: Target, o: { model: Model; weights: Weights; source: string; workers: number; ftpLayers: number; grid?: number; threshold?: number; topics?: Topics; framesInFlight?: number; workerTarget?: (id: string) => Target; engineFor?: (id: string) => Engine; steal?: boolean }) {
   const topics = o.topics ?? new Topics();
   const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
   for (let i = 0; i < o.workers; i++) {
     workers.push(await startWorker(o.workerTarget?.(`w${i}`) ?? target, topics, {
       id: `w${i}`, memoryBytes: 4e9, speedGflops: 10, linkBps: 100e6, backend: 'wasm', preloaded: { model: o.model, weights: o.weights },
-      extra: { decode: o.threshold === undefined ? undefined : { threshold: o.threshold }, snapshotQuality: 70, deadlineMs: 60_000, framesInFlight: o.framesInFlight },
+      extra: { decode: o.threshold === undefined ? undefined : { threshold: o.threshold }, snapshotQuality: 70, deadlineMs: 60_000, framesInFlight: o.framesInFlight, steal: o.steal, ...(o.engineFor ? { engine: o.engineFor(`w${i}`) } : {}) },
     }));
   }
   const planner = await startPlanner(target, topics, { model: o.model, plan: fusedPlanFn(o.source, o.ftpLayers, o.grid), expectedWorkers: o.workers, waitMs: 20_000 });

@@ -7,6 +7,10 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../../shared/errors.ts';
 import { parseClusterArgs, parseLink, PLANS } from '../../bench/cluster/options.ts';
 import { cgroupSteps, confined, detectCgroupFs, layout, setupCommands, staleNetns, tbf, teardownList } from '../../bench/cluster/layout.ts';
+import { gatewaySpec, workerArgv } from '../../bench/cluster/plan-run.ts';
+import { gatewayPlanFn } from '../../bench/cluster/gateway-plan.ts';
+import { equalDevices } from '../../planner/devices.ts';
+import { darknetModel } from '../support/models.ts';
 import { describePlan, lastLine, stageGroups, table, type Row } from '../../bench/cluster/report.ts';
 
 const usage = (argv: string[], re: RegExp): void => assert.throws(() => parseClusterArgs(argv), (e: unknown) => e instanceof UsageError && re.test(e.message));
@@ -14,7 +18,7 @@ const usage = (argv: string[], re: RegExp): void => assert.throws(() => parseClu
 describe('bench cluster: arguments', () => {
   it('defaults: yolov2, 6 devices, 0.3 core, 100mbit, the four plans, 5 frames, 10 back to back', () => {
     const o = parseClusterArgs([]);
-    assert.deepEqual({ ...o }, { model: 'yolov2', devices: 6, cpu: 0.3, link: '100mbit', linkBps: 100e6, plans: ['one', 'unfused', 'comm', 'latency'], frames: 5, pipelined: 10, timeoutS: 540, prefix: 'dtbench' });
+    assert.deepEqual({ ...o }, { model: 'yolov2', devices: 6, cpu: 0.3, link: '100mbit', linkBps: 100e6, plans: ['one', 'unfused', 'comm', 'latency'], frames: 5, pipelined: 10, timeoutS: 540, prefix: 'dtbench', slow: new Map(), steal: true });
   });
 
   it('the issue\'s command line, and rates in any case', () => {
@@ -31,6 +35,33 @@ describe('bench cluster: arguments', () => {
     usage(['--cpu', 'half'], /--cpu expects a number/);
     usage(['--prefix', 'Too-Long-Prefix'], /--prefix must be 1\.\.10 lowercase/);
     usage(['--bogus'], /Unknown option '--bogus'/);
+  });
+
+  it('--slow, --steal and --wire: per-worker CPU factors, stealing off on the workers, the wire to the planner', () => {
+    const o = parseClusterArgs(['--devices', '3', '--slow', 'w0:0.5, w2:0.75', '--steal', 'off', '--wire', 'int8']);
+    assert.deepEqual([...o.slow], [['w0', 0.5], ['w2', 0.75]]);
+    assert.equal(o.steal, false);
+    assert.equal(o.wire, 'int8');
+    assert.deepEqual(cgroupSteps({ version: 2, root: '/cg' }, 'dtbench', ['w0', 'w1'], 0.3, o.slow).filter((s) => 'write' in s && s.write.endsWith('cpu.max')),
+      [{ write: '/cg/dtbench/w0/cpu.max', value: '15000 100000' }, { write: '/cg/dtbench/w1/cpu.max', value: '30000 100000' }]);
+    const l = layout('dtbench', 3);
+    const run = { o, l, plan: 'comm', recipe: PLANS.comm!, deadlineMs: 60_000, root: '/r' };
+    assert.equal(gatewaySpec(run).wire, 'int8');
+    assert.equal(gatewaySpec({ ...run, o: parseClusterArgs([]) }).wire, undefined);
+    assert.equal(workerArgv(run, 'w0', '10.0.0.1').at(-1), '--no-steal');
+    assert.ok(!workerArgv({ ...run, o: parseClusterArgs([]) }, 'w0', '10.0.0.1').includes('--no-steal'));
+    usage(['--slow', 'w9:0.5'], /--slow expects W:F with W one of w0\.\.w5/);
+    usage(['--slow', 'w0:0'], /--slow expects W:F/);
+    usage(['--steal', 'maybe'], /--steal takes on or off, got 'maybe'/);
+    usage(['--wire', 'bf16'], /--wire takes float32, float16, int8, got 'bf16'/);
+  });
+
+  it('the gateway\'s planner plans with --wire: int8 edges between devices', async function () {
+    this.timeout(60_000);
+    const { model } = await darknetModel('yolov2-tiny', 160);
+    const spec = gatewaySpec({ o: parseClusterArgs(['--devices', '2', '--wire', 'int8']), l: layout('dtbench', 2), plan: 'comm', recipe: PLANS.comm!, deadlineMs: 60_000 });
+    const plan = await gatewayPlanFn(spec)(model, equalDevices(2));
+    assert.ok(plan.pieces.some((p) => p.dtype === 'int8'), `dtypes: ${[...new Set(plan.pieces.map((p) => p.dtype))]}`);
   });
 
   it('plans: one device plans for one worker; unfused, comm and latency pin the tail and the objective', () => {

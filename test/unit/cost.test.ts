@@ -77,6 +77,15 @@ describe('planner/cost: traffic over the broker', () => {
     }
   });
 
+  it('star count in the pieces\' own dtypes: float16 halves it; int8 maps with float16 partial sums land between a quarter and a half', async () => {
+    const model = await load('yolov2');
+    const tail = Object.fromEntries(YOLO_TAIL.map((t, i) => [12 + i, t]));
+    const star = (dtype: 'float32' | 'float16' | 'int8') => planCost(model, buildPlan(model, { devices: equalDevices(6), ftp: { layers: 12, grid: { rows: 5, cols: 5 } }, tail, dtype })).star!.bytes;
+    const f32 = star('float32'), f16 = star('float16'), i8 = star('int8');
+    assert.ok(Math.abs(f16 / f32 - 0.5) < 1e-9, `float16: ${f16 / f32}`);
+    assert.ok(i8 / f32 > 0.25 && i8 / f32 < 0.5, `int8 with float16 partial sums: ${i8 / f32}`);
+  });
+
   it('VGG-16 conv part: the star count without the FC head is PAPER §8\'s all-LOP 70.58 MB at N=6', async () => {
     const model = await load('vgg-16');
     const plan = buildPlan(model, specFromPreset(model, { devices: equalDevices(6), ftpLayers: 7, grid: { rows: 5, cols: 5 }, tail: 'lop', dtype: 'float32' }));

@@ -54,4 +54,27 @@ describe('broker: the plan guard on subscriptions', () => {
     assert.match(g.subscribeRefusal('w0', `${R}/data/s0/+`)!, /never a wildcard/);
     assert.equal(g.subscribeRefusal('w1', `${R}/plan`), undefined, 'not the plan\'s business');
   });
+
+  it('work stealing: a stealing FTP stage\'s workers exchange steal messages, publish its tile outputs, read back their own', () => {
+    const g = new PlanGuard();
+    const tile = (id: string, worker: string) => ({ id, worker, needs: [{ pieces: ['in/p0'] }] });
+    const doc = {
+      planId: 'A', dataSource: 'w0',
+      pieces: [{ id: 'in/p0', stage: 'in', worker: 'w0' }, { id: 'f/p0', stage: 'f', worker: 'w1' }, { id: 'f/p1', stage: 'f', worker: 'w2' }, { id: 'L9/p0', stage: 'L9', worker: 'w1' }],
+      stages: [{ id: 'in', kind: 'ingest', tasks: [] }, { id: 'f', kind: 'ftp', tasks: [tile('f/t0', 'w1'), tile('f/t1', 'w2')] }, { id: 'L9', kind: 'lop', tasks: [{ id: 'L9/t0', worker: 'w1', needs: [{ pieces: ['f/p0', 'f/p1'] }] }] }],
+    };
+    g.observe(`${R}/plan`, Buffer.from(JSON.stringify(doc)));
+    assert.equal(g.refusal('w2', `${R}/data/f/steal`), undefined, 'a request');
+    assert.equal(g.refusal('w1', `${R}/data/f/steal.grant.w2`), undefined, 'a grant to another worker of the stage');
+    assert.equal(g.refusal('w2', `${R}/data/f/steal.claim.w1`), undefined, 'a claim');
+    assert.equal(g.refusal('w2', `${R}/data/f/p0`), undefined, 'the thief publishes w1\'s tile output');
+    assert.match(g.refusal('w0', `${R}/data/f/steal`)!, /not w0/, 'w0 has no tile of f');
+    assert.match(g.refusal('w1', `${R}/data/f/steal.grant.w0`)!, /not w1/, 'w0 cannot take tiles');
+    assert.match(g.refusal('w2', `${R}/data/L9/p0`)!, /not w2/, 'the tail is not stolen');
+    assert.equal(g.subscribeRefusal('w1', `${R}/data/f/steal`), undefined);
+    assert.equal(g.subscribeRefusal('w1', `${R}/data/f/steal.grant.w1`), undefined);
+    assert.match(g.subscribeRefusal('w1', `${R}/data/f/steal.grant.w2`)!, /no task of w1/, 'only grants addressed to it');
+    assert.equal(g.subscribeRefusal('w2', `${R}/data/f/p1`), undefined, 'its own tile output, made by a thief');
+    assert.match(g.subscribeRefusal('w2', `${R}/data/f/p0`)!, /no task of w2/);
+  });
 });

@@ -109,6 +109,33 @@ describe('wire: tensor messages', () => {
     expectError(raw({ ...good, dtype: 'float16', scales: new Float32Array(5) }, new Uint8Array(120)), /'scales' only goes with dtype int8/);
   });
 
+  it('int8 affine per channel: a one-signed (leaky ReLU) channel gets half the step of the symmetric code, and 0 stays exact', () => {
+    // Channel k of element i is i % 5: channels 0–3 leaky-ReLU-like (x or 0.1·x), channel 4 all zero.
+    const data = Float32Array.from(randomData(60, 5), (x, i) => (i % 5 === 4 ? 0 : x > 0 ? x : 0.1 * x));
+    data[0] = 0;
+    const r = decodeTensorMessage(encodeTensorMessage(header(), data, { dtype: 'int8', int8: 'affine' }));
+    const sym = decodeTensorMessage(encodeTensorMessage(header(), data, { dtype: 'int8', int8: 'channel' }));
+    assert.ok(r.ok && sym.ok && r.header.scales instanceof Float32Array && r.header.zeros instanceof Float32Array);
+    for (let k = 0; k < 5; k++) {
+      const own = data.filter((_, i) => i % 5 === k);
+      const lo = Math.min(0, ...own), hi = Math.max(0, ...own);
+      const step = (hi - lo) / 255;
+      assert.ok(Math.abs(r.header.scales[k]! - step) <= step * 1e-6 + 1e-12, `channel ${k} scale`);
+      if (k < 4) assert.ok(r.header.scales[k]! < 0.6 * sym.header.scales![k]!, `channel ${k}: ${r.header.scales[k]} vs ${sym.header.scales![k]}`);
+      data.forEach((x, i) => i % 5 === k && assert.ok(Math.abs(r.data[i]! - x) <= step / 2 + 1e-6, `element ${i}`));
+    }
+    assert.equal(r.data[0], 0, 'zero is exact');
+    assert.ok(r.data.every((v, i) => i % 5 !== 4 || v === 0), 'an all-zero channel decodes to zeros');
+  });
+
+  it('int8 affine: zero points without scales, or off the integer range, are refused', () => {
+    const good = { frame: 1, plan: 'p', stage: 1, piece: 'a', shape: [3, 4, 5], dtype: 'int8' };
+    const body = new Uint8Array(60);
+    expectError(raw({ ...good, scale: 1, zeros: new Float32Array(5) }, body), /'zeros' only goes with 'scales'/);
+    expectError(raw({ ...good, scales: new Float32Array(5), zeros: Float32Array.of(0, 0, 0.5, 0, 0) }, body), /'zeros' must be integers in -128\.\.127 \(got 0\.5\)/);
+    expectError(raw({ ...good, scales: new Float32Array(5), zeros: new Float32Array(4) }, body), /'zeros' must be a float32 array with one entry per channel \(5\)/);
+  });
+
   it('decodes a payload at an odd byte offset of a larger buffer into aligned memory', () => {
     const data = randomData(60);
     for (const dtype of ['float32', 'float16', 'int8'] as const) {

@@ -18,6 +18,8 @@ import { Outbox } from './outbox.ts';
 import { PieceInbox } from './piece-inbox.ts';
 import { TaskQueue } from './task-queue.ts';
 import { SourceFrames } from './source-frames.ts';
+import { Stealer } from './steal.ts';
+import { stealHooks, type StolenTask } from './steal-hooks.ts';
 import type { PlanRuntimeContext } from './runtime-context.ts';
 import type { FrameMeta } from '../tasks/frame-meta.ts';
 import { deadlineText } from './frames.ts';
@@ -39,6 +41,9 @@ export class PlanRuntime {
   readonly #ingest: IngestTask | undefined;
   readonly #queue = new TaskQueue();
   readonly #source: SourceFrames;
+  readonly #stealer: Stealer | undefined;
+  /** Tiles granted by another worker, run before this worker's own queue (their frame waits on them). */
+  readonly #stolen: StolenTask[] = [];
   #running = false;
   #stopped = false;
 
@@ -58,19 +63,31 @@ export class PlanRuntime {
     this.#source = new SourceFrames({ ...ctx, start: (frame) => this.#start(frame) });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
     this.#ingest = this.ingestTask && new IngestTask({ ...ctx, open: () => !this.#stopped, enter: (frame, p) => this.enter(frame, p) });
+    const stealer = ctx.steal !== true ? undefined : new Stealer({
+      transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, worker: ctx.worker, pieces: this.#pieces, users: this.#users,
+      hooks: stealHooks({
+        busy: () => this.#running, queue: this.#queue, buffers: this.#buffers, stolen: this.#stolen, error: ctx.error,
+        pump: () => void this.#pump(), deliver: (f, id, d) => this.#deliver(f, id, d),
+      }),
+    });
+    this.#stealer = stealer?.active ? stealer : undefined;
   }
+
+  /** Work stealing counters (worker/runtime/steal.ts), when this worker steals in this plan. */
+  get stealStats() { return this.#stealer?.stats; }
 
   get weightBytes(): number { return this.#store.bytes; }
   get outboxStats() { return this.#outbox.stats; }
   get receivedBytes(): number { return this.#inbox.receivedBytes; }
   get framesInFlight(): number { return this.#buffers.size; }
   /** A task is running or queued. */
-  get busy(): boolean { return this.#running || this.#queue.size > 0; }
+  get busy(): boolean { return this.#running || this.#queue.size > 0 || this.#stolen.length > 0; }
   get ingestTask(): TaskDoc | undefined { return this.#tasks.find((t) => t.kind === 'ingest'); }
 
   /** Subscribe to every remote piece this worker's tasks need. */
   async start(): Promise<void> {
     await this.#inbox.open(this.#tasks, this.#pieces);
+    await this.#stealer?.start();
     // Compile now, not on the first frame: after a fault that frame is already late (issue 14 §1), and
     // the data source waits for this worker's adoption (plan-barrier.ts), which then includes it.
     await Promise.allSettled(this.#tasks.map((t) => this.#compiled.get(t)));
@@ -87,6 +104,8 @@ export class PlanRuntime {
     this.#stopped = true;
     this.#source.stop(reason);
     await this.#inbox.close();
+    await this.#stealer?.stop();
+    this.#stolen.length = 0;
     this.#buffers.clear();
     this.#queue.clear();
     await this.#compiled.dispose();
@@ -136,8 +155,10 @@ export class PlanRuntime {
   async #pump(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    let last: number | undefined;
     try {
-      for (let next = this.#queue.shift(); next && !this.#stopped; next = this.#queue.shift()) {
+      for (let next = this.#next(); next && !this.#stopped; next = this.#next()) {
+        last = next.frame;
         await this.#runOne(next);
         // Let arrived pieces in between tasks, so an older frame's newly ready task goes first.
         await new Promise<void>((r) => setImmediate(r));
@@ -145,13 +166,20 @@ export class PlanRuntime {
     } finally {
       this.#running = false;
     }
+    // The queue ran dry: an idle worker asks for a waiting tile (work stealing).
+    if (last !== undefined && !this.#stopped) this.#stealer?.idle(last);
   }
 
-  async #runOne({ frame, task }: { frame: number; task: TaskDoc }): Promise<void> {
-    const entry = this.#buffers.entry(frame);
+  #next(): StolenTask | undefined {
+    return this.#stolen.shift() ?? this.#queue.shift();
+  }
+
+  /** `pieces`: a stolen tile's inputs, which came with its grant (not this worker's frame buffers). */
+  async #runOne({ frame, task, pieces }: StolenTask): Promise<void> {
+    const entry = pieces ? undefined : this.#buffers.entry(frame);
     const input = task.kind === 'ingest' ? this.#source.takeInput(frame) : undefined;
     try {
-      const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, entry.pieces, input);
+      const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, pieces ?? entry!.pieces, input);
       this.#ctx.observe?.ran?.(frame, task, r.peakBytes);
       const meta = this.#source.meta(frame);
       const stamp = this.#ctx.captureStamp === false ? undefined : meta?.frameTime ?? Date.now();
@@ -172,7 +200,8 @@ export class PlanRuntime {
       if (task.kind === 'head') this.#source.done(frame);
       this.#ctx.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id, ...(camera ? { camera } : {}) });
     }
-    this.#buffers.finish(frame, task.id);
+    if (pieces) this.#stealer?.ran();
+    else this.#buffers.finish(frame, task.id);
   }
 
   /**

@@ -48,4 +48,6 @@ export interface PlanRuntimeContext {
   readonly now?: () => number;
   /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
   readonly engine: Engine;
+  /** FTP work stealing (worker/runtime/steal.ts); the worker turns it on (config `workers.steal`), verify leaves it off. */
+  readonly steal?: boolean;
 }

@@ -35,6 +35,20 @@ export class TaskQueue {
     return { frame: oldest, task };
   }
 
+  /** Remove and return the oldest frame's first task matching `match` (work stealing lends it). */
+  take(match: (task: TaskDoc, frame: number) => boolean): QueuedTask | undefined {
+    const frames = [...this.#byFrame.keys()].sort((a, b) => a - b);
+    for (const frame of frames) {
+      const list = this.#byFrame.get(frame)!;
+      const i = list.findIndex((t) => match(t, frame));
+      if (i < 0) continue;
+      const [task] = list.splice(i, 1);
+      if (list.length === 0) this.#byFrame.delete(frame);
+      return { frame, task: task! };
+    }
+    return undefined;
+  }
+
   clear(): void {
     this.#byFrame.clear();
   }
