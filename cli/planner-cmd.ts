@@ -36,6 +36,7 @@ export const plannerCommand: Command = {
     tail: { type: 'string', help: 'pin the tail: fused (ILP-1) | lop (unfused, all-LOP) | lip | seq | auto (default: the config\'s planner.tail, auto)' },
     workers: { type: 'string', help: 'plan as soon as this many workers are online (default: the config\'s planner.devices)' },
     'wait-ms': { type: 'string', help: 'otherwise plan with whoever is online after this long (default: the config\'s planner.waitForWorkersSeconds)' },
+    'liveness-ms': { type: 'string', help: 'a worker without stats for this long counts as gone, as its Last Will would say (default: the config\'s planner.livenessSeconds, 30 s)' },
     'data-source': { type: 'string', help: 'worker id that ingests frames and runs the head (default: the first by id)' },
     wire: { type: 'string', help: 'activations between devices: float32 (exact) | float16 | int8 (default: the config\'s planner.wire, float16)' },
   },
@@ -53,6 +54,7 @@ export const plannerCommand: Command = {
       expectedWorkers: intOpt(opts, 'workers', 1) ?? (typeof declared === 'number' ? declared : declared?.length),
       waitMs: intOpt(opts, 'wait-ms', 0) ?? Math.round(config.planner.waitForWorkersSeconds * 1000),
       dataSource: opts['data-source'] as string | undefined,
+      livenessMs: intOpt(opts, 'liveness-ms', 100) ?? Math.round(config.planner.livenessSeconds * 1000),
     });
     const ui = await dashboardFromOpts(opts, { target, topics: topicsFromOpts(opts, config), planner, model });
     process.stdout.write(`planner for ${model.name} (objective ${objective}) at ${target.url}${ui ? `; dashboard ${ui.url}` : ''}\n`);

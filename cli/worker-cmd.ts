@@ -35,6 +35,7 @@ export const workerCommand: Command = {
     'frames-in-flight': { type: 'string', help: 'frames per camera run at once as the data source (default: the config\'s workers.framesInFlight, 2)' },
     queue: { type: 'string', help: 'frames per camera that may wait behind those in flight; a newer frame replaces the oldest waiting one (latest frame wins) (default: the config\'s workers.queueDepth, 2)' },
     'model-dir': { type: 'string', help: `directories (separated by '${delimiter}') the model and weights files a plan names are loaded from; plans name files, never paths (default: built-in models only)` },
+    'retain-frames': { type: 'string', help: 'as the data source, keep the input of the last K frames per camera to re-run them after a fault (default: the config\'s workers.retainFrames, 4)' },
     'deadline-ms': { type: 'string', help: 'report frames not finished after this long', default: '30000' },
     threshold: { type: 'string', help: 'detection score threshold of the head (data source only)' },
     snapshot: { type: 'string', help: 'JPEG quality of the annotated snapshot, 0 = none', default: '70' },
@@ -60,7 +61,7 @@ export const workerCommand: Command = {
       id: String(opts.id), memoryBytes: parseBytes(opts.memory ?? config.workers.memory), speedGflops: speed, linkBps: parseRate(opts.link ?? DEFAULT_DEVICE.linkBps), backend,
       ...(measured ? { profile: measured.profile } : {}),
       modelDirs: opts['model-dir'] === undefined ? config.workers.modelDirs ?? [] : String(opts['model-dir']).split(delimiter).filter(Boolean),
-      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, queueDepth: intOpt(opts, 'queue', 0, 64) ?? config.workers.queueDepth, steal: opts['no-steal'] === true ? false : config.workers.steal, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
+      extra: { engine, cameraTopics: cameraTopics(config), maxFrameBytes: maxFrameBytes(config), deadlineMs: intOpt(opts, 'deadline-ms', 100), framesInFlight: intOpt(opts, 'frames-in-flight', 1, 64) ?? config.workers.framesInFlight, queueDepth: intOpt(opts, 'queue', 0, 64) ?? config.workers.queueDepth, retainFrames: intOpt(opts, 'retain-frames', 0, 64) ?? config.workers.retainFrames, steal: opts['no-steal'] === true ? false : config.workers.steal, snapshotQuality: intOpt(opts, 'snapshot', 0, 100), decode: { ...(threshold === undefined ? {} : { threshold }), ...(nms ? { nms } : {}) }, latencyDetail: opts.debug === true, cameras: cameraOptions(config) },
     });
     log.info(`online at ${target.url} (${backend}, ${speed} GFLOP/s, MQTT ${transport.protocolVersion === 5 ? '5' : '3.1.1'})`);
     process.stdout.write(`ready ${String(opts.id)}\n`);

@@ -14,8 +14,10 @@ import { AdoptionWatch } from './adoption.ts';
 import { keepPlan } from './plan-keeper.ts';
 import { NoPlanFrames } from './no-plan-frames.ts';
 import { correctedLatency, driftDecision, DriftWatch, samePlanShape, type DriftOptions } from './drift.ts';
+import { PlannerFaults } from './faults.ts';
 
 export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
+const ALL_GONE_GRACE_MS = 5000; // the plan outlives the last worker: all gone at once is likely the broker going down
 
 export interface PlannerContext {
   readonly transport: Transport;
@@ -38,6 +40,8 @@ export interface PlannerContext {
   readonly adoptMs?: number;
   /** Re-plan when calibration makes another plan clearly faster (planner/drift.ts); `false`: never. Latency objective only. */
   readonly drift?: DriftOptions | false;
+  /** A worker silent (no stats) this long counts as gone (config `planner.livenessSeconds`, default 30 s). */
+  readonly livenessMs?: number;
 }
 
 /** `silent`: planned but never ran the plan (planner/adoption.ts); left out until its stats come again. */
@@ -54,9 +58,9 @@ export class PlannerService {
   #objective: string | undefined;
   readonly #noPlan: NoPlanFrames;
   #chain: Promise<void> = Promise.resolve();
-  /** The ready workers the current plan was made for: a join/leave that ends in the same set keeps the plan. */
-  #plannedFor = '';
   readonly #adoption: AdoptionWatch;
+  readonly #faults: PlannerFaults; // issue 14 §1: liveness, lost frames, adoption, standby plans, the broker's return
+  #graced = false; // the last worker's departure waited ALL_GONE_GRACE_MS once
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
   readonly #drift: DriftWatch | undefined;
@@ -67,12 +71,16 @@ export class PlannerService {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger('planner');
     this.calibration = ctx.calibration ?? new Calibration();
-    this.#noPlan = new NoPlanFrames({ ...ctx, hasPlan: () => this.#current !== undefined, online: () => this.#ready().length });
+    this.#noPlan = new NoPlanFrames({ ...ctx, hasPlan: () => this.#current !== undefined || this.#faults.serving(), online: () => this.#ready().length });
     this.#adoption = new AdoptionWatch({
       ...ctx, current: () => this.#current, silent: (id, silent) => this.#update(id, { silent }),
       alive: (id) => this.#workers.get(id)?.online === false && this.#update(id, { online: true }),
     });
     this.#drift = ctx.drift === false ? undefined : new DriftWatch(ctx.drift);
+    this.#faults = new PlannerFaults({
+      ...ctx, log: this.#log, model: ctx.model.name, current: () => this.#current, setOnline: (id, online) => this.#update(id, { online }),
+      online: () => this.#ready().map((i) => i.id), plan: async (d) => this.#ctx.plan(this.#ctx.model, d, this.objective),
+    });
   }
 
   get plan(): PlanDoc | undefined { return this.#current; }
@@ -93,12 +101,15 @@ export class PlannerService {
     // after its workers used to re-arm the full wait here, after they had scheduled a plan).
     this.#schedule(this.#ctx.waitMs ?? 10_000);
     await topics.publish(t, topics.bridgeState(), 'online', { qos: 1 });
+    this.#unsubs.push(...(await this.#faults.start()));
     this.#unsubs.push(await topics.subscribe(t, topics.workerInfo('+'), (m) => {
       if (m.payload.ok) this.#update(m.params.id!, { info: m.payload.value });
       else if (!m.retain || m.payload.error.message.includes('empty')) this.#log.warn(m.payload.error.message);
     }));
     this.#unsubs.push(await topics.subscribe(t, topics.workerState('+'), (m) => {
-      if (m.payload.ok) this.#update(m.params.id!, { online: m.payload.value === 'online' });
+      if (!m.payload.ok) return;
+      this.#faults.state(m.params.id!, m.payload.value === 'online');
+      this.#update(m.params.id!, { online: m.payload.value === 'online' });
     }));
     this.#unsubs.push(await this.#adoption.start());
     this.#unsubs.push(await this.#watchPredictions());
@@ -132,7 +143,7 @@ export class PlannerService {
     const d = driftDecision({ currentMs, candidateMs }, this.#ctx.drift || {});
     if (!d.replan) return this.#log.debug(d.reason);
     this.#log.info(d.reason);
-    await this.#adopt(candidate, devices.length);
+    await this.#adopt(candidate, this.#ready(), { before: current });
   }
 
   /**
@@ -151,9 +162,9 @@ export class PlannerService {
   }
 
   /** Plan now with the workers online (bridge request `plan`, tests); `objective` overrides from now on. */
-  replan(objective?: string): Promise<PlanDoc | undefined> {
+  replan(objective?: string, force = true): Promise<PlanDoc | undefined> {
     if (objective) this.#objective = objective;
-    this.#chain = this.#chain.then(() => this.#replan()).catch((e: Error) => this.#fail(e));
+    this.#chain = this.#chain.then(() => this.#replan(force)).catch((e: Error) => this.#fail(e));
     return this.#chain.then(() => this.#current);
   }
 
@@ -176,21 +187,20 @@ export class PlannerService {
 
   #schedule(ms: number): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#scheduledReplan(), ms);
+    this.#timer = setTimeout(() => void this.replan(undefined, false), ms); // a change: plans may stand
     this.#timer.unref();
   }
 
-  /** After joins/leaves: no re-plan when the ready workers are those of the current plan (a forged `offline` answered at once). */
-  #scheduledReplan(): Promise<PlanDoc | undefined> {
-    return this.#current && this.#ready().map((i) => i.id).join(',') === this.#plannedFor ? Promise.resolve(this.#current) : this.replan();
-  }
-
-  async #replan(): Promise<void> {
+  async #replan(force: boolean): Promise<void> {
     const infos = this.#ready();
-    this.#plannedFor = infos.map((i) => i.id).join(',');
     const { transport: t, topics } = this.#ctx;
+    const before = this.#current;
+    const retained = before ? undefined : this.#faults.adoptable(infos);
+    if (retained) return this.#adopt(retained, infos, { before, publish: false, note: ', adopted as retained' });
     if (infos.length === 0) {
+      if (before && !force && !this.#graced) return void (this.#graced = true, this.#schedule(ALL_GONE_GRACE_MS));
       if (this.#current) this.#log.warn('no worker online: plan withdrawn');
+      this.#faults.planned(before, undefined, infos, (i) => this.#devices(i)!, this.objective);
       this.#current = undefined;
       this.#adoption.planned(undefined);
       await this.#noPlan.set(true);
@@ -198,13 +208,16 @@ export class PlannerService {
       for (const l of this.listeners) l(undefined);
       return;
     }
-    const devices = this.#devices()!;
-    await this.#adopt(await this.#ctx.plan(this.#ctx.model, devices, this.objective), devices.length);
+    this.#graced = false;
+    if (!force && this.#faults.stands(before, infos)) return this.#log.info(`plan ${before!.planId} stands: the workers it uses are online`);
+    const devices = this.#devices(infos)!;
+    // After a fault the standby plan; a re-plan asked for (bridge `plan`) plans afresh, calibrated as of now.
+    const standby = force ? undefined : this.#faults.standby(devices, this.objective);
+    await this.#adopt(standby ?? await this.#ctx.plan(this.#ctx.model, devices, this.objective), infos, { before, note: standby ? ', a standby plan' : '' });
   }
 
-  /** The workers online as devices, data source first, speeds corrected by the calibration. */
-  #devices(): PlanDevice[] | undefined {
-    const infos = this.#ready();
+  /** The workers online (or `infos`) as devices, data source first, speeds corrected by the calibration. */
+  #devices(infos: readonly WorkerInfo[] = this.#ready()): PlanDevice[] | undefined {
     if (infos.length === 0) return undefined;
     // The configured data source, else the current one while it is ready (a newcomer, real or forged, does not take the cameras).
     const src = [this.#ctx.dataSource, this.#current?.dataSource].find((id) => id && infos.some((i) => i.id === id)) ?? infos[0]!.id;
@@ -212,15 +225,17 @@ export class PlannerService {
     return this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
   }
 
-  async #adopt(plan: PlanDoc, online: number): Promise<void> {
+  /** `plan` runs from now: published (or, `publish: false`, adopted as the broker retains it). */
+  async #adopt(plan: PlanDoc, infos: readonly WorkerInfo[], o: { before?: PlanDoc; publish?: boolean; note?: string } = {}): Promise<void> {
     const { transport: t, topics } = this.#ctx;
     this.calibration.planned(plan);
     this.#drift?.planned(Date.now());
     this.#current = plan;
     this.#adoption.planned(plan);
-    await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
+    if (o.publish !== false) await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
+    this.#faults.planned(o.before, plan, infos, (i) => this.#devices(i)!, this.objective);
     await this.#noPlan.set(false);
-    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${online} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${plan.reason ? `: ${plan.reason}` : ''}`);
+    this.#log.info(`plan ${plan.planId}: ${plan.devices.length} of ${infos.length} workers (${plan.devices.map((d) => d.id).join(', ')}), data source ${plan.dataSource}${o.note ?? ''}${plan.reason ? `: ${plan.reason}` : ''}`);
     for (const l of this.listeners) l(plan);
   }
 

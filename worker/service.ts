@@ -7,19 +7,20 @@
 import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
 import type { Topics } from '../shared/topics.ts';
-import type { ErrorCode, ErrorMessage, WorkerInfo, WorkerStats } from '../shared/wire/messages.ts';
+import type { ErrorCode, ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
 import { HeadTask, type HeadOptions } from './tasks/head.ts';
 import type { Engine } from './engine/engine.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
-import { StatsGate } from './stats-gate.ts';
+import { StatsGate, workerStats } from './stats-gate.ts';
 import { ErrorLimiter } from '../shared/wire/error-limit.ts';
 import { loadedPlanProblem, readPlan } from './plan-read.ts';
 import { watchSelf } from './self-watch.ts';
+import { FaultRecovery, type AdoptOptions, type RecoveryContext } from './recovery.ts';
 
-export interface WorkerContext extends HeadOptions {
+export interface WorkerContext extends HeadOptions, Pick<RecoveryContext, 'retainFrames'> {
   readonly transport: Transport;
   readonly topics: Topics;
   readonly info: WorkerInfo;
@@ -63,10 +64,13 @@ export class Worker {
   #stopping = false;
   readonly #limiter = new ErrorLimiter();
   readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, skippedFrames: 0, predictions: 0, errors: 0, suppressedErrors: 0 };
+  readonly #recovery: FaultRecovery; // issue 14 §1: re-runs, frames held while a plan swaps in, the broker's return
 
   constructor(ctx: WorkerContext) {
     this.#ctx = ctx;
     this.#log = ctx.log ?? logger(`worker ${ctx.info.id}`);
+    const restart = (drop: string) => { if (this.#plan) this.#planChain = this.#planChain.then(() => this.#restart(drop)).catch((e: Error) => this.#error('plan-failed', e.message)); };
+    this.#recovery = new FaultRecovery({ ...ctx, log: this.#log, error: (code, message, extra) => this.#error(code, message, extra), restart });
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
     this.#head = new HeadTask({ ...ctx, counters: this.counters });
   }
@@ -94,6 +98,7 @@ export class Worker {
     this.#unsubs.push(await topics.subscribe(t, topics.bridgeRequest('restart-worker'), (m) => {
       if (!m.retain && m.payload.ok && m.payload.value.id === this.id) this.#planChain = this.#planChain.then(() => this.#restart());
     }));
+    this.#unsubs.push(await this.#recovery.start());
     this.#timer = setInterval(() => this.#tick(), this.#ctx.statsIntervalMs ?? 1000);
     this.#timer.unref();
   }
@@ -121,75 +126,83 @@ export class Worker {
     const plan = read.plan;
     const mine = plan.stages.some((s) => s.tasks.some((t: TaskDoc) => t.worker === this.id));
     if (!mine) return this.#adopt(plan);
+    // The new data source holds camera frames from now until the plan runs (and its re-runs went first).
+    if (plan.dataSource !== this.id) return this.#load(plan);
+    const hold = this.#recovery.holdFor((this.#pending = plan));
+    await this.#load(plan, hold).finally(() => hold.release(Promise.resolve()));
+  }
+
+  /** Load the plan's model and adopt it if it fits. */
+  async #load(plan: PlanDoc, o: AdoptOptions = {}): Promise<void> {
     const { model, weights, hash, weightsSource } = await this.#ctx.loadModel(plan.model);
     this.#weightsSource = weightsSource;
     const problem = loadedPlanProblem(plan, { model, hash, worker: this.id, memoryBytes: this.#ctx.info.memoryBytes, current: this.#plan?.planId });
     if (problem) return this.#error(problem.code, problem.message);
     this.#model = model;
-    await this.#adopt(plan, weights);
+    await this.#adopt(plan, weights, o);
   }
 
-  async #adopt(plan: PlanDoc | undefined, weights?: Weights): Promise<void> {
+  /** Replace the runtime; the frames the old one owed an answer are re-run or reported (recovery.ts). */
+  async #adopt(plan: PlanDoc | undefined, weights?: Weights, o: AdoptOptions = {}): Promise<void> {
     this.#weights = weights;
-    await this.#runtime?.stop(plan ? 'plan replaced' : 'restart or plan withdrawn');
+    const reason = `plan ${this.#plan?.planId ?? this.#pending?.planId ?? '?'} ${plan ? `replaced by ${plan.planId}` : 'withdrawn'}`;
+    const left = o.drop ? [] : this.#runtime?.abandon() ?? [];
+    await this.#runtime?.stop(o.drop ?? (plan ? 'plan replaced' : 'restart or plan withdrawn'));
     this.#runtime = undefined;
     // The plan counts as adopted (stats, `plan` getter) only once its runtime listens.
     this.#plan = undefined;
     this.#pending = plan;
     if (!plan || !weights || !this.#model) {
       this.#plan = plan;
-      return;
+      return this.#recovery.rerunAfter(left, undefined, reason, {});
     }
     const rt = new PlanRuntime({
       transport: this.#ctx.transport, topics: this.#ctx.topics, plan, model: this.#model, weights, worker: this.id,
       log: this.#log, deadlineMs: this.#ctx.deadlineMs ?? 30_000, framesInFlight: this.#ctx.framesInFlight, queueDepth: this.#ctx.queueDepth, steal: this.#ctx.steal ?? true,
       engine: this.#ctx.engine ?? tfjsEngine, maxFrameBytes: this.#ctx.maxFrameBytes, counters: this.counters,
       error: (code, message, extra) => this.#error(code, message, extra),
-      head: this.#head.step({ model: this.#model, plan, synthetic: this.#weightsSource === 'synthetic' }),
+      head: this.#recovery.answered(this.#head.step({ model: this.#model, plan, synthetic: this.#weightsSource === 'synthetic' })),
+      entered: (meta, input) => this.#recovery.retained.keep(meta, input),
     });
-    await rt.start();
-    this.#runtime = rt;
-    this.#plan = plan;
-    this.#pending = undefined;
-    const synthetic = this.#weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : '';
-    this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights${synthetic}`);
+    await rt.start().catch(async (e: Error) => { await this.#recovery.rerunAfter(left, undefined, reason, {}); throw e; });
+    [this.#runtime, this.#plan, this.#pending] = [rt, plan, undefined];
+    this.#tick(); // stats name the new plan at once: a data source waits for them (runtime/plan-barrier.ts)
+    const done = this.#recovery.rerunAfter(left, rt, reason, o);
+    await (o.release ? o.release(done) : done);
+    this.#log.info(`plan ${plan.planId}: ${plan.stages.flatMap((s) => s.tasks).filter((t) => t.worker === this.id).length} tasks, ${(rt.weightBytes / 1e6).toFixed(1)} MB of weights${this.#weightsSource === 'synthetic' ? ' (weights: synthetic (no --weights))' : ''}`);
   }
 
-  async #restart(): Promise<void> {
-    const plan = this.#plan;
-    this.#log.info('restart requested');
-    await this.#adopt(undefined);
-    if (plan) await this.#adopt(plan, this.#weights);
+  async #restart(drop?: string): Promise<void> {
+    const [plan, weights] = [this.#plan, this.#weights];
+    this.#log.info(drop ? `runtime restart: ${drop}` : 'restart requested');
+    await this.#adopt(undefined, undefined, { drop });
+    if (plan) await this.#adopt(plan, weights);
   }
 
   /** A camera payload: the runtime's ingest task takes it when this worker is the plan's data source. */
   #onFrame(topic: string, payload: Uint8Array, configured?: string): void {
     const rt = this.#runtime;
     const camera = configured ?? this.#ctx.topics.parse(topic)?.params.cam ?? 'unknown';
-    if (!rt && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
+    if (this.#recovery.ready.holding) return this.#recovery.ready.after(() => this.#onFrame(topic, payload, configured));
+    if (!rt?.ingestTask && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
     if (rt?.ingestTask) rt.offer(camera, payload);
   }
 
   #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
     this.counters.errors++;
+    if (extra.frame !== undefined) this.#recovery.retained.release(extra.frame);
     const admitted = this.#limiter.admit(code);
     this.counters.suppressedErrors = this.#limiter.suppressed;
     if (!admitted) return;
     if (admitted.held) message += ` (${admitted.held} more '${code}' errors held back by the rate limit)`;
     this.#log.warn(`${code}: ${message}`);
     const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
-    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => this.#log.error(`cannot publish error: ${e.message}`));
+    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => { this.#log.error(`cannot publish error: ${e.message}`); this.#recovery.unsent(msg); });
   }
 
   #tick(): void {
     this.#runtime?.sweep();
-    const rt = this.#runtime;
-    const stats: WorkerStats = {
-      worker: this.id, plan: this.#plan?.planId ?? null, ...this.counters, framesInFlight: rt?.framesInFlight ?? 0,
-      weightBytes: rt?.weightBytes ?? 0, publishedBytes: rt?.outboxStats.publishedBytes ?? 0, receivedBytes: rt?.receivedBytes ?? 0,
-      messages: rt?.outboxStats.messages ?? 0, rssBytes: process.memoryUsage().rss, time: Date.now(),
-      ...(rt?.stealStats ? { steal: { stolen: rt.stealStats.stolen, lent: rt.stealStats.claimed } } : {}),
-    };
+    const stats = workerStats(this.id, this.#plan?.planId ?? null, this.counters, this.#runtime);
     if (!this.#stats.due(stats, Date.now())) return;
     void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.workerStats(this.id), stats).catch(() => undefined);
   }

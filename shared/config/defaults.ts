@@ -20,11 +20,11 @@ export const DEFAULTS: Config = {
   },
   // The model is not configured here: `--model` names the one that runs (issue 10 #3: one source of truth).
   // `latency` (issue 13: the planner chooses what pays), as `deeperthings plan` defaults to; the `planner` command reads it.
-  planner: { objective: 'latency', tail: 'auto', wire: 'float16', waitForWorkersSeconds: 10 },
+  planner: { objective: 'latency', tail: 'auto', wire: 'float16', waitForWorkersSeconds: 10, livenessSeconds: 30 },
   cameras: {},
   // A Raspberry-Pi-class board (planner/devices.ts DEFAULT_DEVICE); speed measured at start.
   // Two frames in flight keep every stage busy while the first finishes (issue 13 §3).
-  workers: { memory: '1GB', speed: 'measure', framesInFlight: 2, queueDepth: 2, steal: true },
+  workers: { memory: '1GB', speed: 'measure', framesInFlight: 2, queueDepth: 2, steal: true, retainFrames: 4 },
   logging: { level: 'info', json: false },
 };
 

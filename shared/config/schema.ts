@@ -100,6 +100,7 @@ export const CONFIG_SCHEMA = {
         wire: { type: 'string', enum: [...WIRE_CHOICES] },
         devices: { type: ['integer', 'array'], minimum: 1, maximum: 64, minItems: 1, items: device },
         waitForWorkersSeconds: { type: 'number', minimum: 0 },
+        livenessSeconds: { type: 'number', exclusiveMinimum: 0 },
       },
     },
     cameras: {
@@ -111,7 +112,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       requiresRestart: true,
-      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed, framesInFlight: { type: 'integer', minimum: 1, maximum: 64 }, queueDepth: { type: 'integer', minimum: 0, maximum: 64 }, modelDirs: { type: 'array', items: { type: 'string' } }, steal: { type: 'boolean' } },
+      properties: { memory: BYTES_SCHEMA, speed: device.properties.speed, framesInFlight: { type: 'integer', minimum: 1, maximum: 64 }, queueDepth: { type: 'integer', minimum: 0, maximum: 64 }, modelDirs: { type: 'array', items: { type: 'string' } }, steal: { type: 'boolean' }, retainFrames: { type: 'integer', minimum: 0, maximum: 64 } },
     },
     logging: {
       type: 'object',

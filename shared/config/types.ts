@@ -73,6 +73,8 @@ export interface PlannerConfig {
   devices?: number | DeclaredDevice[];
   /** Plan with whoever is online after this long, if fewer than `devices` announced (`planner --wait-ms`). */
   waitForWorkersSeconds: number;
+  /** A worker whose stats (sent at least every 10 s) stop for this long counts as gone, as its Last Will would say (issue 14 §1). */
+  livenessSeconds: number;
 }
 
 export interface SnapshotConfig {
@@ -108,6 +110,8 @@ export interface WorkersConfig {
   modelDirs?: string[];
   /** FTP work stealing: an idle worker takes a waiting tile of a busy one (worker/runtime/steal.ts). */
   steal: boolean;
+  /** The data source keeps the input of the last K frames per camera to re-run them after a fault (issue 14 §1). */
+  retainFrames: number;
 }
 
 export interface LoggingConfig {

@@ -40,4 +40,6 @@ export interface PredictionsMessage {
   readonly fps?: number;
   /** The model runs on synthetic weights (no --weights): its detections mean nothing. */
   readonly weights?: 'synthetic';
+  /** How often the frame was re-run on a new plan after a fault (issue 14 §1); absent when never. */
+  readonly rerun?: number;
 }

@@ -18,6 +18,9 @@ export function toBuffer(p: Uint8Array | string): Buffer {
   return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
 }
 
+/** Longest a publish may take before it is given up (a QoS 1 PUBACK or a QoS 0 write). */
+const PUBLISH_TIMEOUT_MS = 10_000;
+
 interface Filter { handlers: Set<MessageHandler>; id: number }
 
 interface MqttTransportContext {
@@ -39,6 +42,7 @@ export class MqttTransport implements Transport {
   /** Failed reconnect attempts since the connection was lost (issue 10 #4: log them with a back-off). */
   #failures = 0;
   #lostAt = 0;
+  readonly #inFlight = new Set<(e: Error) => void>(); // rejecters of the publishes not yet done
 
   constructor(ctx: MqttTransportContext) {
     this.#client = ctx.client;
@@ -55,6 +59,7 @@ export class MqttTransport implements Transport {
       this.#events.emit('connect');
     });
     this.#client.on('close', () => {
+      for (const abort of [...this.#inFlight]) abort(new Error(`transport: ${this.clientId}: connection lost before the publish completed`));
       if (!this.#lostAt && !this.#client.disconnecting) {
         this.#lostAt = Date.now();
         this.#log.warn(`${this.clientId}: lost the broker ${ctx.url ?? ''}: waiting for it, reconnecting every ${(this.#client.options.reconnectPeriod ?? 1000) / 1000} s`);
@@ -91,10 +96,25 @@ export class MqttTransport implements Transport {
     // Property length (1 byte) + Message Expiry Interval (1 + 4 bytes), MQTT 5 §3.3.2.3.
     const size = publishPacketSize(topic, bytes.length, this.protocolVersion === 5 ? (expiry ? 6 : 1) : 0);
     if (size > this.#maxPacketSize) throw new FrameTooLargeError(size, this.#maxPacketSize, topic);
-    await this.#client.publishAsync(topic, bytes, {
+    // Issue 14 §1: a publish in flight when the connection drops may never complete, and a caller
+    // awaiting it (a worker's send queue) would stop for good. Fail fast while disconnected, and
+    // reject what is pending at the disconnect or after PUBLISH_TIMEOUT_MS.
+    if (!this.#client.connected) throw new Error(`transport: ${this.clientId}: not connected (publish to ${topic})`);
+    const sent = this.#client.publishAsync(topic, bytes, {
       qos: opts.qos ?? 0, retain: opts.retain ?? false,
       properties: expiry ? { messageExpiryInterval: opts.expirySeconds } : undefined,
     });
+    let abort!: (e: Error) => void;
+    const aborted = new Promise<never>((_, reject) => { abort = reject; });
+    this.#inFlight.add(abort);
+    const timer = setTimeout(() => abort(new Error(`transport: ${this.clientId}: publish to ${topic} not done after ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+    try {
+      await Promise.race([sent, aborted]);
+    } finally {
+      clearTimeout(timer);
+      this.#inFlight.delete(abort);
+      sent.catch(() => undefined);
+    }
   }
 
   async subscribe(filter: string, handler: MessageHandler, opts: SubscribeOptions = {}): Promise<Unsubscribe> {

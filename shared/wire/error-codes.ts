@@ -13,11 +13,11 @@ export const ERROR_CODES = {
   'frame-too-large': "worker (data source): a frame exceeds its camera's maxFrameBytes; dropped and counted",
   'bad-frame': 'worker (data source): a frame could not be decoded (not JPEG, PNG or raw of the right size)',
   'frame-skipped': 'worker (data source): a camera sends faster than the cluster runs: a waiting frame was replaced by a newer one (latest frame wins, --queue frames deep)',
-  'frame-dropped': 'worker: a frame was dropped: in flight when the plan was replaced or the worker stopped, or too many frames waiting for admission',
+  'frame-dropped': 'worker (data source): a frame in flight could not be re-run after a fault (its input left the retained window, this worker is no longer the data source, or the broker connection was lost), or too many frames waited for admission, or it waited at a re-plan; planner: a frame lost with a dead data source',
   'bad-piece': 'worker: a data piece could not be decoded or reassembled from its chunks',
   'publish-failed': 'worker: publishing a data piece to the broker failed (the message names the topic)',
   'task-failed': 'worker: a task threw while running a frame (shape mismatch, missing input)',
-  deadline: 'worker: a task missed its deadline; the message names the pieces still missing',
+  deadline: 'worker (data source): a frame missed its deadline (one error per frame); the message names the pieces still missing',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -90,3 +90,11 @@ export class FrameBuffers {
     this.#frames.clear();
   }
 }
+
+/** One line for a frame past its deadline: its stalled tasks and the pieces they still miss, with their senders. */
+export function deadlineText(frame: number, stalled: readonly StalledTask[], deadlineMs: number, senderOf: (piece: string) => string | undefined): string {
+  const missing = [...new Set(stalled.flatMap((s) => s.missing))].map((id) => `${id} (from ${senderOf(id) ?? '?'})`);
+  const tasks = stalled.map((s) => s.task.id);
+  return `frame ${frame}: ${tasks.length} task(s) (${tasks.slice(0, 3).join(', ')}${tasks.length > 3 ? ', …' : ''}) missed the ${deadlineMs} ms deadline; ` +
+    `missing pieces: ${missing.slice(0, 6).join(', ') || 'none (never started)'}${missing.length > 6 ? ` and ${missing.length - 6} more` : ''}`;
+}

@@ -18,10 +18,12 @@ import { Outbox } from './outbox.ts';
 import { PieceInbox } from './piece-inbox.ts';
 import { TaskQueue } from './task-queue.ts';
 import { SourceFrames } from './source-frames.ts';
-import { combinedLoad, deadlineMessage } from './runtime-reports.ts';
+import { combinedLoad } from './runtime-reports.ts';
 import { Stealer } from './steal.ts';
 import { stealHooks, type StolenTask } from './steal-hooks.ts';
 import type { PlanRuntimeContext } from './runtime-context.ts';
+import type { FrameMeta } from '../tasks/frame-meta.ts';
+import { deadlineText } from './frames.ts';
 
 export type { PlanRuntimeContext, RuntimeObserver } from './runtime-context.ts';
 
@@ -89,6 +91,15 @@ export class PlanRuntime {
   async start(): Promise<void> {
     await this.#inbox.open(this.#tasks, this.#pieces);
     await this.#stealer?.start();
+    // Compile now, not on the first frame: after a fault that frame is already late (issue 14 §1), and
+    // the data source waits for this worker's adoption (plan-barrier.ts), which then includes it.
+    await Promise.allSettled(this.#tasks.map((t) => this.#compiled.get(t)));
+  }
+
+  /** Stop taking work and hand over the frames owed an answer (SourceFrames.abandon); `stop()` then reports none. */
+  abandon(): { meta: FrameMeta; input?: Tensor3 }[] {
+    this.#stopped = true;
+    return this.#source.abandon();
   }
 
   /** Stop; frames still in flight are reported (a re-plan must not lose them silently). */
@@ -111,8 +122,14 @@ export class PlanRuntime {
 
   /** Enter a decoded frame (data source), run once its camera has room. */
   enter(frame: number, { meta, input }: PreparedFrame): boolean {
+    return this.reenter({ ...meta, frame }, input);
+  }
+
+  /** Enter a numbered frame: a new one, or one re-run from an earlier plan with its number and capture time. */
+  reenter(meta: FrameMeta, input: Tensor3): boolean {
     if (!this.ingestTask || this.#stopped) return false;
-    this.#source.offer({ ...meta, frame }, input);
+    this.#ctx.entered?.(meta, input);
+    this.#source.offer(meta, input);
     return true;
   }
 
@@ -175,26 +192,36 @@ export class PlanRuntime {
         if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);
         await this.#outbox.send(frame, this.#pieces.get(id)!, data, stamp);
       }
+      // Stopped meanwhile: the frame was handed over (re-run) or reported; a late answer would be a second one.
+      if (this.#stopped) return;
       if (task.kind === 'head' && meta) {
         meta.stages.set(task.stage, this.#now() - meta.t0);
         this.#source.done(frame);
         await this.#ctx.head?.run({ meta, outputs: r.gathered });
       }
     } catch (e) {
+      if (this.#stopped) return;
+      const camera = this.#source.meta(frame)?.camera;
       if (task.kind === 'head') this.#source.done(frame);
-      this.#ctx.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id });
+      this.#ctx.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id, ...(camera ? { camera } : {}) });
     }
     if (pieces) this.#stealer?.ran();
     else this.#buffers.finish(frame, task.id);
   }
 
-  /** Report and drop frames that missed the deadline, naming the missing pieces and their workers. */
+  /**
+   * Drop frames that missed the deadline, naming the missing pieces and their workers: one error per
+   * frame, from the data source that owes the frame its answer (issue 14: one per stalled task on
+   * every worker made an error storm); other workers only log theirs.
+   */
   sweep(): void {
     this.#inbox.sweep();
     for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
+      const meta = this.#source.meta(frame);
       this.#source.done(frame);
-      const message = deadlineMessage({ frame, stalled, pieces: this.#pieces, deadlineMs: this.#ctx.deadlineMs });
-      if (message) this.#ctx.error('deadline', message, { frame, task: stalled[0]!.task.id });
+      const text = deadlineText(frame, stalled, this.#ctx.deadlineMs, (id) => this.#pieces.get(id)?.worker);
+      if (meta) this.#ctx.error('deadline', text, { frame, camera: meta.camera });
+      else this.#ctx.log.warn(`deadline: ${text}`);
     }
   }
 }

@@ -10,6 +10,7 @@ import type { Topics } from '../../shared/topics.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../../shared/plan/types.ts';
 import type { HeadStep } from '../tasks/head.ts';
+import type { FrameMeta } from '../tasks/frame-meta.ts';
 import type { ReportError, TaskCounters } from '../tasks/report.ts';
 import type { Engine } from '../engine/engine.ts';
 
@@ -44,6 +45,8 @@ export interface PlanRuntimeContext {
   /** Stamp pieces with the frame's capture time (default true; verify counts the plan's own bytes). */
   readonly captureStamp?: boolean;
   readonly observe?: RuntimeObserver;
+  /** A numbered frame entered (data source): the worker keeps its input to re-run it after a fault (issue 14 §1). */
+  readonly entered?: (meta: FrameMeta, input: Tensor3) => void;
   readonly now?: () => number;
   /** Compiles this worker's tasks (tfjs or ONNX Runtime). */
   readonly engine: Engine;

@@ -38,7 +38,7 @@ export class SourceFrames {
     const limit = ctx.framesInFlight ?? 2;
     this.#gate = new FrameGate({
       limit: Math.max(1, limit), maxWaiting: MAX_WAITING_FRAMES, admit: (f) => this.#admit(f),
-      dropped: ({ meta }, cam) => ctx.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${limit} in flight`, { frame: meta.frame }),
+      dropped: ({ meta }, cam) => ctx.error('frame-dropped', `camera ${cam}: frame ${meta.frame} dropped: more than ${MAX_WAITING_FRAMES} frames wait behind the ${limit} in flight`, { frame: meta.frame, camera: cam }),
     });
   }
 
@@ -75,9 +75,21 @@ export class SourceFrames {
   /** Forget every frame, reporting each one admitted or waiting. */
   stop(reason: string): void {
     for (const { meta } of this.#gate.clear()) this.#meta.set(meta.frame, meta);
-    for (const frame of this.#meta.keys()) this.#ctx.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame });
+    for (const [frame, meta] of this.#meta) this.#ctx.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame, camera: meta.camera });
     this.#meta.clear();
     this.#inputs.clear();
+  }
+
+  /**
+   * Forget every frame without reporting: hand them over, oldest first, for a re-run on the next
+   * plan (issue 14 §1, worker/runtime/rerun.ts); frames not yet admitted come with their input.
+   */
+  abandon(): { meta: FrameMeta; input?: Tensor3 }[] {
+    const out: { meta: FrameMeta; input?: Tensor3 }[] = [...this.#meta.values()].map((meta) => ({ meta, input: this.#inputs.get(meta.frame) }));
+    out.push(...this.#gate.clear());
+    this.#meta.clear();
+    this.#inputs.clear();
+    return out.sort((a, b) => a.meta.frame - b.meta.frame);
   }
 
   #admit({ meta, input }: { meta: FrameMeta; input: Tensor3 }): void {

@@ -18,6 +18,8 @@ export interface FrameMeta {
   readonly stages: Map<string, number>;
   /** The decoded frame, kept for the annotated snapshot. */
   readonly image?: RgbImage;
+  /** Re-runs on a new plan after a fault (worker/runtime/rerun.ts). */
+  readonly rerun?: number;
 }
 
 export function stageLatencies(meta: FrameMeta, order: readonly string[]): { stage: string; ms: number }[] {

@@ -61,7 +61,7 @@ export class HeadTask {
     const decode = { ...this.#ctx.decode, ...(cam?.threshold === undefined ? {} : { threshold: cam.threshold }), ...(cam?.nms ? { nms: cam.nms } : {}) };
     const msg = predictionsMessage({ model: p.model, plan: p.plan, meta, outputs, now: performance.now(), decode, detail: this.#ctx.latencyDetail });
     const weights = p.synthetic ? { weights: 'synthetic' as const } : {};
-    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, ...weights, fps: this.#fpsOf(meta.camera) });
+    await topics.publish(t, topics.cameraPredictions(meta.camera), { ...msg, ...weights, ...(meta.rerun ? { rerun: meta.rerun } : {}), fps: this.#fpsOf(meta.camera) });
     this.#ctx.counters.predictions++;
     if (msg.detections) {
       const events = this.#trackers.update(meta.camera, { frameTime: msg.frameTime, width: msg.width, height: msg.height, detections: msg.detections });
