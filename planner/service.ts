@@ -13,36 +13,14 @@ import { Calibration } from './calibration.ts';
 import { AdoptionWatch } from './adoption.ts';
 import { keepPlan } from './plan-keeper.ts';
 import { NoPlanFrames } from './no-plan-frames.ts';
-import { correctedLatency, driftDecision, DriftWatch, samePlanShape, type DriftOptions } from './drift.ts';
+import { DriftReplan } from './drift-replan.ts';
 import { PlannerFaults } from './faults.ts';
+import { planDevices } from './plan-devices.ts';
+import type { PlannerContext } from './planner-context.ts';
 
-export type PlanFn = (model: Model, devices: PlanDevice[], objective?: string) => PlanDoc | Promise<PlanDoc>;
+export type { PlanFn, PlannerContext } from './planner-context.ts';
+
 const ALL_GONE_GRACE_MS = 5000; // the plan outlives the last worker: all gone at once is likely the broker going down
-
-export interface PlannerContext {
-  readonly transport: Transport;
-  readonly topics: Topics;
-  readonly model: Model;
-  readonly plan: PlanFn;
-  /** Plan as soon as this many workers are online; otherwise after `waitMs`. */
-  readonly expectedWorkers?: number;
-  readonly waitMs?: number;
-  /** Re-plan this long after the last join/leave, so a burst of changes makes one plan. */
-  readonly debounceMs?: number;
-  /** The data source (ingest + head) when online; default: the first worker by id. */
-  readonly dataSource?: string;
-  /** What plans minimise (config `planner.objective` or `--objective`); the bridge `plan` request may override it. */
-  readonly objective?: string;
-  readonly log?: Logger;
-  /** Corrects device and link speeds from measured stage times (default: a new one). */
-  readonly calibration?: Calibration;
-  /** A planned worker that has not reported the plan in its stats this long after is left out (default 30 s). */
-  readonly adoptMs?: number;
-  /** Re-plan when calibration makes another plan clearly faster (planner/drift.ts); `false`: never. Latency objective only. */
-  readonly drift?: DriftOptions | false;
-  /** A worker silent (no stats) this long counts as gone (config `planner.livenessSeconds`, default 30 s). */
-  readonly livenessMs?: number;
-}
 
 /** `silent`: planned but never ran the plan (planner/adoption.ts); left out until its stats come again. */
 interface Known { info?: WorkerInfo; online: boolean; silent?: boolean }
@@ -63,7 +41,7 @@ export class PlannerService {
   #graced = false; // the last worker's departure waited ALL_GONE_GRACE_MS once
   readonly listeners = new Set<(plan: PlanDoc | undefined) => void>();
   readonly calibration: Calibration;
-  readonly #drift: DriftWatch | undefined;
+  readonly #drift: DriftReplan;
   /** Told when planning fails (e.g. PlanInfeasibleError): a command with no plan can exit with the reason. */
   readonly failures = new Set<(error: Error) => void>();
 
@@ -76,7 +54,12 @@ export class PlannerService {
       ...ctx, current: () => this.#current, silent: (id, silent) => this.#update(id, { silent }),
       alive: (id) => this.#workers.get(id)?.online === false && this.#update(id, { online: true }),
     });
-    this.#drift = ctx.drift === false ? undefined : new DriftWatch(ctx.drift);
+    this.#drift = new DriftReplan({
+      ...ctx, log: this.#log, calibration: this.calibration, current: () => this.#current, objective: () => this.objective,
+      devices: () => this.#devices(), plan: (d) => ctx.plan(ctx.model, d, this.objective),
+      adopt: (plan, before) => this.#adopt(plan, this.#ready(), { before }),
+      enqueue: (task) => void (this.#chain = this.#chain.then(task).catch((e: Error) => this.#fail(e))),
+    });
     this.#faults = new PlannerFaults({
       ...ctx, log: this.#log, model: ctx.model.name, current: () => this.#current, setOnline: (id, online) => this.#update(id, { online }),
       online: () => this.#ready().map((i) => i.id), plan: async (d) => this.#ctx.plan(this.#ctx.model, d, this.objective),
@@ -112,38 +95,9 @@ export class PlannerService {
       this.#update(m.params.id!, { online: m.payload.value === 'online' });
     }));
     this.#unsubs.push(await this.#adoption.start());
-    this.#unsubs.push(await this.#watchPredictions());
+    this.#unsubs.push(await this.#drift.start());
     this.#unsubs.push(await keepPlan({ transport: t, topics, log: this.#log, current: () => this.#current }));
     await this.#noPlan.set(true);
-  }
-
-  /** Measured stage times of the current plan's frames feed the calibration (calibration.ts). */
-  #watchPredictions(): Promise<Unsubscribe> {
-    const { transport: t, topics } = this.#ctx;
-    return topics.subscribe(t, topics.cameraPredictions('+'), (m) => {
-      const p = m.payload.ok ? (m.payload.value as { plan?: unknown; latencyMs?: { stages?: unknown; detail?: unknown } }) : undefined;
-      const stages = p?.latencyMs?.detail ?? p?.latencyMs?.stages;
-      if (!this.#current || p?.plan !== this.#current.planId || !Array.isArray(stages)) return;
-      this.calibration.observe(this.#current, stages.filter((s): s is { stage: string; ms: number } => typeof s?.stage === 'string' && typeof s?.ms === 'number'));
-      this.#drift?.observed();
-      if (!this.#drift?.due(Date.now()) || (this.objective ?? 'latency').split(',')[0]!.trim() !== 'latency') return;
-      this.#drift.checked(Date.now());
-      this.#chain = this.#chain.then(() => this.#checkDrift()).catch((e: Error) => this.#fail(e));
-    });
-  }
-
-  /** Plan again with today's factors; switch only when the candidate is clearly faster (drift.ts). */
-  async #checkDrift(): Promise<void> {
-    const current = this.#current;
-    const devices = this.#devices();
-    if (!current || !devices) return;
-    const candidate = await this.#ctx.plan(this.#ctx.model, devices, this.objective);
-    const currentMs = correctedLatency(current, this.calibration.ratios()), candidateMs = candidate.predicted?.latencyMs;
-    if (this.#current !== current || currentMs === undefined || candidateMs === undefined || samePlanShape(current, candidate)) return;
-    const d = driftDecision({ currentMs, candidateMs }, this.#ctx.drift || {});
-    if (!d.replan) return this.#log.debug(d.reason);
-    this.#log.info(d.reason);
-    await this.#adopt(candidate, this.#ready(), { before: current });
   }
 
   /**
@@ -218,18 +172,14 @@ export class PlannerService {
 
   /** The workers online (or `infos`) as devices, data source first, speeds corrected by the calibration. */
   #devices(infos: readonly WorkerInfo[] = this.#ready()): PlanDevice[] | undefined {
-    if (infos.length === 0) return undefined;
-    // The configured data source, else the current one while it is ready (a newcomer, real or forged, does not take the cameras).
-    const src = [this.#ctx.dataSource, this.#current?.dataSource].find((id) => id && infos.some((i) => i.id === id)) ?? infos[0]!.id;
-    const ordered = [...infos.filter((i) => i.id === src), ...infos.filter((i) => i.id !== src)];
-    return this.calibration.apply(ordered.map((i) => ({ id: i.id, memoryBytes: i.memoryBytes, speed: i.speedGflops, linkBps: i.linkBps, ...(i.profile ? { profile: i.profile } : {}) })));
+    return planDevices(infos, { dataSource: this.#ctx.dataSource, currentSource: this.#current?.dataSource, calibration: this.calibration });
   }
 
   /** `plan` runs from now: published (or, `publish: false`, adopted as the broker retains it). */
   async #adopt(plan: PlanDoc, infos: readonly WorkerInfo[], o: { before?: PlanDoc; publish?: boolean; note?: string } = {}): Promise<void> {
     const { transport: t, topics } = this.#ctx;
     this.calibration.planned(plan);
-    this.#drift?.planned(Date.now());
+    this.#drift.planned(Date.now());
     this.#current = plan;
     this.#adoption.planned(plan);
     if (o.publish !== false) await topics.publish(t, topics.plan(), plan, { retain: true, qos: 1 });
