@@ -11,10 +11,12 @@
  *   on `ok`. A late claim is confirmed only while the victim has not started the tile itself.
  * A grant is a binary container: u32 JSON length, the JSON, then u32-length-prefixed tensor messages.
  */
+import type { Transport } from '../../shared/transport/types.ts';
 import type { Topics } from '../../shared/topics.ts';
 import type { Tensor3 } from '../../shared/tensor.ts';
 import type { PieceDoc } from '../../shared/plan/types.ts';
 import { decodeTensorMessage, encodeTensorMessage } from '../../shared/wire/tensor-codec.ts';
+import { chunkLimit, splitPayload } from '../../shared/wire/chunks.ts';
 import { pieceEncoding } from '../../shared/plan/wire.ts';
 import { stealLevel } from '../../shared/plan/steal-stages.ts';
 
@@ -105,4 +107,10 @@ export function decodePiece(bytes: Uint8Array, topic: string, plan: string): { f
   const r = decodeTensorMessage(bytes, { source: topic, plan });
   if (!r.ok) return undefined;
   return { frame: r.header.frame, piece: r.header.piece, data: { shape: { h: r.header.shape[0], w: r.header.shape[1], c: r.header.shape[2] }, data: r.data } };
+}
+
+/** Publish a steal message at QoS 1; a grant (`chunk` set) is split to fit the broker's packet size. */
+export async function sendSteal(transport: Transport, topic: string, bytes: Uint8Array, chunk?: { frame: number; piece: string }): Promise<void> {
+  const parts = chunk ? splitPayload(bytes, { ...chunk, limit: chunkLimit(transport.maxPacketSize, topic) }) : [bytes];
+  for (const part of parts) await transport.publish(topic, part, { qos: 1 });
 }
