@@ -3,13 +3,13 @@
  * its pieces are in (one at a time: compute is single-threaded, oldest frame first), local consumers
  * get their pieces directly and the rest is published once, without waiting for the broker
  * (DESIGN.md "Data plane"). As the data source it admits a bounded number of frames per camera
- * (issue 13 §3: frames finish one by one at the slowest stage's pace). What a task does is in
- * worker/tasks/: ingest (decode, letterbox), run-task (any task's program), head (NMS, predictions).
+ * (issue 13 §3: frames finish one by one at the slowest stage's pace). One task runs in
+ * task-runner.ts; what a task does is in worker/tasks/: ingest (decode, letterbox), run-task (any
+ * task's program), head (NMS, predictions).
  */
 import type { Tensor3 } from '../../shared/tensor.ts';
 import type { PieceDoc, TaskDoc } from '../../shared/plan/types.ts';
 import { WeightStore } from '../weight-store.ts';
-import { runTask } from '../tasks/run-task.ts';
 import { CompiledTasks } from '../tasks/compiled.ts';
 import { IngestTask, type PreparedFrame } from '../tasks/ingest.ts';
 import { FrameBuffers } from './frames.ts';
@@ -17,13 +17,13 @@ import { pieceConsumers } from '../../shared/plan/footprint.ts';
 import { Outbox } from './outbox.ts';
 import { PieceInbox } from './piece-inbox.ts';
 import { TaskQueue } from './task-queue.ts';
+import { TaskRunner } from './task-runner.ts';
 import { SourceFrames } from './source-frames.ts';
-import { combinedLoad } from './runtime-reports.ts';
-import { Stealer } from './steal.ts';
-import { stealHooks, type StolenTask } from './steal-hooks.ts';
+import { combinedLoad, expireFrames } from './runtime-reports.ts';
+import type { Stealer } from './steal.ts';
+import { runtimeStealer, type StolenTask } from './steal-hooks.ts';
 import type { PlanRuntimeContext } from './runtime-context.ts';
 import type { FrameMeta } from '../tasks/frame-meta.ts';
-import { deadlineText } from './frames.ts';
 
 export type { PlanRuntimeContext, RuntimeObserver } from './runtime-context.ts';
 
@@ -37,6 +37,7 @@ export class PlanRuntime {
   readonly #buffers: FrameBuffers;
   readonly #store: WeightStore;
   readonly #compiled: CompiledTasks;
+  readonly #runner: TaskRunner;
   readonly #outbox: Outbox;
   readonly #inbox: PieceInbox;
   readonly #ingest: IngestTask | undefined;
@@ -65,15 +66,19 @@ export class PlanRuntime {
     this.#inbox = new PieceInbox({ ...ctx, frames, deliver: (frame, piece, data) => this.#deliver(frame, piece, data), arrived: (t, b) => ctx.observe?.arrived?.(t, b) });
     this.#source = new SourceFrames({ ...ctx, start: (frame) => this.#start(frame), left: (camera) => this.#ingest?.done(camera) });
     this.#compiled = new CompiledTasks({ model: ctx.model, pieces: this.#pieces, engine: ctx.engine, weightsFor: (t, use) => this.#store.get(t, use) });
+    this.#runner = new TaskRunner({
+      ...ctx, pieces: this.#pieces, compiled: this.#compiled, buffers: this.#buffers, source: this.#source, outbox: this.#outbox, now: this.#now,
+      local: (id) => this.#users.get(id)?.has(ctx.worker) === true, deliver: (f, id, d) => this.#deliver(f, id, d),
+      stopped: () => this.#stopped, stolenRan: () => this.#stealer?.ran(),
+    });
     this.#ingest = this.ingestTask && new IngestTask({ ...ctx, open: () => !this.#stopped, enter: (frame, p) => this.enter(frame, p) });
-    const stealer = ctx.steal !== true ? undefined : new Stealer({
+    this.#stealer = ctx.steal !== true ? undefined : runtimeStealer({
       transport: ctx.transport, topics: ctx.topics, plan: ctx.plan, worker: ctx.worker, pieces: this.#pieces, users: this.#users,
-      hooks: stealHooks({
+      runtime: {
         busy: () => this.#running, queue: this.#queue, buffers: this.#buffers, stolen: this.#stolen, error: ctx.error,
         pump: () => void this.#pump(), deliver: (f, id, d) => this.#deliver(f, id, d),
-      }),
+      },
     });
-    this.#stealer = stealer?.active ? stealer : undefined;
   }
 
   /** Work stealing counters (worker/runtime/steal.ts), when this worker steals in this plan. */
@@ -164,7 +169,7 @@ export class PlanRuntime {
     try {
       for (let next = this.#next(); next && !this.#stopped; next = this.#next()) {
         last = next.frame;
-        await this.#runOne(next);
+        await this.#runner.run(next);
         // Let arrived pieces in between tasks, so an older frame's newly ready task goes first.
         await new Promise<void>((r) => setImmediate(r));
       }
@@ -179,49 +184,9 @@ export class PlanRuntime {
     return this.#stolen.shift() ?? this.#queue.shift();
   }
 
-  /** `pieces`: a stolen tile's inputs, which came with its grant (not this worker's frame buffers). */
-  async #runOne({ frame, task, pieces }: StolenTask): Promise<void> {
-    const entry = pieces ? undefined : this.#buffers.entry(frame);
-    const input = task.kind === 'ingest' ? this.#source.takeInput(frame) : undefined;
-    try {
-      const r = await runTask({ pieces: this.#pieces, tasks: this.#compiled }, task, pieces ?? entry!.pieces, input);
-      this.#ctx.observe?.ran?.(frame, task, r.peakBytes);
-      const meta = this.#source.meta(frame);
-      const stamp = this.#ctx.captureStamp === false ? undefined : meta?.frameTime ?? Date.now();
-      for (const [id, data] of r.outputs) {
-        if (this.#users.get(id)?.has(this.#ctx.worker)) this.#deliver(frame, id, data);
-        await this.#outbox.send(frame, this.#pieces.get(id)!, data, stamp);
-      }
-      // Stopped meanwhile: the frame was handed over (re-run) or reported; a late answer would be a second one.
-      if (this.#stopped) return;
-      if (task.kind === 'head' && meta) {
-        meta.stages.set(task.stage, this.#now() - meta.t0);
-        this.#source.done(frame);
-        await this.#ctx.head?.run({ meta, outputs: r.gathered });
-      }
-    } catch (e) {
-      if (this.#stopped) return;
-      const camera = this.#source.meta(frame)?.camera;
-      if (task.kind === 'head') this.#source.done(frame);
-      this.#ctx.error('task-failed', `frame ${frame}: task ${task.id}: ${(e as Error).message}`, { frame, task: task.id, ...(camera ? { camera } : {}) });
-    }
-    if (pieces) this.#stealer?.ran();
-    else this.#buffers.finish(frame, task.id);
-  }
-
-  /**
-   * Drop frames that missed the deadline, naming the missing pieces and their workers: one error per
-   * frame, from the data source that owes the frame its answer (issue 14: one per stalled task on
-   * every worker made an error storm); other workers only log theirs.
-   */
+  /** Drop the frames that missed the deadline (runtime-reports.ts) and the stale partial pieces. */
   sweep(): void {
     this.#inbox.sweep();
-    for (const { frame, stalled } of this.#buffers.expire(this.#ctx.deadlineMs)) {
-      const meta = this.#source.meta(frame);
-      this.#source.done(frame);
-      const text = deadlineText(frame, stalled, this.#ctx.deadlineMs, (id) => this.#pieces.get(id)?.worker);
-      if (meta) this.#ctx.error('deadline', text, { frame, camera: meta.camera });
-      else this.#ctx.log.warn(`deadline: ${text}`);
-    }
+    expireFrames({ ...this.#ctx, buffers: this.#buffers, source: this.#source, senderOf: (id) => this.#pieces.get(id)?.worker });
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Tensor3 } from '../../shared/tensor.ts';
 import type { TaskDoc } from '../../shared/plan/types.ts';
-import type { StealHooks } from './steal.ts';
+import { Stealer, type StealContext, type StealHooks } from './steal.ts';
 import type { TaskQueue } from './task-queue.ts';
 import type { FrameBuffers } from './frames.ts';
 import type { ErrorCode } from '../../shared/wire/error-codes.ts';
@@ -38,4 +38,10 @@ export function stealHooks(c: StealHooksContext): StealHooks {
     deliver: c.deliver,
     error: c.error,
   };
+}
+
+/** This worker's stealer in a plan, or undefined when it holds no tile of a stage it could steal in. */
+export function runtimeStealer(c: Omit<StealContext, 'hooks'> & { readonly runtime: StealHooksContext }): Stealer | undefined {
+  const stealer = new Stealer({ ...c, hooks: stealHooks(c.runtime) });
+  return stealer.active ? stealer : undefined;
 }
