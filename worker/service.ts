@@ -5,45 +5,21 @@
  * half-runs. Bad input anywhere becomes an error message, and the worker keeps running.
  */
 import type { Model, Weights } from '../shared/model/ir.ts';
-import type { Transport, Unsubscribe } from '../shared/transport/types.ts';
-import type { Topics } from '../shared/topics.ts';
-import type { ErrorCode, ErrorMessage, WorkerInfo } from '../shared/wire/messages.ts';
+import type { Unsubscribe } from '../shared/transport/types.ts';
+import type { ErrorCode, WorkerInfo } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
-import { HeadTask, type HeadOptions } from './tasks/head.ts';
-import type { Engine } from './engine/engine.ts';
+import { HeadTask } from './tasks/head.ts';
 import { tfjsEngine } from './engine/tfjs-engine.ts';
 import { StatsGate, workerStats } from './stats-gate.ts';
-import { ErrorLimiter } from '../shared/wire/error-limit.ts';
+import { ErrorPublisher, type ErrorExtra } from './error-publisher.ts';
 import { loadedPlanProblem, readPlan } from './plan-read.ts';
 import { watchSelf } from './self-watch.ts';
-import { FaultRecovery, type AdoptOptions, type RecoveryContext } from './recovery.ts';
+import { FaultRecovery, type AdoptOptions } from './recovery.ts';
+import type { WorkerContext } from './worker-context.ts';
 
-export interface WorkerContext extends HeadOptions, Pick<RecoveryContext, 'retainFrames'> {
-  readonly transport: Transport;
-  readonly topics: Topics;
-  readonly info: WorkerInfo;
-  /** Load (and cache) the model a plan names; must give the model the plan was made for. */
-  readonly loadModel: (m: PlanDoc['model']) => Promise<{ model: Model; weights: Weights; hash: string; weightsSource?: 'file' | 'synthetic' }>;
-  readonly deadlineMs?: number;
-  /** Frames per camera in flight at once when this worker is the data source (default 2). */
-  readonly framesInFlight?: number;
-  /** Frames per camera waiting (undecoded) behind those in flight; a newer one replaces the oldest (default 2). */
-  readonly queueDepth?: number;
-  /** FTP work stealing (config `workers.steal`, default on). */
-  readonly steal?: boolean;
-  readonly maxFrameBytes?: number;
-  /** How often the runtime is swept and stats are considered (default 1 s). */
-  readonly statsIntervalMs?: number;
-  /** Unchanged stats go out this often (default 10 s); changed ones at the next sweep. */
-  readonly statsHeartbeatMs?: number;
-  /** Extra input topics (any MQTT topic, e.g. a Frigate or ESP32-CAM one) → camera name. */
-  readonly cameraTopics?: ReadonlyMap<string, string>;
-  readonly log?: Logger;
-  /** Compiles and runs the tasks (default tfjs). */
-  readonly engine?: Engine;
-}
+export type { WorkerContext } from './worker-context.ts';
 
 export class Worker {
   readonly #ctx: WorkerContext;
@@ -62,7 +38,7 @@ export class Worker {
   #timer: NodeJS.Timeout | undefined;
   #planChain: Promise<void> = Promise.resolve();
   #stopping = false;
-  readonly #limiter = new ErrorLimiter();
+  readonly #errors: ErrorPublisher;
   readonly counters = { frames: 0, badFrames: 0, oversizeFrames: 0, skippedFrames: 0, predictions: 0, errors: 0, suppressedErrors: 0 };
   readonly #recovery: FaultRecovery; // issue 14 §1: re-runs, frames held while a plan swaps in, the broker's return
 
@@ -73,6 +49,10 @@ export class Worker {
     this.#recovery = new FaultRecovery({ ...ctx, log: this.#log, error: (code, message, extra) => this.#error(code, message, extra), restart });
     this.#stats = new StatsGate(ctx.statsHeartbeatMs);
     this.#head = new HeadTask({ ...ctx, counters: this.counters });
+    this.#errors = new ErrorPublisher({
+      ...ctx, worker: ctx.info.id, log: this.#log, counters: this.counters,
+      release: (frame) => this.#recovery.retained.release(frame), unsent: (msg) => this.#recovery.unsent(msg),
+    });
   }
 
   get plan(): PlanDoc | undefined { return this.#plan; }
@@ -188,16 +168,8 @@ export class Worker {
     if (rt?.ingestTask) rt.offer(camera, payload);
   }
 
-  #error(code: ErrorCode, message: string, extra: { frame?: number; task?: string; camera?: string } = {}): void {
-    this.counters.errors++;
-    if (extra.frame !== undefined) this.#recovery.retained.release(extra.frame);
-    const admitted = this.#limiter.admit(code);
-    this.counters.suppressedErrors = this.#limiter.suppressed;
-    if (!admitted) return;
-    if (admitted.held) message += ` (${admitted.held} more '${code}' errors held back by the rate limit)`;
-    this.#log.warn(`${code}: ${message}`);
-    const msg: ErrorMessage = { code, message, worker: this.id, time: Date.now(), ...extra };
-    void this.#ctx.topics.publish(this.#ctx.transport, this.#ctx.topics.errors(), msg).catch((e: Error) => { this.#log.error(`cannot publish error: ${e.message}`); this.#recovery.unsent(msg); });
+  #error(code: ErrorCode, message: string, extra: ErrorExtra = {}): void {
+    this.#errors.report(code, message, extra);
   }
 
   #tick(): void {
