@@ -6,7 +6,7 @@
  */
 import type { Model, Weights } from '../shared/model/ir.ts';
 import type { Unsubscribe } from '../shared/transport/types.ts';
-import type { ErrorCode, WorkerInfo } from '../shared/wire/messages.ts';
+import type { ErrorCode } from '../shared/wire/messages.ts';
 import { logger, type Logger } from '../shared/log.ts';
 import type { PlanDoc, TaskDoc } from '../shared/plan/types.ts';
 import { PlanRuntime } from './runtime/plan-runtime.ts';
