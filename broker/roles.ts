@@ -7,7 +7,9 @@
  * - planner: everything under the root and the HA prefix. It alone publishes the retained plan, HA
  *   discovery, and bridge state and responses (a stranger's plan or discovery was issue 14's worst finding).
  * - worker: its own state/info/stats, tensor pieces, the data source's predictions, snapshots and events,
- *   errors; reads the plan, pieces, frames and the restart request.
+ *   errors; reads the plan, pieces, frames, the restart request, its own announcements (it answers a forged
+ *   `offline`: worker/self-watch.ts) and the workers' stats (a new data source waits until the others run
+ *   its plan before re-running frames: runtime/plan-barrier.ts).
  * - camera: its own frame topic; reads its own predictions, events and snapshot, and the bridge state.
  * - viewer (Home Assistant, dashboards): reads predictions, events, snapshots, availability, stats, errors and
  *   HA discovery; publishes only HA's birth message (`<ha>/status`).
@@ -37,7 +39,7 @@ export function roleAcl(role: Role, t: RoleTopics = { root: 'deeperthings', haPr
     case 'worker':
       return {
         publish: [`${c}/workers/%i/+`, `${c}/data/#`, cam('predictions'), cam('snapshot'), cam('events'), `${c}/errors`],
-        subscribe: [`${c}/plan`, `${c}/data/#`, cam('frame'), `${t.root}/bridge/request/restart-worker`],
+        subscribe: [`${c}/plan`, `${c}/data/#`, cam('frame'), `${c}/workers/%i/+`, `${c}/workers/+/stats`, `${t.root}/bridge/request/restart-worker`],
       };
     case 'camera':
       return { publish: [`${c}/cameras/%i/frame`], subscribe: [`${c}/cameras/%i/+`, `${t.root}/bridge/state`] };

@@ -126,7 +126,7 @@ export class Worker {
   async #adopt(plan: PlanDoc | undefined, weights?: Weights, o: AdoptOptions = {}): Promise<void> {
     this.#weights = weights;
     const reason = `plan ${this.#plan?.planId ?? this.#pending?.planId ?? '?'} ${plan ? `replaced by ${plan.planId}` : 'withdrawn'}`;
-    const left = o.drop ? [] : this.#runtime?.abandon() ?? [];
+    const left = o.drop ? [] : this.#runtime?.abandon((camera, payload) => this.#inherit(camera, payload)) ?? [];
     await this.#runtime?.stop(o.drop ?? (plan ? 'plan replaced' : 'restart or plan withdrawn'));
     this.#runtime = undefined;
     // The plan counts as adopted (stats, `plan` getter) only once its runtime listens.
@@ -166,6 +166,12 @@ export class Worker {
     if (this.#recovery.ready.holding) return this.#recovery.ready.after(() => this.#onFrame(topic, payload, configured));
     if (!rt?.ingestTask && this.#pending?.dataSource === this.id) return this.#error('not-ready', `camera ${camera}: frame dropped while plan ${this.#pending.planId} loads`, { camera });
     if (rt?.ingestTask) rt.offer(camera, payload);
+  }
+
+  /** A frame the old plan received but never entered: the new plan's intake takes it, if this worker still ingests. */
+  #inherit(camera: string, payload: Uint8Array): void {
+    if (this.#recovery.ready.holding || this.#runtime?.ingestTask) return this.#onFrame('', payload, camera);
+    this.#error('frame-dropped', `camera ${camera}: a frame waiting at the plan change is dropped: this worker is no longer the data source`, { camera });
   }
 
   #error(code: ErrorCode, message: string, extra: ErrorExtra = {}): void {

@@ -101,9 +101,11 @@ export class PlanRuntime {
     await Promise.allSettled(this.#tasks.map((t) => this.#compiled.get(t)));
   }
 
-  /** Stop taking work and hand over the frames owed an answer (SourceFrames.abandon); `stop()` then reports none. */
-  abandon(): { meta: FrameMeta; input?: Tensor3 }[] {
+  /** Stop taking work and hand over the frames owed an answer (SourceFrames.abandon) and those not yet entered; `stop()` then reports none. */
+  abandon(heir?: (camera: string, payload: Uint8Array) => void): { meta: FrameMeta; input?: Tensor3 }[] {
     this.#stopped = true;
+    // Frames not yet numbered (waiting undecoded, or decoding) go to the next plan's intake.
+    if (heir) this.#ingest?.handOver(heir);
     return this.#source.abandon();
   }
 

@@ -49,6 +49,7 @@ export class IngestTask {
   /** Per camera: the last frame's hand-over, so frames enter in arrival order. */
   readonly #arrivals = new Map<string, Promise<void>>();
   readonly #intake: CameraIntake<{ payload: Uint8Array; at: number }>;
+  #heir: ((camera: string, payload: Uint8Array) => void) | undefined;
 
   constructor(ctx: IngestContext) {
     this.#ctx = ctx;
@@ -82,6 +83,15 @@ export class IngestTask {
     return { active: this.#intake.active(camera), waiting: this.#intake.waiting(camera) };
   }
 
+  /**
+   * The plan is abandoned for another (issue 14 §1): frames still waiting undecoded, and those being
+   * decoded now, go to `heir` (the next plan's intake) instead of being dropped.
+   */
+  handOver(heir: (camera: string, payload: Uint8Array) => void): void {
+    this.#heir = heir;
+    for (const [camera, waiting] of this.#intake.clear()) for (const { payload } of waiting) heir(camera, payload);
+  }
+
   /** The plan stopped: frames still waiting undecoded are reported, never lost silently. */
   stop(reason: string): void {
     for (const [camera, waiting] of this.#intake.clear()) {
@@ -93,7 +103,7 @@ export class IngestTask {
     const decoded = this.#decode(camera, payload);
     const prev = this.#arrivals.get(camera) ?? Promise.resolve();
     const next = prev.then(async () => {
-      if (!this.#enter(camera, await decoded)) this.#intake.done(camera);
+      if (!this.#enter(camera, await decoded, payload)) this.#intake.done(camera);
     });
     this.#arrivals.set(camera, next);
     void next.finally(() => { if (this.#arrivals.get(camera) === next) this.#arrivals.delete(camera); });
@@ -110,8 +120,12 @@ export class IngestTask {
   }
 
   /** False when the frame did not enter the plan (it holds no place in the intake then). */
-  #enter(camera: string, frame: PreparedFrame | undefined): boolean {
+  #enter(camera: string, frame: PreparedFrame | undefined, payload: Uint8Array): boolean {
     if (!frame) return false;
+    if (!this.#ctx.open() && this.#heir) {
+      this.#heir(camera, payload);
+      return false;
+    }
     if (!this.#ctx.open()) {
       this.#ctx.error('frame-dropped', `camera ${camera}: frame dropped: the plan changed while it was decoded`, { camera });
       return false;
