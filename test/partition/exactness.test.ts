@@ -61,7 +61,9 @@ describe('exactness: partitioned == single device', function () {
   this.timeout(300_000);
   before(() => initBackend('wasm'));
 
-  for (const [name, size, ftpLayers] of MODELS) {
+  // yolov2-voc is yolov2's layer stack with another class count: the ORT suite below runs it; here it
+  // would repeat yolov2's 16 plans on the slower wasm kernels (~40 s of CI).
+  for (const [name, size, ftpLayers] of MODELS.filter(([m]) => m !== 'yolov2-voc')) {
     it(`${name} @${size}: every tail × N ∈ {${DEVICES}}, every N × grid and tail × grid ∈ {${GRIDS}}`, async () => {
       const covered = await checkAll(name, size, ftpLayers, latin);
       assert.deepEqual([covered.size, pairs(covered, 0, 1), pairs(covered, 1, 2), pairs(covered, 0, 2)], [16, 16, 16, 16]);
