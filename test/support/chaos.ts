@@ -4,20 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../shared/model/synthetic.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/deeperthings.js', import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed (CHAOS_SEED). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, shared with the synthetic weights), so a failing case can be replayed. */
+export const seeded = mulberry32;
 
 export type Fault = 'worker' | 'planner' | 'broker';
 

@@ -15,6 +15,7 @@ import { connect, startPlanner, startWorker, type Target } from '../../cli/stack
 import { DEFAULTS } from '../../shared/config/defaults.ts';
 import type { Model, Weights } from '../../shared/model/ir.ts';
 import { fusedPlanFn } from './runtime.ts';
+import { mulberry32 } from '../../shared/model/synthetic.ts';
 
 const ADOPT_MS = 3000;
 
@@ -59,17 +60,8 @@ export interface HostileMessage {
   readonly retain?: boolean;
 }
 
-/** mulberry32: small, seeded, good enough to pick cases. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, shared with the synthetic weights), so a failing case can be replayed. */
+export const rng = mulberry32;
 
 function bytes(r: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
