@@ -49,7 +49,7 @@ export async function startWorker(target: Target, topics: Topics, o: WorkerOptio
   return { worker, transport };
 }
 
-export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; objective?: string; config?: Config; drift?: DriftOptions | false; adoptMs?: number; livenessMs?: number }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: (opts?: { clear?: boolean }) => Promise<void> }> {
+export async function startPlanner(target: Target, topics: Topics, o: { model: Model; plan: PlanFn; expectedWorkers?: number; waitMs?: number; dataSource?: string; objective?: string; config?: Config; drift?: DriftOptions | false; adoptMs?: number; livenessMs?: number; standby?: boolean }): Promise<{ planner: PlannerService; transport: Transport; control?: ControlPlane; stop: (opts?: { clear?: boolean }) => Promise<void> }> {
   const transport = await connect(target, `deeperthings-planner-${hostname()}-${process.pid}`, { topic: topics.bridgeState(), payload: 'offline', retain: true, qos: 1 });
   const planner = new PlannerService({ transport, topics, ...o });
   await planner.start();

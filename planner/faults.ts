@@ -26,6 +26,8 @@ export interface PlannerFaultsContext {
   readonly current: () => PlanDoc | undefined;
   /** Tell the service a worker went silent (false) or was heard again (true). */
   readonly setOnline: (id: string, online: boolean) => void;
+  /** Plan each set of survivors ahead (default true). */
+  readonly standby?: boolean;
   /** Make a plan for these devices (standby plans, in the background). */
   readonly plan: (devices: PlanDevice[]) => Promise<PlanDoc>;
 }
@@ -113,7 +115,7 @@ export class PlannerFaults {
     this.#reportLost(before, plan);
     if (!plan) return;
     this.#standby.remember(devicesFor(infos), objective, plan);
-    const sets = infos.length > 1 ? infos.map((gone) => devicesFor(infos.filter((i) => i !== gone))) : [];
+    const sets = infos.length > 1 && this.#ctx.standby !== false ? infos.map((gone) => devicesFor(infos.filter((i) => i !== gone))) : [];
     this.#standby.prepare(sets, objective, this.#ctx.plan);
   }
 

@@ -33,6 +33,8 @@ export interface PlannerContext {
   readonly adoptMs?: number;
   /** Re-plan when calibration makes another plan clearly faster (planner/drift.ts); `false`: never. Latency objective only. */
   readonly drift?: DriftOptions | false;
+  /** Plan each set of survivors ahead (planner/standby.ts; default true). Off in a bench that measures one plan. */
+  readonly standby?: boolean;
   /** A worker silent (no stats) this long counts as gone (config `planner.livenessSeconds`, default 30 s). */
   readonly livenessMs?: number;
 }

@@ -50,6 +50,9 @@ async function main(spec: GatewaySpec): Promise<void> {
     expectedWorkers: spec.workers.length, waitMs: spec.deadlineMs,
     // A bench measures one plan: no switch on calibration drift in the middle of it (planner/drift.ts).
     drift: false,
+    // Nor standby plans: they are planned in this process, which is also the broker's, and would stall
+    // its forwarding for seconds while the first frames are measured (planner/standby.ts).
+    standby: false,
   });
   const client = await connect(target, 'bench-cluster-camera');
   say({ event: 'ready' });

@@ -52,13 +52,14 @@ function chainModel([h, w, c]: readonly [number, number, number], layers: readon
 }
 
 /**
- * Median ms of one run of the whole probe model through the engine (host tensors in and out). Under a
- * cgroup CPU quota of q cores a probe shorter than the scheduler's period (100 ms) runs at full speed
- * and is throttled only after, so its wall time says nothing of the sustained rate: there a run costs
- * at least its CPU time (every thread, ORT's native ones included) divided by q. Measured in bench
- * cluster at 0.3 core: probes said 43 GFLOP/s for 3×3 convs, one device sustained ~19.
+ * ms of one run of the whole probe model through the engine (host tensors in and out): the median of
+ * short runs. Under a cgroup CPU quota a run shorter than the scheduler's period (100 ms) goes at full
+ * speed and is throttled only after, so there the probe runs for several periods and counts the mean
+ * wall time, which includes the throttling (bench cluster at 0.3 core: the median said 43 GFLOP/s for
+ * 3×3 convs where one device sustained ~19; the mean of a 400 ms window says 18.7).
  */
 async function timeModel(engine: Engine, model: Model, budgetMs: number, quota = cgroupCpuQuota()): Promise<number> {
+  const window = quota === undefined ? budgetMs : Math.max(budgetMs, 400);
   const weights = syntheticWeights(model, 1);
   const task = await engine.compile(modelProgram(model), wholeWeights(weights));
   const input = tensor3(model.input, Float32Array.from({ length: model.input.h * model.input.w * model.input.c }, (_, i) => ((i * 7919) % 1000) / 1000));
@@ -66,16 +67,15 @@ async function timeModel(engine: Engine, model: Model, budgetMs: number, quota =
   try {
     await task.run(feeds); // warm-up: kernel compilation, weight upload
     const times: number[] = [];
-    const t0 = performance.now(), cpu0 = process.cpuUsage();
-    while (times.length < 3 || (performance.now() - t0 < budgetMs && times.length < 50)) {
+    const t0 = performance.now();
+    while (times.length < 3 || (performance.now() - t0 < window && (quota !== undefined || times.length < 50))) {
       const t = performance.now();
       await task.run(feeds);
       times.push(performance.now() - t);
     }
-    const cpu = process.cpuUsage(cpu0), cpuMsPerRun = (cpu.user + cpu.system) / 1000 / times.length;
+    if (quota !== undefined) return (performance.now() - t0) / times.length;
     times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)]!;
-    return quota === undefined ? median : Math.max(median, cpuMsPerRun / quota);
+    return times[Math.floor(times.length / 2)]!;
   } finally {
     task.dispose();
   }
