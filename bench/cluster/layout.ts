@@ -122,9 +122,10 @@ export function staleNetns(list: string, prefix: string): string[] {
 
 /**
  * argv that runs `argv` in worker `k`'s cgroup and namespace: the shell moves itself into the cgroup
- * and execs `ip netns exec`, so every process the worker starts is capped. The cgroup is joined
- * first because `ip netns exec` remounts /sys, which hides /sys/fs/cgroup.
+ * and enters its network namespace with `nsenter --net`, so every process the worker starts is capped.
+ * Not `ip netns exec`: it remounts /sys, which hides /sys/fs/cgroup from the worker, and the worker
+ * reads its own quota there (worker/engine/cores.ts: ORT's threads, the speed probes' window).
  */
 export function confined(fs: CgroupFs, prefix: string, k: Link, argv: readonly string[]): string[] {
-  return ['sh', '-c', 'echo $$ > "$0" && exec "$@"', `${cgroupDir(fs, prefix, k.id)}/cgroup.procs`, 'ip', 'netns', 'exec', k.ns, ...argv];
+  return ['sh', '-c', 'echo $$ > "$0" && exec "$@"', `${cgroupDir(fs, prefix, k.id)}/cgroup.procs`, 'nsenter', `--net=/run/netns/${k.ns}`, '--', ...argv];
 }

@@ -144,9 +144,9 @@ describe('bench cluster: cgroups and teardown', () => {
     assert.deepEqual(staleNetns('dtbench-w1 (id: 3)\nother-ns\ndtbench-gw\ndtbenchx\n', 'dtbench'), ['dtbench-w1', 'dtbench-gw']);
   });
 
-  it('a worker joins its cgroup before `ip netns exec` (which hides /sys/fs/cgroup)', () => {
+  it('a worker joins its cgroup, then its network namespace with nsenter (`ip netns exec` would hide /sys/fs/cgroup)', () => {
     assert.deepEqual(confined({ version: 1, root: '/cg/cpu' }, 'dtbench', l.links[0]!, ['node', 'w.js']),
-      ['sh', '-c', 'echo $$ > "$0" && exec "$@"', '/cg/cpu/dtbench/w0/cgroup.procs', 'ip', 'netns', 'exec', 'dtbench-w0', 'node', 'w.js']);
+      ['sh', '-c', 'echo $$ > "$0" && exec "$@"', '/cg/cpu/dtbench/w0/cgroup.procs', 'nsenter', '--net=/run/netns/dtbench-w0', '--', 'node', 'w.js']);
   });
 });
 
