@@ -7,7 +7,7 @@ import { refusedModelRef, resolveModelRef } from '../../worker/model-ref.ts';
 import { planShapeProblem } from '../../worker/plan-check.ts';
 import { MAX_OPEN_FRAMES, pieceProblem } from '../../worker/runtime/piece-check.ts';
 import { ErrorLimiter } from '../../shared/wire/error-limit.ts';
-import { CameraIntake } from '../../worker/runtime/camera-intake.ts';
+import { FrameGate } from '../../worker/runtime/frame-gate.ts';
 import type { PieceDoc } from '../../shared/plan/types.ts';
 
 const model = (source?: string, weights?: string) => ({ name: 'tiny', hash: 'h', input: { h: 64, w: 64, c: 3 }, ...(source ? { source } : {}), ...(weights ? { weights } : {}) });
@@ -70,16 +70,16 @@ describe('hostile input: pure checks', () => {
 
   it('latest frame wins: in flight, then a bounded queue; each replaced frame is reported once', () => {
     const started: number[] = [], skipped: number[] = [];
-    const intake = new CameraIntake<number>({ inFlight: 2, queueDepth: 2, start: (_c, n) => started.push(n), skipped: (_c, n) => skipped.push(n) });
+    const intake = new FrameGate<number>({ limit: 2, maxWaiting: 2, admit: (n) => started.push(n), dropped: (n) => skipped.push(n) });
     for (let i = 1; i <= 10; i++) intake.offer('cam', i);
     assert.deepEqual(started, [1, 2]);
     assert.deepEqual(skipped, [3, 4, 5, 6, 7, 8]);
-    assert.deepEqual([intake.active('cam'), intake.waiting('cam')], [2, 2]);
+    assert.deepEqual([intake.inFlight('cam'), intake.waiting('cam')], [2, 2]);
     intake.done('cam');
     intake.done('cam');
     assert.deepEqual(started, [1, 2, 9, 10]);
     intake.offer('other', 1);
-    assert.equal(intake.active('other'), 1, 'cameras are apart');
+    assert.equal(intake.inFlight('other'), 1, 'cameras are apart');
     assert.deepEqual([...intake.clear()], []);
   });
 });

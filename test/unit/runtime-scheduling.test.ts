@@ -33,7 +33,7 @@ describe('runtime scheduling', () => {
     g.done('front');
     assert.deepEqual(admitted, [1, 2, 10, 4]);
     assert.deepEqual({ in: g.inFlight('front'), wait: g.waiting('front') }, { in: 2, wait: 1 });
-    assert.deepEqual(g.clear(), [5]);
+    assert.deepEqual([...g.clear().values()].flat(), [5]);
   });
 
   it('outbox: send returns before the broker takes the message; the queue bound holds the sender back', async () => {

@@ -3,13 +3,14 @@
  * shares each stage among all of them, so all finish late together; admitting at most `limit` per
  * camera keeps the pipeline full and lets frames finish one by one at the slowest stage's pace.
  * Later frames wait here, oldest first; past `maxWaiting` the oldest waiting one is dropped and
- * reported (a camera faster than the cluster must not grow memory without bound).
+ * reported (a camera faster than the cluster must not grow memory without bound). The ingest task
+ * runs a second gate before decoding (tasks/ingest.ts: latest frame wins, issue 14 §5).
  */
 export interface GateContext<T> {
   readonly limit: number;
   readonly maxWaiting: number;
   /** Start a frame now. */
-  readonly admit: (item: T) => void;
+  readonly admit: (item: T, camera: string) => void;
   /** A waiting frame was dropped to make room. */
   readonly dropped: (item: T, camera: string) => void;
 }
@@ -43,14 +44,17 @@ export class FrameGate<T> {
   /** A frame of `camera` finished (or was dropped): start the next waiting one. */
   done(camera: string): void {
     const n = this.inFlight(camera);
-    if (n > 0) this.#running.set(camera, n - 1);
-    const next = this.#waiting.get(camera)?.shift();
+    if (n <= 1) this.#running.delete(camera);
+    else this.#running.set(camera, n - 1);
+    const q = this.#waiting.get(camera);
+    const next = q?.shift();
+    if (q?.length === 0) this.#waiting.delete(camera);
     if (next !== undefined) this.#start(camera, next);
   }
 
-  /** Forget everything; returns the frames that were still waiting. */
-  clear(): T[] {
-    const left = [...this.#waiting.values()].flat();
+  /** Forget everything; returns the frames that were still waiting, per camera. */
+  clear(): Map<string, T[]> {
+    const left = new Map(this.#waiting);
     this.#running.clear();
     this.#waiting.clear();
     return left;
@@ -58,6 +62,6 @@ export class FrameGate<T> {
 
   #start(camera: string, item: T): void {
     this.#running.set(camera, this.inFlight(camera) + 1);
-    this.#ctx.admit(item);
+    this.#ctx.admit(item, camera);
   }
 }

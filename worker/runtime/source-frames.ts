@@ -74,7 +74,7 @@ export class SourceFrames {
 
   /** Forget every frame, reporting each one admitted or waiting. */
   stop(reason: string): void {
-    for (const { meta } of this.#gate.clear()) this.#meta.set(meta.frame, meta);
+    for (const { meta } of [...this.#gate.clear().values()].flat()) this.#meta.set(meta.frame, meta);
     for (const [frame, meta] of this.#meta) this.#ctx.error('frame-dropped', `frame ${frame}: dropped in flight: ${reason}`, { frame, camera: meta.camera });
     this.#meta.clear();
     this.#inputs.clear();
@@ -86,7 +86,7 @@ export class SourceFrames {
    */
   abandon(): { meta: FrameMeta; input?: Tensor3 }[] {
     const out: { meta: FrameMeta; input?: Tensor3 }[] = [...this.#meta.values()].map((meta) => ({ meta, input: this.#inputs.get(meta.frame) }));
-    out.push(...this.#gate.clear());
+    out.push(...[...this.#gate.clear().values()].flat());
     this.#meta.clear();
     this.#inputs.clear();
     return out.sort((a, b) => a.meta.frame - b.meta.frame);

@@ -4,7 +4,7 @@
  * fallback (engine/image.ts), letterbox (engine/image-resize.ts), remember size, transform and
  * capture time for the head. Decodes run in parallel (sharp works off the event loop); frames of a
  * camera still enter the plan in arrival order. Before decoding, latest frame wins per camera
- * (runtime/camera-intake.ts, issue 14 §5): a camera faster than the cluster gets `frame-skipped`. The compiled half (layers the ingest task runs,
+ * (runtime/frame-gate.ts, issue 14 §5): a camera faster than the cluster gets `frame-skipped`. The compiled half (layers the ingest task runs,
  * cutting the frame into pieces) runs in run-task.ts like any other task's.
  */
 import type { Model } from '../../shared/model/ir.ts';
@@ -13,7 +13,7 @@ import { toModelInput } from '../engine/image.ts';
 import { decodeCameraPayload } from './ingest-payload.ts';
 import type { FrameMeta } from './frame-meta.ts';
 import type { ReportError, TaskCounters } from './report.ts';
-import { CameraIntake } from '../runtime/camera-intake.ts';
+import { FrameGate } from '../runtime/frame-gate.ts';
 
 /** A decoded, letterboxed frame before it is numbered. */
 export interface PreparedFrame { readonly meta: Omit<FrameMeta, 'frame'>; readonly input: Tensor3 }
@@ -48,17 +48,19 @@ export class IngestTask {
   readonly #ctx: IngestContext;
   /** Per camera: the last frame's hand-over, so frames enter in arrival order. */
   readonly #arrivals = new Map<string, Promise<void>>();
-  readonly #intake: CameraIntake<{ payload: Uint8Array; at: number }>;
+  readonly #intake: FrameGate<{ payload: Uint8Array; at: number }>;
   #heir: ((camera: string, payload: Uint8Array) => void) | undefined;
 
   constructor(ctx: IngestContext) {
     this.#ctx = ctx;
-    this.#intake = new CameraIntake({
-      inFlight: ctx.framesInFlight ?? 2, queueDepth: ctx.queueDepth ?? 2,
-      start: (camera, { payload }) => this.#start(camera, payload),
-      skipped: (camera, { at }, why) => {
+    const queueDepth = ctx.queueDepth ?? 2;
+    this.#intake = new FrameGate({
+      limit: Math.max(1, ctx.framesInFlight ?? 2), maxWaiting: queueDepth,
+      admit: ({ payload }, camera) => this.#start(camera, payload),
+      dropped: ({ at }, camera) => {
+        const n = this.#intake.inFlight(camera);
         ctx.counters.skippedFrames++;
-        ctx.error('frame-skipped', `camera ${camera}: frame received at ${new Date(at).toISOString()} skipped: ${why}`, { camera });
+        ctx.error('frame-skipped', `camera ${camera}: frame received at ${new Date(at).toISOString()} skipped: ${n} frame${n === 1 ? '' : 's'} in flight and ${queueDepth} waiting; a newer frame replaced it`, { camera });
       },
     });
   }
@@ -80,7 +82,7 @@ export class IngestTask {
 
   /** Frames of `camera` here: decoding or in the plan, and waiting undecoded. */
   load(camera: string): { active: number; waiting: number } {
-    return { active: this.#intake.active(camera), waiting: this.#intake.waiting(camera) };
+    return { active: this.#intake.inFlight(camera), waiting: this.#intake.waiting(camera) };
   }
 
   /**
